@@ -1,0 +1,61 @@
+# tide and allocbench: top-level build.
+#
+#   make          install missing Debian packages, build everything
+#   make test     ... and run every test
+#   make bench    ... and run the default benchmark suite, write results and figures
+#
+# Each part of the tree contributes a make fragment (*.mk) that appends to
+#   ALL_TARGETS   files built by `make`
+#   TEST_TARGETS  phony targets run by `make test`, in order
+#   CLEAN_FILES   extra files removed by `make clean`
+# Objects go under build/. CC=clang works everywhere.
+
+CC       ?= gcc
+CXX      ?= g++
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+ifeq ($(origin CXX),default)
+CXX := g++
+endif
+OPT      ?= -O2
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= $(OPT) -g
+CXXFLAGS ?= $(OPT) -g
+BASE_CFLAGS   := -std=c11 $(WARN) -D_GNU_SOURCE -pthread
+BASE_CXXFLAGS := -std=c++17 $(WARN) -D_GNU_SOURCE -pthread
+BUILD    := build
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+ALL_TARGETS  :=
+TEST_TARGETS :=
+CLEAN_FILES  :=
+
+.DEFAULT_GOAL := all
+.PHONY: all test bench deps clean
+.DELETE_ON_ERROR:
+
+# The setup script is idempotent and quiet; the stamp only saves its
+# dpkg-query round on every make. Delete build/ to re-check.
+$(DEPS_STAMP): scripts/setup-deps.sh
+	@sh scripts/setup-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+deps: $(DEPS_STAMP)
+
+include allocator/tide.mk
+-include allocator/test/test.mk
+-include workloads/workloads.mk
+-include harness/harness.mk
+-include workloads/redis-trace/trace.mk
+
+all: $(DEPS_STAMP) $(ALL_TARGETS)
+
+test: all
+	@set -e; for t in $(TEST_TARGETS); do $(MAKE) --no-print-directory $$t; done
+
+bench: all
+	@if [ -n "$(BENCH_CMD)" ]; then $(BENCH_CMD); else \
+	  echo "bench: the allocbench harness is not built yet (harness/ missing)"; exit 1; fi
+
+clean:
+	rm -rf $(BUILD) allocator/libtide.so allocator/libtide.a allocator/tide.pc $(CLEAN_FILES)

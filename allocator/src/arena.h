@@ -1,0 +1,101 @@
+/*
+ * arena.h: chunks and the arenas that own them (the 2006 paper's layer).
+ *
+ * A chunk is 4 MiB, aligned to 4 MiB, from mmap. Its first pages hold this
+ * header; the rest are data pages handed out as runs (slabs or large
+ * allocations), first-fit at the lowest address: chunks are kept in address
+ * order and each is searched from its first page.
+ *
+ * Invariants (under arena->lock):
+ *  - free_bits has a 1 for every free data page; header pages are never free.
+ *  - dirty_bits is a subset of free_bits: free pages that may be resident.
+ *    A free page that is not dirty reads as zero (fresh or purged).
+ *  - page_run[i] is the first page of the run holding allocated page i; the
+ *    run's header is runs[page_run[i]]. Entries of free pages are stale.
+ *  - nfree == popcount(free_bits), ndirty == popcount(dirty_bits).
+ * An arena's chunks never move to another arena and are never unmapped
+ * (address space is kept, physical memory is purged).
+ */
+#ifndef TIDE_ARENA_H
+#define TIDE_ARENA_H
+
+#include "slab.h"
+#include "pagemap.h"
+
+#define CHUNK_SIZE    PAGEMAP_SLOT
+#define CHUNK_NPAGES  ((unsigned)(CHUNK_SIZE >> SC_LG_PAGE))
+#define CHUNK_NWORDS  (CHUNK_NPAGES / 64)
+
+struct arena;
+
+struct chunk {
+    struct arena *arena;
+    struct chunk *next;                 /* arena's list, ascending address */
+    uint32_t header_pages;
+    uint32_t nfree;
+    uint32_t ndirty;
+    uint32_t pad_;
+    uint64_t free_bits[CHUNK_NWORDS];
+    uint64_t dirty_bits[CHUNK_NWORDS];
+    uint32_t dirty_ms[CHUNK_NPAGES];    /* when each dirty page was freed */
+    uint16_t page_run[CHUNK_NPAGES];
+    struct slab runs[CHUNK_NPAGES];
+};
+
+/* Per-arena counters, under the arena lock. */
+struct arena_counters {
+    uint64_t large_nmalloc, large_nfree;
+    uint64_t large_allocated;   /* bytes in live large runs */
+    uint64_t slabs_created[SC_NSMALL], slabs_current[SC_NSMALL];
+    uint64_t npurge, purged_pages;
+};
+
+struct arena {
+    util_mutex_t lock;
+    unsigned index;
+    struct chunk *chunks;
+    struct heap *shared;        /* the locked heap: 2006 mode and exiting threads */
+    size_t nchunks;
+    size_t pactive;             /* pages in allocated runs */
+    size_t ndirty;              /* dirty free pages */
+    uint64_t next_purge_ms;     /* earliest time a dirty page can be due */
+    unsigned nthreads;          /* threads assigned (live heaps or tls) */
+    struct arena_counters ctr;
+};
+
+unsigned arena_count(void);
+struct arena *arena_get(unsigned i);
+/* Next arena, round-robin. */
+struct arena *arena_next_rr(void);
+/* Create the arenas (called once by init). */
+bool arena_boot(unsigned n);
+
+/* A fresh slab of class cls for heap h, from arena a. NULL when out of memory. */
+struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h);
+/* Return an empty slab to its chunk's arena. */
+void arena_slab_free(struct slab *s);
+/* Large allocation of `size` bytes (page multiple) aligned to `align` (>= page). */
+void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero);
+void arena_large_free(struct chunk *c, struct slab *run);
+/* Resize a large run in place to `size` (page multiple). False if it cannot grow. */
+bool arena_large_resize(struct chunk *c, struct slab *run, size_t size);
+
+/* Purge dirty pages older than the decay delay; all of them when `all`.
+ * Returns pages purged. Takes the lock. */
+size_t arena_purge(struct arena *a, bool all);
+/* Cheap check from slow paths: purge if something is due. */
+void arena_maybe_purge(struct arena *a);
+
+struct chunk_slab_ref { struct chunk *chunk; struct slab *run; };
+/* The run holding p inside chunk c. */
+TIDE_INLINE struct slab *chunk_run_of(struct chunk *c, const void *p) {
+    return &c->runs[c->page_run[((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE]];
+}
+
+void arena_prefork(void);
+void arena_postfork_parent(void);
+void arena_postfork_child(void);
+/* Debug builds: check a chunk's invariants (arena lock held). */
+void arena_check_chunk(const struct chunk *c);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * conf.h: options, from TIDE_CONF ("key:value,key:value", jemalloc's
+ * MALLOC_CONF syntax). A bad key or value prints one line naming it and is
+ * otherwise ignored. Parsed once, at initialisation, without allocating.
+ */
+#ifndef TIDE_CONF_H
+#define TIDE_CONF_H
+
+#include "util.h"
+
+struct conf {
+    unsigned narenas;          /* 0 before init; default 4 x CPUs */
+    bool tcache;               /* per-thread cache layer (false: 2006 design) */
+    int64_t dirty_decay_ms;    /* purge delay; -1 never, 0 immediately */
+    bool background_thread;    /* purge from a background thread */
+    bool stats_print;          /* malloc_stats_print at exit */
+    bool bsd2006;              /* preset:bsd2006 was given */
+    const char *preset;        /* "default" or "bsd2006" */
+};
+extern struct conf conf_opt;
+
+#define CONF_DEFAULT_DECAY_MS 1000
+
+void conf_init(unsigned ncpus);
+/* Parse one option string (exposed for tests). Returns the number of bad entries. */
+int conf_parse(const char *s);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * heap.h: the per-thread cache layer.
+ *
+ * A heap owns slabs. A thread's heap is reached through initial-exec TLS
+ * (tide_tls.heap), which starts at heap_empty: a static heap whose current
+ * slabs are all slab_empty, so the first malloc of a thread falls into the
+ * slow path with no "is it initialised" test on the fast path.
+ *
+ * Thread-cache mode: each thread owns one heap; malloc pops and free pushes
+ * on its own slabs with no lock and no atomic read-modify-write. 2006 mode
+ * (tcache:false), and threads past their TLS destructor: tide_tls.heap stays
+ * heap_empty and the slow path uses the arena's shared heap under the arena
+ * lock: the paper's design, with the same slab code.
+ *
+ * Invariants:
+ *  - current[c] is slab_empty or a slab on slabs[c] (linked).
+ *  - slabs[c] holds this heap's non-full slabs of class c (doubly linked).
+ *  - pending is a lock-free stack of slabs in state NOTIFIED.
+ *  - Heaps are never freed. A thread's heap is parked in a pool at thread
+ *    exit, still owning its non-empty slabs, and adopted by a later thread.
+ */
+#ifndef TIDE_HEAP_H
+#define TIDE_HEAP_H
+
+#include "arena.h"
+
+struct heap {
+    /* Fast path. */
+    struct slab *current[SC_NSMALL];
+    uint64_t nmalloc[SC_NSMALL];       /* owner's plain counters */
+    uint64_t nfree[SC_NSMALL];         /* local frees + collected remote frees */
+    /* Slow path. */
+    struct slab *slabs[SC_NSMALL];
+    struct arena *arena;               /* where new slabs come from */
+    struct slab *_Atomic pending;
+    struct heap *next_all;             /* every heap ever made */
+    struct heap *next_pool;            /* parked heaps */
+    bool shared;
+    bool parked;
+    uint64_t large_nmalloc, large_nfree;       /* large and huge counts */
+    uint64_t large_bytes_in, large_bytes_out;  /* bytes allocated / freed */
+};
+
+/* Per-thread state, initial-exec TLS. */
+enum { TLS_FRESH = 0, TLS_LIVE = 1, TLS_DEAD = 2 };
+struct tide_tls {
+    struct heap *heap;      /* heap_empty until the thread owns a heap */
+    struct arena *arena;    /* the thread's arena (round-robin on first use) */
+    uint8_t state;
+    uint64_t allocated0, deallocated0;  /* heap byte counters at adoption */
+};
+extern TIDE_TLS struct tide_tls tide_tls;
+extern struct heap heap_empty;
+
+/* Slow path: the thread's arena, assigning one round-robin on first use. */
+struct arena *heap_thread_arena(void);
+/* Slow path: give the calling thread a heap (thread-cache mode only). */
+struct heap *heap_thread_acquire(void);
+
+/* Allocate a block of class c from h (owner or lock holder). NULL if OOM. */
+void *heap_alloc_small(struct heap *h, unsigned c);
+/* Owner-side slow part of a local free (slab full before, or now empty). */
+void heap_free_local_slow(struct heap *h, struct slab *s);
+/* Free block p of slab s whose owner is not the calling thread's heap. */
+void heap_free_foreign_slab(struct slab *s, void *p);
+/* Return everything the calling thread's heap caches: collect, retire empty slabs. */
+void heap_flush(struct heap *h);
+/* Thread exit: flush and park the calling thread's heap. */
+void heap_thread_exit(void);
+
+/* Bytes this thread allocated / freed since it took its heap. */
+void heap_thread_counters(uint64_t *allocated, uint64_t *deallocated);
+/* Every heap ever made (for statistics); walk with ->next_all. */
+struct heap *heap_all(void);
+
+void heap_prefork(void);
+void heap_postfork_parent(void);
+void heap_postfork_child(void);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * slab.h: a run of pages inside a chunk: a slab of equal blocks of one size
+ * class, or one large allocation. The header lives in the chunk's header
+ * array (chunk->runs[first page]), never beside user data.
+ *
+ * A slab is owned by exactly one heap (slab->heap). The owner's thread (or,
+ * for an arena-shared heap, whoever holds the arena lock) alone touches
+ * free, local_free, used, capacity, linked, next and prev. Other threads only
+ * push onto thread_free with a CAS.
+ *
+ * Invariants, for a slab owned by a heap:
+ *  - used = blocks handed out and not yet returned to free/local_free; blocks
+ *    sitting in thread_free still count in used until the owner collects them.
+ *  - used + len(free) + len(local_free) == capacity <= nregs.
+ *  - blocks [capacity, nregs) have never been touched (lazy extension).
+ *  - linked == 1 iff the slab is on heap->slabs[cls]. An unlinked slab has no
+ *    free block visible to its owner ("full").
+ *  - thread_free's low two bits are a state: NORMAL; FULL (unlinked, owner
+ *    asked to be told of the next remote free); NOTIFIED (a remote free
+ *    cleared FULL and pushed the slab on heap->pending; the owner will relink
+ *    it). A NOTIFIED slab is never retired before it is popped from pending.
+ * A large run has heap == NULL and kind == RUN_LARGE.
+ */
+#ifndef TIDE_SLAB_H
+#define TIDE_SLAB_H
+
+#include "sc.h"
+
+struct heap;
+
+typedef struct slab_block { struct slab_block *next; } slab_block_t;
+
+enum { RUN_FREE = 0, RUN_SLAB = 1, RUN_LARGE = 2 };
+
+#define SLAB_TF_NORMAL   ((uintptr_t)0)
+#define SLAB_TF_FULL     ((uintptr_t)1)
+#define SLAB_TF_NOTIFIED ((uintptr_t)2)
+#define SLAB_TF_MASK     ((uintptr_t)3)
+
+struct slab {
+    /* First cache line: everything the malloc and free fast paths read. */
+    slab_block_t *free;          /* next blocks to hand out */
+    slab_block_t *local_free;    /* blocks the owner freed */
+    struct heap *heap;           /* owner, NULL for a large run */
+    uint32_t used;
+    uint32_t capacity;
+    uint32_t block_size;
+    uint16_t nregs;
+    uint8_t cls;
+    uint8_t kind;                /* RUN_* */
+    uint8_t linked;
+    uint8_t zeroed;              /* large run: its pages are known zero */
+    uint16_t pad_;
+    uint32_t npages;
+    uintptr_t base;              /* first data byte */
+    /* Second cache line: list links and the remote side. */
+    struct slab *next, *prev;    /* heap->slabs[cls] */
+    _Atomic(uintptr_t) thread_free;       /* remote frees | SLAB_TF_* */
+    struct slab *_Atomic pending_next;    /* link on heap->pending */
+};
+
+/* The static slab with no free block: every fast path that finds it misses. */
+extern struct slab slab_empty;
+
+void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base);
+/* Carve up to a page worth of never-used blocks onto s->free. False if none left. */
+bool slab_extend(struct slab *s);
+/* Owner: move local_free and remote frees onto free. Returns blocks collected remotely. */
+uint32_t slab_collect(struct slab *s);
+/* Any thread but the owner: push p on thread_free. True when the caller must
+ * push the slab on its heap's pending list (the FULL -> NOTIFIED transition). */
+bool slab_remote_free(struct slab *s, void *p);
+/* Owner: try to mark an exhausted slab FULL. False if a remote free raced in. */
+bool slab_try_mark_full(struct slab *s);
+/* Owner: FULL -> NORMAL before relinking after a local free. False if NOTIFIED. */
+bool slab_try_unmark_full(struct slab *s);
+/* Owner: take a NOTIFIED slab back to NORMAL (after popping it from pending). */
+void slab_clear_notified(struct slab *s);
+/* Block index of p inside the slab, or -1 if p is not a block start. */
+long slab_block_index(const struct slab *s, const void *p);
+/* Debug builds: check the invariants above (owner's view). */
+void slab_check(const struct slab *s);
+
+#endif

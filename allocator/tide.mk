@@ -1,0 +1,51 @@
+# allocator/tide.mk: build libtide.so, libtide.a, tide.pc, plus the debug and
+# ThreadSanitizer variants used by the tests.
+#
+#   allocator/libtide.so, allocator/libtide.a   release build
+#   build/debug/libtide.so                      -DTIDE_DEBUG: invariant checks
+#   build/tsan/libtide.so                       -fsanitize=thread
+#
+# Sources are every allocator/src/*.c. Every symbol is hidden except the
+# public API (TIDE_EXPORT), so calls inside the library bind locally.
+
+TIDE_SRCS   := $(sort $(wildcard allocator/src/*.c))
+TIDE_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -fno-semantic-interposition \
+               -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc \
+               -ftls-model=initial-exec -Iallocator/include -Iallocator/src
+TIDE_LDFLAGS := -shared -pthread -Wl,-z,now
+
+tide_objs = $(patsubst allocator/src/%.c,$(BUILD)/$(1)/%.o,$(TIDE_SRCS))
+
+TIDE_REL_OBJS   := $(call tide_objs,rel)
+TIDE_DEBUG_OBJS := $(call tide_objs,debug)
+TIDE_TSAN_OBJS  := $(call tide_objs,tsan)
+
+$(BUILD)/rel/%.o: allocator/src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(TIDE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/debug/%.o: allocator/src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(TIDE_CFLAGS) -O1 -g -DTIDE_DEBUG -MMD -MP -c $< -o $@
+$(BUILD)/tsan/%.o: allocator/src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(TIDE_CFLAGS) -O1 -g -fsanitize=thread -MMD -MP -c $< -o $@
+
+allocator/libtide.so: $(TIDE_REL_OBJS)
+	$(CC) $(TIDE_LDFLAGS) -o $@ $(TIDE_REL_OBJS)
+allocator/libtide.a: $(TIDE_REL_OBJS)
+	rm -f $@ && ar rcs $@ $(TIDE_REL_OBJS)
+$(BUILD)/debug/libtide.so: $(TIDE_DEBUG_OBJS)
+	$(CC) $(TIDE_LDFLAGS) -o $@ $(TIDE_DEBUG_OBJS)
+$(BUILD)/tsan/libtide.so: $(TIDE_TSAN_OBJS)
+	$(CC) $(TIDE_LDFLAGS) -fsanitize=thread -o $@ $(TIDE_TSAN_OBJS)
+
+allocator/tide.pc: allocator/tide.pc.in
+	sed -e 's|@PREFIX@|$(abspath .)|' -e 's|@VERSION@|1.0.0|' $< > $@
+
+TIDE_LIBS := allocator/libtide.so allocator/libtide.a allocator/tide.pc
+ALL_TARGETS += $(TIDE_LIBS) $(BUILD)/debug/libtide.so
+-include $(TIDE_REL_OBJS:.o=.d) $(TIDE_DEBUG_OBJS:.o=.d) $(TIDE_TSAN_OBJS:.o=.d)
+
+.PHONY: tide tide-tsan
+tide: $(TIDE_LIBS)
+tide-tsan: $(BUILD)/tsan/libtide.so
