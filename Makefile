@@ -43,10 +43,10 @@ $(DEPS_STAMP): scripts/setup-deps.sh
 deps: $(DEPS_STAMP)
 
 include allocator/tide.mk
--include allocator/test/test.mk
--include workloads/workloads.mk
--include harness/harness.mk
--include workloads/redis-trace/trace.mk
+# Fragments of the other parts, in a fixed order: tests of tide first.
+-include $(sort $(wildcard allocator/test/*.mk))
+-include $(sort $(wildcard workloads/*.mk workloads/*/*.mk))
+-include $(sort $(wildcard harness/*.mk harness/*/*.mk))
 
 all: $(DEPS_STAMP) $(ALL_TARGETS)
 
