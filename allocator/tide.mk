@@ -12,7 +12,7 @@ TIDE_SRCS   := $(sort $(wildcard allocator/src/*.c))
 TIDE_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -fno-semantic-interposition \
                -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc \
                -ftls-model=initial-exec -Iallocator/include -Iallocator/src
-TIDE_LDFLAGS := -shared -pthread -Wl,-z,now
+TIDE_LDFLAGS := -shared -pthread -Wl,-z,now -Wl,--no-undefined
 
 tide_objs = $(patsubst allocator/src/%.c,$(BUILD)/$(1)/%.o,$(TIDE_SRCS))
 

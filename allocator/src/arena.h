@@ -34,7 +34,7 @@ struct chunk {
     uint32_t header_pages;
     uint32_t nfree;
     uint32_t ndirty;
-    uint32_t pad_;
+    uint32_t fail_hint;                 /* no free run of >= this many pages */
     uint64_t free_bits[CHUNK_NWORDS];
     uint64_t dirty_bits[CHUNK_NWORDS];
     uint32_t dirty_ms[CHUNK_NPAGES];    /* when each dirty page was freed */

@@ -28,13 +28,14 @@ struct heap {
     /* Fast path. */
     struct slab *current[SC_NSMALL];
     uint64_t nmalloc[SC_NSMALL];       /* owner's plain counters */
-    uint64_t nfree[SC_NSMALL];         /* local frees + collected remote frees */
+    uint64_t nfree[SC_NSMALL];         /* frees by the owner into its own slabs */
     /* Slow path. */
     struct slab *slabs[SC_NSMALL];
     struct arena *arena;               /* where new slabs come from */
     struct slab *_Atomic pending;
     struct heap *next_all;             /* every heap ever made */
     struct heap *next_pool;            /* parked heaps */
+    uint64_t nfree_remote[SC_NSMALL];  /* other threads' frees, counted when collected */
     bool shared;
     bool parked;
     uint64_t large_nmalloc, large_nfree;       /* large and huge counts */
@@ -48,10 +49,13 @@ struct tide_tls {
     struct arena *arena;    /* the thread's arena (round-robin on first use) */
     uint8_t state;
     uint64_t allocated0, deallocated0;  /* heap byte counters at adoption */
+    uint64_t remote_freed;              /* bytes this thread freed into others' slabs */
 };
 extern TIDE_TLS struct tide_tls tide_tls;
 extern struct heap heap_empty;
 
+/* A new heap drawing on arena a (base memory, never freed). */
+struct heap *heap_create(struct arena *a, bool shared);
 /* Slow path: the thread's arena, assigning one round-robin on first use. */
 struct arena *heap_thread_arena(void);
 /* Slow path: give the calling thread a heap (thread-cache mode only). */
@@ -59,9 +63,12 @@ struct heap *heap_thread_acquire(void);
 
 /* Allocate a block of class c from h (owner or lock holder). NULL if OOM. */
 void *heap_alloc_small(struct heap *h, unsigned c);
+/* A block of class c for the calling thread, whatever its mode (slow path). */
+void *heap_alloc_small_any(unsigned c);
 /* Owner-side slow part of a local free (slab full before, or now empty). */
 void heap_free_local_slow(struct heap *h, struct slab *s);
-/* Free block p of slab s whose owner is not the calling thread's heap. */
+/* Free block p of slab s whose owner is not the calling thread's heap
+ * (another thread's heap, or an arena-shared heap: then under its arena lock). */
 void heap_free_foreign_slab(struct slab *s, void *p);
 /* Return everything the calling thread's heap caches: collect, retire empty slabs. */
 void heap_flush(struct heap *h);

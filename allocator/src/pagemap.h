@@ -36,6 +36,11 @@ TIDE_INLINE uintptr_t pagemap_get(const void *p) {
 }
 /* Set the entry of every slot in [p, p+size) to v. False if a leaf could not be mapped. */
 bool pagemap_set(void *p, size_t size, uintptr_t v);
+/* Map the leaves covering [p, p+size) without changing any entry. */
+bool pagemap_ensure(void *p, size_t size);
 size_t pagemap_mapped(void);  /* bytes of leaves mapped */
+void pagemap_prefork(void);
+void pagemap_postfork_parent(void);
+void pagemap_postfork_child(void);
 
 #endif

@@ -1,0 +1,458 @@
+/*
+ * alloc.c: the public allocation API. Fast paths first, each readable on its
+ * own; everything else is in *_slow functions, noinline.
+ */
+#include "arena.h"
+#include "heap.h"
+#include "huge.h"
+#include "init.h"
+#include "sc.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "tide.h"
+
+static uint64_t alloc_foreign_frees;   /* frees of pointers tide does not own */
+
+/* ---- slow paths --------------------------------------------------------- */
+
+static TIDE_NOINLINE void *alloc_large_or_huge_slow(size_t n, size_t align, bool zero) {
+    if (TIDE_UNLIKELY(n > (size_t)PTRDIFF_MAX || !init_ensure())) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t size = sc_page_ceil(n ? n : 1);
+    void *p;
+    if (size <= SC_LARGE_MAX && align <= SC_LARGE_MAX)
+        p = arena_large_alloc(heap_thread_arena(), size, align, zero);
+    else
+        p = huge_alloc(size, align);
+    if (!p) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct heap *h = tide_tls.heap;
+    if (h != &heap_empty) {
+        h->large_nmalloc++;
+        h->large_bytes_in += size;
+    }
+    return p;
+}
+
+static TIDE_NOINLINE void *alloc_small_slow(unsigned c) {
+    if (TIDE_UNLIKELY(!init_ensure())) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = heap_alloc_small_any(c);
+    if (TIDE_UNLIKELY(!p)) errno = ENOMEM;
+    return p;
+}
+
+static TIDE_NOINLINE void *malloc_slow(size_t n) {
+    if (n <= SC_SMALL_MAX) return alloc_small_slow(sc_index(n));
+    return alloc_large_or_huge_slow(n, SC_PAGE, false);
+}
+
+/* The owner of a block, found through the page map. */
+struct alloc_owner {
+    uintptr_t entry;
+    struct chunk *chunk;   /* NULL for huge or foreign */
+    struct slab *run;
+    struct huge *huge;
+};
+
+static struct alloc_owner alloc_owner_of(const void *p) {
+    struct alloc_owner o = {pagemap_get(p), NULL, NULL, NULL};
+    if (!o.entry) return o;
+    if (o.entry & PAGEMAP_TAG_HUGE) {
+        struct huge *hg = (struct huge *)(o.entry & ~PAGEMAP_TAG_HUGE);
+        if (hg->ptr == p) o.huge = hg;
+        return o;
+    }
+    o.chunk = (struct chunk *)o.entry;
+    struct slab *r = chunk_run_of(o.chunk, p);
+    if ((uintptr_t)p < (uintptr_t)o.chunk + ((uintptr_t)o.chunk->header_pages << SC_LG_PAGE)) return o;
+    if (r->kind == RUN_SLAB && slab_block_index(r, p) >= 0) o.run = r;
+    else if (r->kind == RUN_LARGE && r->base == (uintptr_t)p) o.run = r;
+    return o;
+}
+
+static TIDE_NOINLINE void free_slow(void *p) {
+    if (!p) return;
+    int e = errno;
+    struct alloc_owner o = alloc_owner_of(p);
+    struct heap *h = tide_tls.heap;
+    if (o.run && o.run->kind == RUN_SLAB) {
+        heap_free_foreign_slab(o.run, p);
+    } else if (o.run) {
+        if (h != &heap_empty) {
+            h->large_nfree++;
+            h->large_bytes_out += (size_t)o.run->npages << SC_LG_PAGE;
+        }
+        arena_large_free(o.chunk, o.run);
+    } else if (o.huge) {
+        if (h != &heap_empty) {
+            h->large_nfree++;
+            h->large_bytes_out += o.huge->usable;
+        }
+        huge_free(o.huge);
+    } else {
+        /* Not a block of ours: never touch it. */
+        __atomic_fetch_add(&alloc_foreign_frees, 1, __ATOMIC_RELAXED);
+    }
+    errno = e;
+}
+
+/* ---- fast paths ---------------------------------------------------------- */
+
+/* Pop a block of class c from the thread's current slab. */
+TIDE_INLINE void *alloc_small(unsigned c) {
+    struct heap *h = tide_tls.heap;
+    struct slab *s = h->current[c];
+    slab_block_t *b = s->free;
+    if (TIDE_UNLIKELY(!b)) return alloc_small_slow(c);
+    s->free = b->next;
+    s->used++;
+    h->nmalloc[c]++;
+    return b;
+}
+
+TIDE_EXPORT void *malloc(size_t n) {
+    if (TIDE_LIKELY(n <= SC_SMALL_MAX)) return alloc_small(sc_index(n));
+    return malloc_slow(n);
+}
+
+TIDE_EXPORT void free(void *p) {
+    uintptr_t e = pagemap_get(p);
+    if (TIDE_LIKELY(e && !(e & PAGEMAP_TAG_HUGE))) {
+        struct slab *s = chunk_run_of((struct chunk *)e, p);
+        struct heap *h = tide_tls.heap;
+        if (TIDE_LIKELY(s->heap == h)) {   /* a slab of our own: push, no lock */
+            slab_block_t *b = p;
+            b->next = s->local_free;
+            s->local_free = b;
+            h->nfree[s->cls]++;
+            if (TIDE_UNLIKELY(--s->used == 0 || !s->linked)) heap_free_local_slow(h, s);
+            return;
+        }
+    }
+    free_slow(p);
+}
+
+/* ---- sizes --------------------------------------------------------------- */
+
+static size_t alloc_usable(const void *p) {
+    struct alloc_owner o = alloc_owner_of(p);
+    if (o.run) return o.run->kind == RUN_SLAB ? o.run->block_size : (size_t)o.run->npages << SC_LG_PAGE;
+    if (o.huge) return o.huge->usable;
+    return 0;
+}
+
+TIDE_EXPORT size_t malloc_usable_size(void *p) { return p ? alloc_usable(p) : 0; }
+
+/* Smallest class >= n whose blocks are all aligned to `align` (<= page). */
+static unsigned alloc_aligned_class(size_t n, size_t align) {
+    unsigned c = sc_index(TIDE_ALIGN_UP(n ? n : 1, align));
+    while (c < SC_NSMALL && (sc_size(c) & (align - 1))) c++;
+    return c;
+}
+
+/* Usable size of an allocation of n bytes aligned to align (0: impossible). */
+static size_t alloc_size_for(size_t n, size_t align) {
+    if (n > (size_t)PTRDIFF_MAX) return 0;
+    if (align <= 16) return sc_usable(n);
+    if (align <= SC_PAGE && n <= SC_SMALL_MAX) {
+        unsigned c = alloc_aligned_class(n, align);
+        if (c < SC_NSMALL) return sc_size(c);
+    }
+    return sc_page_ceil(n ? n : 1);
+}
+
+/* ---- the aligned family -------------------------------------------------- */
+
+static void *alloc_aligned(size_t align, size_t n, bool zero) {
+    if (n > (size_t)PTRDIFF_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (align <= 16 || (align <= SC_PAGE && n <= SC_SMALL_MAX)) {
+        unsigned c = align <= 16 ? (n <= SC_SMALL_MAX ? sc_index(n) : SC_NSMALL)
+                                 : alloc_aligned_class(n, align);
+        if (c < SC_NSMALL) {
+            void *p = alloc_small(c);
+            if (p && zero) memset(p, 0, n);
+            return p;
+        }
+    }
+    return alloc_large_or_huge_slow(n, TIDE_MAX(align, SC_PAGE), zero);
+}
+
+static bool alloc_pow2(size_t a) { return a && !(a & (a - 1)); }
+
+TIDE_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
+    if (!alloc_pow2(align) || align % sizeof(void *)) return EINVAL;
+    int e = errno;
+    void *p = alloc_aligned(align, n, false);
+    if (!p) {
+        errno = e;
+        return ENOMEM;
+    }
+    *out = p;
+    return 0;
+}
+
+TIDE_EXPORT void *aligned_alloc(size_t align, size_t n) {
+    if (!alloc_pow2(align)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return alloc_aligned(align, n, false);
+}
+
+TIDE_EXPORT void *memalign(size_t align, size_t n) {
+    /* glibc accepts any alignment and rounds it up to a power of two. */
+    if (align > (size_t)PTRDIFF_MAX / 2 + 1) {
+        errno = EINVAL;
+        return NULL;
+    }
+    size_t a = 1;
+    while (a < align) a <<= 1;
+    return alloc_aligned(a, n, false);
+}
+
+TIDE_EXPORT void *valloc(size_t n) { return alloc_aligned(SC_PAGE, n, false); }
+
+TIDE_EXPORT void *pvalloc(size_t n) {
+    size_t r = sc_page_ceil(n ? n : 1);
+    if (!r) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return alloc_aligned(SC_PAGE, r, false);
+}
+
+/* ---- calloc and realloc -------------------------------------------------- */
+
+TIDE_EXPORT void *calloc(size_t k, size_t n) {
+    size_t total;
+    if (TIDE_UNLIKELY(__builtin_mul_overflow(k, n, &total))) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (total <= SC_SMALL_MAX) {
+        void *p = alloc_small(sc_index(total));
+        if (p) memset(p, 0, total);
+        return p;
+    }
+    return alloc_large_or_huge_slow(total, SC_PAGE, true);
+}
+
+static void *alloc_move(void *p, size_t old, size_t n, size_t align, bool zero) {
+    void *q = align > 16 ? alloc_aligned(align, n, false) : malloc(n);
+    if (!q) return NULL;
+    memcpy(q, p, TIDE_MIN(old, n));
+    if (zero && n > old) memset((char *)q + old, 0, n - old);
+    free(p);
+    return q;
+}
+
+/* Resize in place if the block's size class or page run allows it. */
+static bool alloc_resize_in_place(const struct alloc_owner *o, size_t n) {
+    if (o->run && o->run->kind == RUN_SLAB)
+        return n <= SC_SMALL_MAX && sc_size(sc_index(n)) == o->run->block_size;
+    if (o->run) {
+        size_t size = sc_page_ceil(n);
+        return n > SC_SMALL_MAX && size <= SC_LARGE_MAX && arena_large_resize(o->chunk, o->run, size);
+    }
+    if (o->huge) return n > SC_LARGE_MAX && huge_realloc(o->huge, n, false) != NULL;
+    return false;
+}
+
+static TIDE_NOINLINE void *realloc_slow(void *p, size_t n, size_t align, bool zero) {
+    if (n > (size_t)PTRDIFF_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct alloc_owner o = alloc_owner_of(p);
+    if (!o.run && !o.huge) {
+        errno = ENOMEM;   /* not a block of ours: its size is unknown */
+        return NULL;
+    }
+    size_t old = o.run ? (o.run->kind == RUN_SLAB ? o.run->block_size : (size_t)o.run->npages << SC_LG_PAGE)
+                       : o.huge->usable;
+    if ((align <= 16 || ((uintptr_t)p & (align - 1)) == 0) && alloc_resize_in_place(&o, n)) {
+        if (zero && n > old) memset((char *)p + old, 0, n - old);
+        return p;
+    }
+    if (o.huge && n > SC_LARGE_MAX && align <= SC_PAGE) {
+        void *q = huge_realloc(o.huge, n, true);
+        if (q) return q;
+    }
+    return alloc_move(p, old, n, align, zero);
+}
+
+TIDE_EXPORT void *realloc(void *p, size_t n) {
+    if (!p) return malloc(n);
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    return realloc_slow(p, n, 0, false);
+}
+
+TIDE_EXPORT void *reallocarray(void *p, size_t k, size_t n) {
+    size_t total;
+    if (__builtin_mul_overflow(k, n, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(p, total);
+}
+
+/* ---- sized frees (C23) --------------------------------------------------- */
+
+TIDE_EXPORT void free_sized(void *p, size_t n) {
+    (void)n;
+    free(p);
+}
+
+TIDE_EXPORT void free_aligned_sized(void *p, size_t align, size_t n) {
+    (void)align;
+    (void)n;
+    free(p);
+}
+
+TIDE_EXPORT void cfree(void *p) { free(p); }
+
+/* ---- glibc extras -------------------------------------------------------- */
+
+TIDE_EXPORT int malloc_trim(size_t pad) {
+    (void)pad;
+    if (!init_ready()) return 0;
+    int e = errno;
+    struct heap *h = tide_tls.heap;
+    if (h != &heap_empty) heap_flush(h);
+    size_t n = 0;
+    for (unsigned i = 0; i < arena_count(); i++) n += arena_purge(arena_get(i), true);
+    errno = e;
+    return n > 0;
+}
+
+TIDE_EXPORT struct mallinfo2 mallinfo2(void) {
+    struct mallinfo2 mi;
+    memset(&mi, 0, sizeof mi);
+    if (!init_ready()) return mi;
+    size_t active = 0, dirty = 0, mapped = 0;
+    for (unsigned i = 0; i < arena_count(); i++) {
+        struct arena *a = arena_get(i);
+        util_lock(&a->lock);
+        active += a->pactive << SC_LG_PAGE;
+        dirty += a->ndirty << SC_LG_PAGE;
+        mapped += a->nchunks * CHUNK_SIZE;
+        util_unlock(&a->lock);
+    }
+    size_t hall, hmap;
+    uint64_t hn, hf;
+    huge_stats(&hall, &hmap, &hn, &hf);
+    mi.arena = mapped;            /* bytes in chunks */
+    mi.hblks = hn - hf;           /* huge blocks */
+    mi.hblkhd = hmap;
+    mi.uordblks = active + hall;  /* bytes in use, page granularity */
+    mi.fordblks = mapped - active;
+    mi.keepcost = dirty;
+    return mi;
+}
+
+TIDE_EXPORT struct mallinfo mallinfo(void) {
+    struct mallinfo2 m2 = mallinfo2();
+    struct mallinfo m;
+    memset(&m, 0, sizeof m);
+    m.arena = (int)m2.arena;
+    m.hblks = (int)m2.hblks;
+    m.hblkhd = (int)m2.hblkhd;
+    m.uordblks = (int)m2.uordblks;
+    m.fordblks = (int)m2.fordblks;
+    m.keepcost = (int)m2.keepcost;
+    return m;
+}
+
+TIDE_EXPORT int mallopt(int param, int value) {
+    (void)param;
+    (void)value;
+    return 1;   /* accepted, no effect: tide has no glibc tunables */
+}
+
+/* ---- the jemalloc API ---------------------------------------------------- */
+
+static size_t alloc_flag_align(int flags) {
+    int la = flags & 0x3f;
+    return la ? (size_t)1 << la : 0;
+}
+
+TIDE_EXPORT void *mallocx(size_t n, int flags) {
+    size_t align = alloc_flag_align(flags);
+    bool zero = flags & MALLOCX_ZERO;
+    if (align > 16 || zero) return alloc_aligned(align ? align : 16, n, zero);
+    return malloc(n);
+}
+
+TIDE_EXPORT void *rallocx(void *p, size_t n, int flags) {
+    size_t align = alloc_flag_align(flags);
+    bool zero = flags & MALLOCX_ZERO;
+    if (!p) return mallocx(n, flags);
+    return realloc_slow(p, n ? n : 1, align, zero);
+}
+
+TIDE_EXPORT size_t xallocx(void *p, size_t n, size_t extra, int flags) {
+    bool zero = flags & MALLOCX_ZERO;
+    struct alloc_owner o = alloc_owner_of(p);
+    size_t old = alloc_usable(p);
+    size_t want = n + extra < n ? SIZE_MAX : n + extra;
+    if (want > (size_t)PTRDIFF_MAX) want = (size_t)PTRDIFF_MAX;
+    /* Try the largest first, then the minimum. */
+    if ((want != old && alloc_resize_in_place(&o, want)) || (n != old && n < want && alloc_resize_in_place(&o, n))) {
+        size_t now = alloc_usable(p);
+        if (zero && now > old) memset((char *)p + old, 0, now - old);
+        return now;
+    }
+    return alloc_usable(p);
+}
+
+TIDE_EXPORT size_t sallocx(const void *p, int flags) {
+    (void)flags;
+    return alloc_usable(p);
+}
+
+TIDE_EXPORT void dallocx(void *p, int flags) {
+    (void)flags;
+    free(p);
+}
+
+TIDE_EXPORT void sdallocx(void *p, size_t n, int flags) {
+    (void)n;
+    (void)flags;
+    free(p);
+}
+
+TIDE_EXPORT size_t nallocx(size_t n, int flags) {
+    size_t align = alloc_flag_align(flags);
+    return alloc_size_for(n, align);
+}
+
+/* ---- aliases for code that calls glibc's internal names ----------------- */
+
+TIDE_EXPORT void *__libc_malloc(size_t n) { return malloc(n); }
+TIDE_EXPORT void __libc_free(void *p) { free(p); }
+TIDE_EXPORT void *__libc_calloc(size_t k, size_t n) { return calloc(k, n); }
+TIDE_EXPORT void *__libc_realloc(void *p, size_t n) { return realloc(p, n); }
+TIDE_EXPORT void *__libc_memalign(size_t a, size_t n) { return memalign(a, n); }
+TIDE_EXPORT void *__libc_valloc(size_t n) { return valloc(n); }
+TIDE_EXPORT void *__libc_pvalloc(size_t n) { return pvalloc(n); }
+TIDE_EXPORT int __posix_memalign(void **p, size_t a, size_t n) { return posix_memalign(p, a, n); }
+
+/* For tests: frees of pointers tide did not own. */
+uint64_t alloc_foreign_free_count(void) { return __atomic_load_n(&alloc_foreign_frees, __ATOMIC_RELAXED); }

@@ -1,0 +1,360 @@
+/* arena.c: chunks, first-fit page runs at the lowest address, and purging. */
+#include "arena.h"
+#include "base.h"
+#include "conf.h"
+#include "heap.h"
+#include "os.h"
+
+#include <string.h>
+
+static struct arena *arenas;
+static unsigned narenas;
+static _Atomic unsigned arena_rr;
+static uint64_t arena_boot_ms;
+
+unsigned arena_count(void) { return narenas; }
+struct arena *arena_get(unsigned i) { return i < narenas ? &arenas[i] : NULL; }
+
+struct arena *arena_next_rr(void) {
+    unsigned i = __atomic_fetch_add(&arena_rr, 1, __ATOMIC_RELAXED);
+    return &arenas[i % narenas];
+}
+
+bool arena_boot(unsigned n) {
+    arenas = base_alloc(sizeof(struct arena) * n);
+    if (!arenas) return false;
+    arena_boot_ms = os_now_ms();
+    for (unsigned i = 0; i < n; i++) {
+        struct arena *a = &arenas[i];
+        pthread_mutex_init(&a->lock, NULL);
+        a->index = i;
+        a->next_purge_ms = UINT64_MAX;
+        a->shared = heap_create(a, true);
+        if (!a->shared) return false;
+    }
+    narenas = n;
+    return true;
+}
+
+/* ---- bitmaps ---------------------------------------------------------- */
+
+static inline bool bit_get(const uint64_t *b, unsigned i) { return (b[i >> 6] >> (i & 63)) & 1; }
+static inline void bit_set(uint64_t *b, unsigned i) { b[i >> 6] |= (uint64_t)1 << (i & 63); }
+static inline void bit_clear(uint64_t *b, unsigned i) { b[i >> 6] &= ~((uint64_t)1 << (i & 63)); }
+
+/* First index >= i whose bit equals `want`, or CHUNK_NPAGES. */
+static unsigned bit_next(const uint64_t *b, unsigned i, bool want) {
+    while (i < CHUNK_NPAGES) {
+        uint64_t w = want ? b[i >> 6] : ~b[i >> 6];
+        w &= ~(uint64_t)0 << (i & 63);
+        if (w) return (i & ~63u) + (unsigned)__builtin_ctzll(w);
+        i = (i & ~63u) + 64;
+    }
+    return CHUNK_NPAGES;
+}
+
+static uint32_t arena_now32(uint64_t now) { return (uint32_t)(now - arena_boot_ms); }
+
+/* ---- chunks ------------------------------------------------------------ */
+
+static struct chunk *chunk_new(struct arena *a) {
+    struct chunk *c = os_map_aligned(CHUNK_SIZE, CHUNK_SIZE);
+    if (!c) return NULL;
+    c->arena = a;
+    c->header_pages = (uint32_t)((sizeof(struct chunk) + SC_PAGE - 1) >> SC_LG_PAGE);
+    for (unsigned i = c->header_pages; i < CHUNK_NPAGES; i++) bit_set(c->free_bits, i);
+    c->nfree = CHUNK_NPAGES - c->header_pages;
+    c->fail_hint = CHUNK_NPAGES + 1;
+    if (!pagemap_set(c, CHUNK_SIZE, (uintptr_t)c)) {
+        pagemap_set(c, CHUNK_SIZE, 0);
+        os_unmap(c, CHUNK_SIZE);
+        return NULL;
+    }
+    struct chunk **pp = &a->chunks;   /* keep ascending address order */
+    while (*pp && *pp < c) pp = &(*pp)->next;
+    c->next = *pp;
+    *pp = c;
+    a->nchunks++;
+    return c;
+}
+
+/* First free run of n pages starting at a multiple of `align` pages. */
+static long chunk_find_run(const struct chunk *c, unsigned n, unsigned align) {
+    unsigned i = c->header_pages;
+    for (;;) {
+        i = bit_next(c->free_bits, i, true);
+        if (i + n > CHUNK_NPAGES) return -1;
+        unsigned al = (i + align - 1) / align * align;
+        if (al != i) {
+            i = al;
+            continue;
+        }
+        unsigned j = bit_next(c->free_bits, i, false);
+        if (j - i >= n) return i;
+        i = j;
+    }
+}
+
+/* Take pages [i, i+n) of c for a run. Returns true if they were all zero. */
+static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n) {
+    bool zero = true;
+    for (unsigned p = i; p < i + n; p++) {
+        TIDE_ASSERT(bit_get(c->free_bits, p));
+        bit_clear(c->free_bits, p);
+        if (bit_get(c->dirty_bits, p)) {
+            bit_clear(c->dirty_bits, p);
+            c->ndirty--;
+            a->ndirty--;
+            zero = false;
+        }
+        c->page_run[p] = (uint16_t)i;
+    }
+    c->nfree -= n;
+    a->pactive += n;
+    return zero;
+}
+
+/* Give pages [i, i+n) back; the first `touched` of them become dirty. */
+static void chunk_give(struct arena *a, struct chunk *c, unsigned i, unsigned n, unsigned touched,
+                       uint64_t now) {
+    uint32_t t = arena_now32(now);
+    for (unsigned p = i; p < i + n; p++) {
+        bit_set(c->free_bits, p);
+        if (p < i + touched) {
+            bit_set(c->dirty_bits, p);
+            c->dirty_ms[p] = t;
+        }
+    }
+    c->nfree += n;
+    c->ndirty += touched;
+    a->ndirty += touched;
+    a->pactive -= n;
+    c->fail_hint = CHUNK_NPAGES + 1;
+    if (touched && conf_opt.dirty_decay_ms >= 0) {
+        uint64_t due = now + (uint64_t)conf_opt.dirty_decay_ms;
+        if (due < a->next_purge_ms) a->next_purge_ms = due;
+    }
+}
+
+/* Lowest-address first fit over the arena's chunks; maps a chunk if none fits. */
+static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, struct chunk **cp, bool *zero) {
+    for (struct chunk *c = a->chunks; c; c = c->next) {
+        if (c->nfree < n || n >= c->fail_hint) continue;
+        long i = chunk_find_run(c, n, align);
+        if (i < 0) {
+            c->fail_hint = n;
+            continue;
+        }
+        *zero = chunk_take(a, c, (unsigned)i, n);
+        *cp = c;
+        return (char *)c + ((size_t)i << SC_LG_PAGE);
+    }
+    struct chunk *c = chunk_new(a);
+    if (!c) return NULL;
+    long i = chunk_find_run(c, n, align);
+    if (i < 0) return NULL;
+    *zero = chunk_take(a, c, (unsigned)i, n);
+    *cp = c;
+    return (char *)c + ((size_t)i << SC_LG_PAGE);
+}
+
+static unsigned run_first_page(const struct chunk *c, const struct slab *run) {
+    return (unsigned)(run - c->runs);
+}
+
+/* ---- purging ----------------------------------------------------------- */
+
+static size_t arena_purge_locked(struct arena *a, bool all, uint64_t now) {
+    size_t purged = 0;
+    uint64_t next_due = UINT64_MAX;
+    int64_t decay = conf_opt.dirty_decay_ms;
+    uint32_t t = arena_now32(now);
+    for (struct chunk *c = a->chunks; c && a->ndirty; c = c->next) {
+        if (!c->ndirty) continue;
+        unsigned i = c->header_pages;
+        while ((i = bit_next(c->dirty_bits, i, true)) < CHUNK_NPAGES) {
+            uint32_t age = t - c->dirty_ms[i];
+            bool due = all || (decay >= 0 && age >= (uint64_t)decay);
+            if (!due) {
+                uint64_t d = now + ((uint64_t)decay - age);
+                if (d < next_due) next_due = d;
+                i++;
+                continue;
+            }
+            unsigned j = i;
+            while (j < CHUNK_NPAGES && bit_get(c->dirty_bits, j) &&
+                   (all || (uint32_t)(t - c->dirty_ms[j]) >= (uint64_t)decay)) {
+                bit_clear(c->dirty_bits, j);
+                j++;
+            }
+            os_purge((char *)c + ((size_t)i << SC_LG_PAGE), (size_t)(j - i) << SC_LG_PAGE);
+            c->ndirty -= j - i;
+            a->ndirty -= j - i;
+            purged += j - i;
+            i = j;
+        }
+    }
+    a->next_purge_ms = a->ndirty ? next_due : UINT64_MAX;
+    a->ctr.npurge++;
+    a->ctr.purged_pages += purged;
+    return purged;
+}
+
+static void arena_maybe_purge_locked(struct arena *a) {
+    if (a->ndirty == 0 || conf_opt.dirty_decay_ms < 0) return;
+    uint64_t now = os_now_ms();
+    if (now >= a->next_purge_ms) arena_purge_locked(a, false, now);
+}
+
+size_t arena_purge(struct arena *a, bool all) {
+    util_lock(&a->lock);
+    size_t n = arena_purge_locked(a, all, os_now_ms());
+    util_unlock(&a->lock);
+    return n;
+}
+
+void arena_maybe_purge(struct arena *a) {
+    if (__atomic_load_n(&a->ndirty, __ATOMIC_RELAXED) == 0) return;
+    util_lock(&a->lock);
+    arena_maybe_purge_locked(a);
+    util_unlock(&a->lock);
+}
+
+/* ---- slabs and large runs --------------------------------------------- */
+
+struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h) {
+    const struct sc_info *ci = &sc_table[cls];
+    struct chunk *c;
+    bool zero, locked = h->shared;   /* a shared heap's caller holds the lock */
+    if (!locked) util_lock(&a->lock);
+    char *p = arena_run_alloc(a, ci->slab_pages, 1, &c, &zero);
+    struct slab *s = NULL;
+    if (p) {
+        s = chunk_run_of(c, p);
+        slab_init(s, cls, h, (uintptr_t)p);
+        a->ctr.slabs_created[cls]++;
+        a->ctr.slabs_current[cls]++;
+    }
+    arena_maybe_purge_locked(a);
+    if (!locked) util_unlock(&a->lock);
+    return s;
+}
+
+void arena_slab_free(struct slab *s) {
+    struct chunk *c = (struct chunk *)pagemap_get((void *)s->base);
+    struct arena *a = c->arena;
+    /* Only the pages blocks were carved from were ever touched. */
+    uintptr_t touched_end = TIDE_ALIGN_UP(s->base + (uintptr_t)s->capacity * s->block_size, SC_PAGE);
+    unsigned touched = (unsigned)((touched_end - s->base) >> SC_LG_PAGE);
+    uint64_t now = os_now_ms();
+    bool locked = s->heap->shared;   /* a shared heap's caller holds the lock */
+    if (!locked) util_lock(&a->lock);
+    TIDE_ASSERT(s->used == 0);
+    a->ctr.slabs_current[s->cls]--;
+    s->kind = RUN_FREE;
+    s->heap = NULL;
+    chunk_give(a, c, run_first_page(c, s), s->npages, TIDE_MIN(touched, s->npages), now);
+    if (conf_opt.dirty_decay_ms == 0) arena_purge_locked(a, false, now);
+    else arena_maybe_purge_locked(a);
+#ifdef TIDE_DEBUG
+    arena_check_chunk(c);
+#endif
+    if (!locked) util_unlock(&a->lock);
+}
+
+void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero) {
+    unsigned n = (unsigned)(size >> SC_LG_PAGE);
+    unsigned al = (unsigned)(TIDE_MAX(align, SC_PAGE) >> SC_LG_PAGE);
+    struct chunk *c;
+    bool is_zero;
+    util_lock(&a->lock);
+    char *p = arena_run_alloc(a, n, al, &c, &is_zero);
+    if (p) {
+        struct slab *r = chunk_run_of(c, p);
+        memset(r, 0, sizeof *r);
+        r->kind = RUN_LARGE;
+        r->npages = n;
+        r->base = (uintptr_t)p;
+        a->ctr.large_nmalloc++;
+        a->ctr.large_allocated += size;
+    }
+    arena_maybe_purge_locked(a);
+    util_unlock(&a->lock);
+    if (p && zero && !is_zero) memset(p, 0, size);
+    return p;
+}
+
+void arena_large_free(struct chunk *c, struct slab *run) {
+    struct arena *a = c->arena;
+    uint64_t now = os_now_ms();
+    util_lock(&a->lock);
+    a->ctr.large_nfree++;
+    a->ctr.large_allocated -= (size_t)run->npages << SC_LG_PAGE;
+    run->kind = RUN_FREE;
+    chunk_give(a, c, run_first_page(c, run), run->npages, run->npages, now);
+    if (conf_opt.dirty_decay_ms == 0) arena_purge_locked(a, false, now);
+    else arena_maybe_purge_locked(a);
+    util_unlock(&a->lock);
+}
+
+bool arena_large_resize(struct chunk *c, struct slab *run, size_t size) {
+    struct arena *a = c->arena;
+    unsigned first = run_first_page(c, run), n = (unsigned)(size >> SC_LG_PAGE);
+    bool ok = true;
+    util_lock(&a->lock);
+    if (n < run->npages) {
+        chunk_give(a, c, first + n, run->npages - n, run->npages - n, os_now_ms());
+        a->ctr.large_allocated -= (size_t)(run->npages - n) << SC_LG_PAGE;
+        run->npages = n;
+    } else if (n > run->npages) {
+        unsigned end = first + run->npages;
+        ok = first + n <= CHUNK_NPAGES && bit_next(c->free_bits, end, false) >= first + n;
+        if (ok) {
+            chunk_take(a, c, end, first + n - end);
+            for (unsigned p = end; p < first + n; p++) c->page_run[p] = (uint16_t)first;
+            a->ctr.large_allocated += (size_t)(n - run->npages) << SC_LG_PAGE;
+            run->npages = n;
+        }
+    }
+    util_unlock(&a->lock);
+    return ok;
+}
+
+/* ---- fork and checks --------------------------------------------------- */
+
+void arena_prefork(void) {
+    for (unsigned i = 0; i < narenas; i++) util_lock(&arenas[i].lock);
+}
+void arena_postfork_parent(void) {
+    for (unsigned i = 0; i < narenas; i++) util_unlock(&arenas[i].lock);
+}
+void arena_postfork_child(void) {
+    for (unsigned i = 0; i < narenas; i++) util_mutex_reinit(&arenas[i].lock);
+}
+
+void arena_check_chunk(const struct chunk *c) {
+#ifdef TIDE_DEBUG
+    unsigned nfree = 0, ndirty = 0;
+    for (unsigned i = 0; i < CHUNK_NPAGES; i++) {
+        bool f = bit_get(c->free_bits, i), d = bit_get(c->dirty_bits, i);
+        TIDE_ASSERT(!d || f);
+        TIDE_ASSERT(!(f && i < c->header_pages));
+        nfree += f;
+        ndirty += d;
+    }
+    TIDE_ASSERT(nfree == c->nfree && ndirty == c->ndirty);
+    for (unsigned i = c->header_pages; i < CHUNK_NPAGES;) {
+        if (bit_get(c->free_bits, i)) { i++; continue; }
+        const struct slab *r = &c->runs[i];
+        TIDE_ASSERT(r->kind == RUN_SLAB || r->kind == RUN_LARGE);
+        TIDE_ASSERT(r->npages >= 1 && i + r->npages <= CHUNK_NPAGES);
+        for (unsigned p = i; p < i + r->npages; p++) {
+            TIDE_ASSERT(!bit_get(c->free_bits, p));
+            TIDE_ASSERT(c->page_run[p] == i);
+        }
+        i += r->npages;
+    }
+#else
+    (void)c;
+#endif
+}

@@ -1,0 +1,110 @@
+/* conf.c: TIDE_CONF parsing, without allocating. */
+#include "conf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct conf conf_opt = {
+    .narenas = 0,
+    .tcache = true,
+    .dirty_decay_ms = CONF_DEFAULT_DECAY_MS,
+    .background_thread = false,
+    .stats_print = false,
+    .bsd2006 = false,
+    .preset = "default",
+};
+
+static bool conf_eq(const char *s, size_t n, const char *lit) {
+    return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+static bool conf_bool(const char *v, size_t n, bool *out) {
+    if (conf_eq(v, n, "true")) *out = true;
+    else if (conf_eq(v, n, "false")) *out = false;
+    else return false;
+    return true;
+}
+
+static bool conf_int(const char *v, size_t n, int64_t lo, int64_t hi, int64_t *out) {
+    bool neg = n > 0 && v[0] == '-';
+    size_t i = neg ? 1 : 0;
+    if (i == n || n - i > 12) return false;
+    int64_t x = 0;
+    for (; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9') return false;
+        x = x * 10 + (v[i] - '0');
+    }
+    if (neg) x = -x;
+    if (x < lo || x > hi) return false;
+    *out = x;
+    return true;
+}
+
+static void conf_complain(const char *what, const char *s, size_t n) {
+    char buf[160];
+    size_t m = n < 100 ? n : 100;
+    memcpy(buf, s, m);
+    buf[m] = 0;
+    util_warn2(what, buf);
+}
+
+/* One "key:value" entry; false when the key or the value is bad. */
+static bool conf_entry(const char *k, size_t kn, const char *v, size_t vn) {
+    int64_t x;
+    if (conf_eq(k, kn, "narenas")) {
+        if (!conf_int(v, vn, 1, 4096, &x)) return false;
+        conf_opt.narenas = (unsigned)x;
+    } else if (conf_eq(k, kn, "tcache")) {
+        return conf_bool(v, vn, &conf_opt.tcache);
+    } else if (conf_eq(k, kn, "dirty_decay_ms")) {
+        if (!conf_int(v, vn, -1, 3600000, &x)) return false;
+        conf_opt.dirty_decay_ms = x;
+    } else if (conf_eq(k, kn, "background_thread")) {
+        return conf_bool(v, vn, &conf_opt.background_thread);
+    } else if (conf_eq(k, kn, "stats_print")) {
+        return conf_bool(v, vn, &conf_opt.stats_print);
+    } else if (conf_eq(k, kn, "preset")) {
+        if (conf_eq(v, vn, "bsd2006")) {
+            /* BSDCan 2006: arenas (4 x CPUs, round-robin), no thread cache. */
+            conf_opt.bsd2006 = true;
+            conf_opt.tcache = false;
+            conf_opt.preset = "bsd2006";
+        } else if (conf_eq(v, vn, "default")) {
+            conf_opt.bsd2006 = false;
+            conf_opt.tcache = true;
+            conf_opt.preset = "default";
+        } else {
+            return false;
+        }
+    } else {
+        conf_complain("TIDE_CONF: unknown option ignored: ", k, kn);
+        return true;   /* already reported */
+    }
+    return true;
+}
+
+int conf_parse(const char *s) {
+    int bad = 0;
+    while (*s) {
+        const char *e = s;
+        while (*e && *e != ',') e++;
+        const char *colon = memchr(s, ':', (size_t)(e - s));
+        if (e > s) {
+            if (!colon) {
+                conf_complain("TIDE_CONF: expected key:value, ignored: ", s, (size_t)(e - s));
+                bad++;
+            } else if (!conf_entry(s, (size_t)(colon - s), colon + 1, (size_t)(e - colon - 1))) {
+                conf_complain("TIDE_CONF: bad value ignored: ", s, (size_t)(e - s));
+                bad++;
+            }
+        }
+        s = *e ? e + 1 : e;
+    }
+    return bad;
+}
+
+void conf_init(unsigned ncpus) {
+    const char *s = getenv("TIDE_CONF");
+    if (s) conf_parse(s);
+    if (conf_opt.narenas == 0) conf_opt.narenas = 4 * ncpus;
+}

@@ -1,0 +1,272 @@
+/* heap.c: thread heaps: slab selection, local and remote frees, pooling. */
+#include "heap.h"
+#include "base.h"
+#include "conf.h"
+#include "init.h"
+
+TIDE_TLS struct tide_tls tide_tls = {.heap = &heap_empty};
+struct heap heap_empty = {.current = {[0 ... SC_NSMALL - 1] = &slab_empty}};
+
+static util_mutex_t heap_lock = UTIL_MUTEX_INIT;  /* heap_pool and heap_list */
+static struct heap *heap_pool;
+static struct heap *_Atomic heap_list;
+
+struct heap *heap_all(void) { return __atomic_load_n(&heap_list, __ATOMIC_ACQUIRE); }
+
+struct heap *heap_create(struct arena *a, bool shared) {
+    struct heap *h = base_alloc(sizeof *h);
+    if (!h) return NULL;
+    for (unsigned c = 0; c < SC_NSMALL; c++) h->current[c] = &slab_empty;
+    h->arena = a;
+    h->shared = shared;
+    util_lock(&heap_lock);
+    h->next_all = heap_list;
+    __atomic_store_n(&heap_list, h, __ATOMIC_RELEASE);
+    util_unlock(&heap_lock);
+    return h;
+}
+
+struct arena *heap_thread_arena(void) {
+    struct tide_tls *t = &tide_tls;
+    if (TIDE_UNLIKELY(!t->arena)) {
+        t->arena = arena_next_rr();
+        __atomic_fetch_add(&t->arena->nthreads, 1, __ATOMIC_RELAXED);
+    }
+    return t->arena;
+}
+
+/* ---- slab lists --------------------------------------------------------- */
+
+static void heap_link(struct heap *h, struct slab *s) {
+    TIDE_ASSERT(!s->linked);
+    s->prev = NULL;
+    s->next = h->slabs[s->cls];
+    if (s->next) s->next->prev = s;
+    h->slabs[s->cls] = s;
+    s->linked = 1;
+}
+
+static void heap_unlink(struct heap *h, struct slab *s) {
+    TIDE_ASSERT(s->linked);
+    if (s->prev) s->prev->next = s->next;
+    else h->slabs[s->cls] = s->next;
+    if (s->next) s->next->prev = s->prev;
+    s->next = s->prev = NULL;
+    s->linked = 0;
+    if (h->current[s->cls] == s) h->current[s->cls] = &slab_empty;
+}
+
+static void heap_collect(struct heap *h, struct slab *s) {
+    h->nfree_remote[s->cls] += slab_collect(s);
+}
+
+/* An empty slab that is not where allocation continues goes back to the arena. */
+static void heap_retire(struct heap *h, struct slab *s) {
+    TIDE_ASSERT(s->used == 0 && s->linked);
+    heap_unlink(h, s);
+    arena_slab_free(s);
+}
+
+/* Relink the slabs that remote frees made non-full. */
+static void heap_process_pending(struct heap *h) {
+    if (!__atomic_load_n(&h->pending, __ATOMIC_RELAXED)) return;
+    struct slab *s = __atomic_exchange_n(&h->pending, NULL, __ATOMIC_ACQUIRE);
+    while (s) {
+        struct slab *next = __atomic_load_n(&s->pending_next, __ATOMIC_RELAXED);
+        TIDE_ASSERT(!s->linked && s->heap == h);
+        slab_clear_notified(s);
+        heap_collect(h, s);
+        heap_link(h, s);
+        if (s->used == 0) heap_retire(h, s);
+        s = next;
+    }
+}
+
+/* The linked slab of class c at the lowest address (the 2006 paper's rule). */
+static struct slab *heap_lowest(struct heap *h, unsigned c) {
+    struct slab *best = h->slabs[c];
+    for (struct slab *s = best; s; s = s->next)
+        if (s->base < best->base) best = s;
+    return best;
+}
+
+static struct slab *heap_new_slab(struct heap *h, unsigned c) {
+    struct slab *s = arena_slab_alloc(h->arena, c, h);
+    if (s) heap_link(h, s);
+    return s;
+}
+
+void *heap_alloc_small(struct heap *h, unsigned c) {
+    struct slab *s = h->current[c];
+    for (;;) {
+        if (s != &slab_empty) {
+            if (!s->free) {
+                heap_collect(h, s);
+                if (!s->free) slab_extend(s);
+            }
+            slab_block_t *b = s->free;
+            if (b) {
+                s->free = b->next;
+                s->used++;
+                h->nmalloc[c]++;
+#ifdef TIDE_DEBUG
+                slab_check(s);
+#endif
+                return b;
+            }
+            if (!slab_try_mark_full(s)) continue;  /* a remote free raced in */
+            heap_unlink(h, s);
+        }
+        heap_process_pending(h);
+        s = heap_lowest(h, c);
+        if (!s && !(s = heap_new_slab(h, c))) return NULL;
+        h->current[c] = s;
+    }
+}
+
+void heap_free_local_slow(struct heap *h, struct slab *s) {
+    if (!s->linked) {
+        /* It was full. If a remote free already notified us, the slab is on
+         * our pending list and is relinked from there. */
+        if (!slab_try_unmark_full(s)) return;
+        heap_link(h, s);
+        struct slab *cur = h->current[s->cls];
+        if (cur == &slab_empty || s->base < cur->base) h->current[s->cls] = s;
+    }
+    if (s->used == 0 && h->current[s->cls] != s) heap_retire(h, s);
+#ifdef TIDE_DEBUG
+    else slab_check(s);
+#endif
+}
+
+static void heap_push_pending(struct heap *h, struct slab *s) {
+    struct slab *old = __atomic_load_n(&h->pending, __ATOMIC_RELAXED);
+    do {
+        __atomic_store_n(&s->pending_next, old, __ATOMIC_RELAXED);
+    } while (!__atomic_compare_exchange_n(&h->pending, &old, s, true, __ATOMIC_RELEASE,
+                                          __ATOMIC_RELAXED));
+}
+
+void heap_free_foreign_slab(struct slab *s, void *p) {
+    struct heap *owner = s->heap;
+    if (owner->shared) {
+        struct arena *a = owner->arena;
+        util_lock(&a->lock);
+        slab_block_t *b = p;
+        b->next = s->local_free;
+        s->local_free = b;
+        owner->nfree[s->cls]++;
+        if (--s->used == 0 || !s->linked) heap_free_local_slow(owner, s);
+        util_unlock(&a->lock);
+        return;
+    }
+    if (tide_tls.heap != &heap_empty) tide_tls.remote_freed += s->block_size;
+    if (slab_remote_free(s, p)) heap_push_pending(owner, s);
+}
+
+TIDE_RACY_READER static void heap_bytes(const struct heap *h, uint64_t *in, uint64_t *out) {
+    uint64_t a = h->large_bytes_in, d = h->large_bytes_out;
+    for (unsigned c = 0; c < SC_NSMALL; c++) {
+        a += h->nmalloc[c] * sc_size(c);
+        d += h->nfree[c] * sc_size(c);
+    }
+    *in = a;
+    *out = d;
+}
+
+/* ---- the calling thread's heap ------------------------------------------ */
+
+struct heap *heap_thread_acquire(void) {
+    struct tide_tls *t = &tide_tls;
+    struct arena *a = heap_thread_arena();
+    util_lock(&heap_lock);
+    struct heap *h = heap_pool;
+    if (h) {
+        heap_pool = h->next_pool;
+        h->parked = false;
+    }
+    util_unlock(&heap_lock);
+    if (!h && !(h = heap_create(a, false))) return NULL;
+    h->arena = a;   /* an adopted heap draws new slabs from this thread's arena */
+    t->heap = h;
+    t->state = TLS_LIVE;
+    t->remote_freed = 0;
+    heap_bytes(h, &t->allocated0, &t->deallocated0);
+    init_register_thread(h);
+    return h;
+}
+
+void *heap_alloc_small_any(unsigned c) {
+    struct tide_tls *t = &tide_tls;
+    struct heap *h = t->heap;
+    if (h == &heap_empty) {
+        if (t->state == TLS_FRESH && conf_opt.tcache && __atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 3)
+            h = heap_thread_acquire();
+        if (!h || h == &heap_empty) {
+            struct arena *a = heap_thread_arena();
+            util_lock(&a->lock);
+            void *p = heap_alloc_small(a->shared, c);
+            util_unlock(&a->lock);
+            return p;
+        }
+    }
+    return heap_alloc_small(h, c);
+}
+
+void heap_flush(struct heap *h) {
+    heap_process_pending(h);
+    for (unsigned c = 0; c < SC_NSMALL; c++) {
+        struct slab *s = h->slabs[c];
+        while (s) {
+            struct slab *next = s->next;
+            heap_collect(h, s);
+            if (s->used == 0) heap_retire(h, s);
+            s = next;
+        }
+        h->current[c] = &slab_empty;
+    }
+}
+
+void heap_thread_exit(void) {
+    struct tide_tls *t = &tide_tls;
+    struct heap *h = t->heap;
+    t->state = TLS_DEAD;
+    if (t->arena) __atomic_fetch_sub(&t->arena->nthreads, 1, __ATOMIC_RELAXED);
+    if (h == &heap_empty) return;
+    /* From here on this thread allocates from its arena's shared heap. */
+    t->heap = &heap_empty;
+    heap_flush(h);
+    util_lock(&heap_lock);
+    h->parked = true;
+    h->next_pool = heap_pool;
+    heap_pool = h;
+    util_unlock(&heap_lock);
+}
+
+void heap_thread_counters(uint64_t *allocated, uint64_t *deallocated) {
+    struct tide_tls *t = &tide_tls;
+    if (t->heap == &heap_empty) {
+        *allocated = *deallocated = 0;
+        return;
+    }
+    uint64_t in, out;
+    heap_bytes(t->heap, &in, &out);
+    *allocated = in - t->allocated0;
+    *deallocated = out - t->deallocated0 + t->remote_freed;
+}
+
+/* ---- fork ---------------------------------------------------------------- */
+
+void heap_prefork(void) { util_lock(&heap_lock); }
+void heap_postfork_parent(void) { util_unlock(&heap_lock); }
+
+void heap_postfork_child(void) {
+    util_mutex_reinit(&heap_lock);
+    /* The other threads are gone: their heaps become adoptable. */
+    for (struct heap *h = heap_list; h; h = h->next_all) {
+        if (h->shared || h->parked || h == tide_tls.heap) continue;
+        h->parked = true;
+        h->next_pool = heap_pool;
+        heap_pool = h;
+    }
+}

@@ -1,0 +1,83 @@
+/* init.c: lazy initialisation, fork handlers, the thread-exit hook. */
+#include "init.h"
+#include "arena.h"
+#include "base.h"
+#include "bg.h"
+#include "conf.h"
+#include "ctl.h"
+#include "heap.h"
+#include "huge.h"
+#include "os.h"
+#include "pagemap.h"
+#include "stats.h"
+
+_Atomic int init_state;
+static util_mutex_t init_lock = UTIL_MUTEX_INIT;
+static pthread_key_t init_key;
+
+static void init_thread_exit(void *arg) {
+    (void)arg;
+    heap_thread_exit();
+}
+
+void init_register_thread(void *heap) { pthread_setspecific(init_key, heap); }
+
+/* Fork: take every lock in one global order, so that no other thread is
+ * inside the allocator while the address space is copied. */
+static void init_prefork(void) {
+    bg_prefork();
+    stats_prefork();
+    heap_prefork();
+    arena_prefork();
+    huge_prefork();
+    pagemap_prefork();
+    base_prefork();
+}
+static void init_postfork_parent(void) {
+    base_postfork_parent();
+    pagemap_postfork_parent();
+    huge_postfork_parent();
+    arena_postfork_parent();
+    heap_postfork_parent();
+    stats_postfork_parent();
+    bg_postfork_parent();
+}
+static void init_postfork_child(void) {
+    base_postfork_child();
+    pagemap_postfork_child();
+    huge_postfork_child();
+    arena_postfork_child();
+    heap_postfork_child();
+    stats_postfork_child();
+    bg_postfork_child();
+}
+
+bool init_ensure(void) {
+    if (init_ready()) return true;
+    util_lock(&init_lock);
+    if (__atomic_load_n(&init_state, __ATOMIC_RELAXED) == 0) {
+        /* Phase 1: nothing here may call malloc. */
+        __atomic_store_n(&init_state, 1, __ATOMIC_RELAXED);
+        conf_init(os_ncpus());
+        if (!arena_boot(conf_opt.narenas)) {
+            __atomic_store_n(&init_state, 0, __ATOMIC_RELEASE);
+            util_unlock(&init_lock);
+            return false;
+        }
+        __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+        /* Phase 2: these may allocate; that is served by the shared heaps. */
+        pthread_key_create(&init_key, init_thread_exit);
+        pthread_atfork(init_prefork, init_postfork_parent, init_postfork_child);
+        if (conf_opt.background_thread) bg_set(true);
+        __atomic_store_n(&init_state, 3, __ATOMIC_RELEASE);
+    }
+    util_unlock(&init_lock);
+    return init_ready();
+}
+
+/* Initialise at load time too, so that the first malloc seldom pays for it. */
+__attribute__((constructor)) static void init_at_load(void) { init_ensure(); }
+
+__attribute__((destructor)) static void init_at_exit(void) {
+    if (init_ready() && conf_opt.stats_print) ctl_stats_print(NULL, NULL, NULL);
+}

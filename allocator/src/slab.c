@@ -1,0 +1,133 @@
+/* slab.c: blocks inside one slab: lazy carving, collection, remote frees. */
+#include "slab.h"
+
+struct slab slab_empty;
+
+void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base) {
+    const struct sc_info *ci = &sc_table[cls];
+    s->free = NULL;
+    s->local_free = NULL;
+    s->heap = owner;
+    s->used = 0;
+    s->capacity = 0;
+    s->block_size = ci->size;
+    s->nregs = ci->nregs;
+    s->cls = (uint8_t)cls;
+    s->kind = RUN_SLAB;
+    s->linked = 0;
+    s->zeroed = 0;
+    s->npages = ci->slab_pages;
+    s->base = base;
+    s->next = s->prev = NULL;
+    __atomic_store_n(&s->thread_free, SLAB_TF_NORMAL, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->pending_next, NULL, __ATOMIC_RELAXED);
+}
+
+/* Carve blocks up to the end of the next page (at least one block), so a
+ * slab touches memory only as it is handed out. Blocks are linked in address
+ * order, so a fresh slab gives out its lowest addresses first. */
+bool slab_extend(struct slab *s) {
+    if (s->capacity >= s->nregs) return false;
+    uintptr_t start = s->base + (uintptr_t)s->capacity * s->block_size;
+    uintptr_t limit = TIDE_ALIGN_UP(start + 1, 4096);
+    uint32_t n = 0;
+    while (s->capacity + n < s->nregs && start + (uintptr_t)(n + 1) * s->block_size <= limit) n++;
+    if (n == 0) n = 1;
+    slab_block_t *head = (slab_block_t *)start;
+    slab_block_t *b = head;
+    for (uint32_t i = 1; i < n; i++) {
+        slab_block_t *nb = (slab_block_t *)(start + (uintptr_t)i * s->block_size);
+        b->next = nb;
+        b = nb;
+    }
+    b->next = s->free;
+    s->free = head;
+    s->capacity += n;
+    return true;
+}
+
+uint32_t slab_collect(struct slab *s) {
+    if (!s->free) {
+        s->free = s->local_free;
+        s->local_free = NULL;
+    }
+    uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_RELAXED);
+    if ((tf & ~SLAB_TF_MASK) == 0) return 0;
+    /* Take the whole remote list, keeping the state bits. */
+    while (!__atomic_compare_exchange_n(&s->thread_free, &tf, tf & SLAB_TF_MASK, true,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+    }
+    slab_block_t *head = (slab_block_t *)(tf & ~SLAB_TF_MASK);
+    slab_block_t *tail = head;
+    uint32_t n = 1;
+    while (tail->next) {
+        tail = tail->next;
+        n++;
+    }
+    tail->next = s->free;
+    s->free = head;
+    s->used -= n;
+    return n;
+}
+
+bool slab_remote_free(struct slab *s, void *p) {
+    slab_block_t *b = p;
+    uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_RELAXED);
+    for (;;) {
+        uintptr_t state = tf & SLAB_TF_MASK;
+        b->next = (slab_block_t *)(tf & ~SLAB_TF_MASK);
+        uintptr_t nv = (uintptr_t)b | (state == SLAB_TF_FULL ? SLAB_TF_NOTIFIED : state);
+        if (__atomic_compare_exchange_n(&s->thread_free, &tf, nv, true, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED))
+            return state == SLAB_TF_FULL;
+    }
+}
+
+bool slab_try_mark_full(struct slab *s) {
+    uintptr_t expect = SLAB_TF_NORMAL;
+    return __atomic_compare_exchange_n(&s->thread_free, &expect, SLAB_TF_FULL, false,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+bool slab_try_unmark_full(struct slab *s) {
+    uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_RELAXED);
+    for (;;) {
+        if ((tf & SLAB_TF_MASK) != SLAB_TF_FULL) return false;
+        if (__atomic_compare_exchange_n(&s->thread_free, &tf, tf & ~SLAB_TF_MASK, true,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            return true;
+    }
+}
+
+void slab_clear_notified(struct slab *s) {
+    uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&s->thread_free, &tf, tf & ~SLAB_TF_MASK, true,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+    }
+}
+
+long slab_block_index(const struct slab *s, const void *p) {
+    uintptr_t off = (uintptr_t)p - s->base;
+    if ((uintptr_t)p < s->base || off >= (uintptr_t)s->nregs * s->block_size) return -1;
+    if (off % s->block_size) return -1;
+    return (long)(off / s->block_size);
+}
+
+void slab_check(const struct slab *s) {
+#ifdef TIDE_DEBUG
+    TIDE_ASSERT(s->kind == RUN_SLAB);
+    TIDE_ASSERT(s->capacity <= s->nregs);
+    uint32_t nfree = 0;
+    for (const slab_block_t *b = s->free; b; b = b->next) {
+        TIDE_ASSERT(slab_block_index(s, b) >= 0 && (uint32_t)slab_block_index(s, b) < s->capacity);
+        TIDE_ASSERT(++nfree <= s->capacity);
+    }
+    for (const slab_block_t *b = s->local_free; b; b = b->next) {
+        TIDE_ASSERT(slab_block_index(s, b) >= 0 && (uint32_t)slab_block_index(s, b) < s->capacity);
+        TIDE_ASSERT(++nfree <= s->capacity);
+    }
+    TIDE_ASSERT(s->used + nfree == s->capacity);
+#else
+    (void)s;
+#endif
+}
