@@ -12,6 +12,30 @@
  *  mapped     chunks + huge mappings
  *  metadata   chunk headers + base allocations + page-map leaves
  *  retained   mapped but purged (virtual memory kept, no RSS)
+ *
+ * Where each number comes from:
+ *  - Everything about pages, runs and slabs (pactive, pdirty, retained,
+ *    curslabs, nonfull_slabs, curregs, small/large allocated) comes from a
+ *    walk of every chunk of every arena under that arena's lock.
+ *  - curregs of a bin is the sum of slab->used over the arena's slabs of that
+ *    class. used is maintained by the slab's owner and counts every block
+ *    handed out and not yet returned (blocks waiting in thread_free still
+ *    count), so the sum is exact for any set of quiet threads, per arena,
+ *    and never drifts. (The alternative, sum of heap nmalloc - nfree, is
+ *    the same number globally but attributes blocks to the heap's arena
+ *    rather than the chunk's, so it is not used for curregs.)
+ *  - nmalloc / ndalloc of a bin are the owner heaps' cumulative counters,
+ *    attributed to heap->arena; nrequests == nmalloc.
+ *  - nslabs (slabs created) and the purge and large counters are the
+ *    arena's own counters, read under its lock.
+ * Invariants of a snapshot: resident >= active, mapped >= active,
+ * arenas[i].pactive * page == small_resident + large_allocated, and
+ * arenas[narenas] is the field-by-field sum of arenas[0 .. narenas-1].
+ *
+ * Concurrency: one lock (stats_prefork & co.) guards the snapshot. Lock
+ * order: the stats lock comes before every arena, huge and base lock, so
+ * stats_prefork must run before the other modules' prefork handlers (and
+ * the postfork handlers after theirs, in either order).
  */
 #ifndef TIDE_STATS_H
 #define TIDE_STATS_H
@@ -35,6 +59,7 @@ struct stats_arena {
     uint64_t small_nmalloc, small_ndalloc, large_nmalloc, large_ndalloc;
     size_t small_resident;          /* pages of slabs, in bytes */
     uint64_t npurge, purged;        /* purge passes, pages purged */
+    size_t nchunks;                 /* chunks owned (metadata: their headers) */
     struct stats_bin bins[SC_NSMALL];
 };
 
@@ -43,15 +68,34 @@ struct stats_global {
     size_t allocated, active, resident, mapped, metadata, retained;
     size_t huge_allocated;
     uint64_t huge_nmalloc, huge_nfree;
+    size_t huge_mapped;           /* huge mappings, whole page-map slots */
+    size_t base_mapped;           /* metadata from base_alloc */
+    size_t pagemap_mapped;        /* metadata: page-map leaves */
     unsigned narenas;
     struct stats_arena *arenas;   /* narenas + 1 entries; [narenas] merges all */
 };
 
-/* Take a new snapshot; returns it. Thread-safe (serialised by a lock). */
+/* Take a new snapshot; returns it (NULL if its memory could not be mapped).
+ * Thread-safe (serialised by a lock). The returned pointer stays valid, but
+ * a concurrent refresh rewrites it: use the stats_read_* copies below when
+ * other threads may refresh. */
 const struct stats_global *stats_refresh(void);
 /* The last snapshot (refreshing once if none was taken). */
 const struct stats_global *stats_get(void);
-/* Per-slab metadata bytes for the run-header overhead column. */
+/* Consistent copies of the last snapshot (refreshing once if none was taken),
+ * taken under the lock. stats_read_global clears out->arenas. False when no
+ * snapshot could be made or, for an arena, slot > narenas. */
+bool stats_read_global(struct stats_global *out);
+bool stats_read_arena(unsigned slot, struct stats_arena *out);
+/* Per-slab metadata bytes for the run-header overhead column: the struct slab
+ * kept in the chunk header for every slab. */
 size_t stats_run_header_bytes(void);
+/* Chunk-header bytes per data page (runs[], page_run[], dirty_ms[] and the
+ * two bitmaps, amortised): a slab of n pages pins n times this. */
+size_t stats_page_header_bytes(void);
+
+void stats_prefork(void);
+void stats_postfork_parent(void);
+void stats_postfork_child(void);
 
 #endif
