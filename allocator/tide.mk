@@ -9,10 +9,10 @@
 # public API (TIDE_EXPORT), so calls inside the library bind locally.
 
 TIDE_SRCS   := $(sort $(wildcard allocator/src/*.c))
-TIDE_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -fno-semantic-interposition \
+TIDE_CFLAGS := $(BASE_CFLAGS) -fPIC -fexceptions -fvisibility=hidden -fno-semantic-interposition \
                -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc \
                -ftls-model=initial-exec -Iallocator/include -Iallocator/src
-TIDE_LDFLAGS := -shared -pthread -Wl,-z,now -Wl,--no-undefined
+TIDE_LDFLAGS := -shared -pthread -Wl,-z,now -Wl,--no-undefined -Wl,-Bsymbolic-functions
 
 tide_objs = $(patsubst allocator/src/%.c,$(BUILD)/$(1)/%.o,$(TIDE_SRCS))
 

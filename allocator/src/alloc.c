@@ -68,12 +68,12 @@ struct alloc_owner {
 static struct alloc_owner alloc_owner_of(const void *p) {
     struct alloc_owner o = {pagemap_get(p), NULL, NULL, NULL};
     if (!o.entry) return o;
-    if (o.entry & PAGEMAP_TAG_HUGE) {
-        struct huge *hg = (struct huge *)(o.entry & ~PAGEMAP_TAG_HUGE);
+    if (!pagemap_is_chunk(o.entry)) {
+        struct huge *hg = pagemap_ptr(o.entry);
         if (hg->ptr == p) o.huge = hg;
         return o;
     }
-    o.chunk = (struct chunk *)o.entry;
+    o.chunk = pagemap_ptr(o.entry);
     struct slab *r = chunk_run_of(o.chunk, p);
     if ((uintptr_t)p < (uintptr_t)o.chunk + ((uintptr_t)o.chunk->header_pages << SC_LG_PAGE)) return o;
     if (r->kind == RUN_SLAB && slab_block_index(r, p) >= 0) o.run = r;
@@ -128,8 +128,8 @@ TIDE_EXPORT void *malloc(size_t n) {
 
 TIDE_EXPORT void free(void *p) {
     uintptr_t e = pagemap_get(p);
-    if (TIDE_LIKELY(e && !(e & PAGEMAP_TAG_HUGE))) {
-        struct slab *s = chunk_run_of((struct chunk *)e, p);
+    if (TIDE_LIKELY(pagemap_is_chunk(e))) {
+        struct slab *s = chunk_run_of(pagemap_ptr(e), p);
         struct heap *h = tide_tls.heap;
         if (TIDE_LIKELY(s->heap == h)) {   /* a slab of our own: push, no lock */
             slab_block_t *b = p;

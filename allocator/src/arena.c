@@ -65,7 +65,7 @@ static struct chunk *chunk_new(struct arena *a) {
     for (unsigned i = c->header_pages; i < CHUNK_NPAGES; i++) bit_set(c->free_bits, i);
     c->nfree = CHUNK_NPAGES - c->header_pages;
     c->fail_hint = CHUNK_NPAGES + 1;
-    if (!pagemap_set(c, CHUNK_SIZE, (uintptr_t)c)) {
+    if (!pagemap_set(c, CHUNK_SIZE, (uintptr_t)c | PAGEMAP_TAG_CHUNK)) {
         pagemap_set(c, CHUNK_SIZE, 0);
         os_unmap(c, CHUNK_SIZE);
         return NULL;
@@ -107,7 +107,7 @@ static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n)
             a->ndirty--;
             zero = false;
         }
-        c->page_run[p] = (uint16_t)i;
+        c->page_slab[p] = &c->runs[i];
     }
     c->nfree -= n;
     a->pactive += n;
@@ -241,7 +241,7 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h) {
 }
 
 void arena_slab_free(struct slab *s) {
-    struct chunk *c = (struct chunk *)pagemap_get((void *)s->base);
+    struct chunk *c = pagemap_ptr(pagemap_get((void *)s->base));
     struct arena *a = c->arena;
     /* Only the pages blocks were carved from were ever touched. */
     uintptr_t touched_end = TIDE_ALIGN_UP(s->base + (uintptr_t)s->capacity * s->block_size, SC_PAGE);
@@ -311,7 +311,7 @@ bool arena_large_resize(struct chunk *c, struct slab *run, size_t size) {
         ok = first + n <= CHUNK_NPAGES && bit_next(c->free_bits, end, false) >= first + n;
         if (ok) {
             chunk_take(a, c, end, first + n - end);
-            for (unsigned p = end; p < first + n; p++) c->page_run[p] = (uint16_t)first;
+            for (unsigned p = end; p < first + n; p++) c->page_slab[p] = run;
             a->ctr.large_allocated += (size_t)(n - run->npages) << SC_LG_PAGE;
             run->npages = n;
         }
@@ -350,7 +350,7 @@ void arena_check_chunk(const struct chunk *c) {
         TIDE_ASSERT(r->npages >= 1 && i + r->npages <= CHUNK_NPAGES);
         for (unsigned p = i; p < i + r->npages; p++) {
             TIDE_ASSERT(!bit_get(c->free_bits, p));
-            TIDE_ASSERT(c->page_run[p] == i);
+            TIDE_ASSERT(c->page_slab[p] == r);
         }
         i += r->npages;
     }

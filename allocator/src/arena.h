@@ -10,8 +10,8 @@
  *  - free_bits has a 1 for every free data page; header pages are never free.
  *  - dirty_bits is a subset of free_bits: free pages that may be resident.
  *    A free page that is not dirty reads as zero (fresh or purged).
- *  - page_run[i] is the first page of the run holding allocated page i; the
- *    run's header is runs[page_run[i]]. Entries of free pages are stale.
+ *  - page_slab[i] is the header (in runs[], indexed by the run's first page)
+ *    of the run holding allocated page i. Entries of free pages are stale.
  *  - nfree == popcount(free_bits), ndirty == popcount(dirty_bits).
  * An arena's chunks never move to another arena and are never unmapped
  * (address space is kept, physical memory is purged).
@@ -38,7 +38,7 @@ struct chunk {
     uint64_t free_bits[CHUNK_NWORDS];
     uint64_t dirty_bits[CHUNK_NWORDS];
     uint32_t dirty_ms[CHUNK_NPAGES];    /* when each dirty page was freed */
-    uint16_t page_run[CHUNK_NPAGES];
+    struct slab *page_slab[CHUNK_NPAGES];
     struct slab runs[CHUNK_NPAGES];
 };
 
@@ -86,10 +86,9 @@ size_t arena_purge(struct arena *a, bool all);
 /* Cheap check from slow paths: purge if something is due. */
 void arena_maybe_purge(struct arena *a);
 
-struct chunk_slab_ref { struct chunk *chunk; struct slab *run; };
 /* The run holding p inside chunk c. */
 TIDE_INLINE struct slab *chunk_run_of(struct chunk *c, const void *p) {
-    return &c->runs[c->page_run[((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE]];
+    return c->page_slab[((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE];
 }
 
 void arena_prefork(void);

@@ -56,7 +56,7 @@ void *huge_alloc(size_t size, size_t align) {
     h->map_size = map_size;
     h->ptr = map;
     h->usable = size;
-    if (!pagemap_set(map, map_size, (uintptr_t)h | PAGEMAP_TAG_HUGE)) {
+    if (!pagemap_set(map, map_size, (uintptr_t)h)) {
         pagemap_set(map, map_size, 0);
         os_unmap(map, map_size);
         h->usable = h->map_size = 0;
@@ -83,11 +83,11 @@ static void *huge_grow(struct huge *h, size_t size, size_t map_size, bool may_mo
     void *ret = NULL;
     if (pagemap_ensure(tail, map_size - h->map_size) &&
         mremap(old, h->map_size, map_size, 0) != MAP_FAILED) {
-        pagemap_set(tail, map_size - h->map_size, (uintptr_t)h | PAGEMAP_TAG_HUGE);
+        pagemap_set(tail, map_size - h->map_size, (uintptr_t)h);
         ret = old;
     } else if (may_move) {
         void *dst = os_map_aligned(map_size, PAGEMAP_SLOT);
-        if (dst && pagemap_set(dst, map_size, (uintptr_t)h | PAGEMAP_TAG_HUGE) &&
+        if (dst && pagemap_set(dst, map_size, (uintptr_t)h) &&
             mremap(old, h->map_size, map_size, MREMAP_MAYMOVE | MREMAP_FIXED, dst) != MAP_FAILED) {
             pagemap_set(old, h->map_size, 0);
             ret = dst;

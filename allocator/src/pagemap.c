@@ -2,21 +2,25 @@
 #include "pagemap.h"
 #include "os.h"
 
-_Atomic(pagemap_leaf_t *) pagemap_root[(size_t)1 << PAGEMAP_LG_ROOT];
+static pagemap_leaf_t pagemap_zero_leaf;   /* stands for every leaf not yet mapped */
+_Atomic(pagemap_leaf_t *) pagemap_root[(size_t)1 << PAGEMAP_LG_ROOT] = {
+    [0 ...((size_t)1 << PAGEMAP_LG_ROOT) - 1] = &pagemap_zero_leaf};
 static util_mutex_t pagemap_lock = UTIL_MUTEX_INIT;
 static _Atomic size_t pagemap_nleaves;
 
 static pagemap_leaf_t *pagemap_leaf(uintptr_t a) {
     size_t ri = a >> (PAGEMAP_LG_SLOT + PAGEMAP_LG_LEAF);
     pagemap_leaf_t *leaf = __atomic_load_n(&pagemap_root[ri], __ATOMIC_ACQUIRE);
-    if (leaf) return leaf;
+    if (leaf != &pagemap_zero_leaf) return leaf;
     util_lock(&pagemap_lock);
     leaf = __atomic_load_n(&pagemap_root[ri], __ATOMIC_ACQUIRE);
-    if (!leaf) {
+    if (leaf == &pagemap_zero_leaf) {
         leaf = os_map(sizeof(pagemap_leaf_t));
         if (leaf) {
             __atomic_store_n(&pagemap_root[ri], leaf, __ATOMIC_RELEASE);
             __atomic_fetch_add(&pagemap_nleaves, 1, __ATOMIC_RELAXED);
+        } else {
+            leaf = NULL;
         }
     }
     util_unlock(&pagemap_lock);

@@ -2,10 +2,12 @@
  * pagemap.h: from any address to tide's metadata, or "not ours".
  *
  * The address space is cut into 4 MiB slots (one chunk each). A two-level
- * radix tree maps a slot to a tagged word: a chunk pointer (tag 0), a huge
- * record (tag 1), or 0 for memory tide does not own. The root is static
- * (2^13 entries, 64 KiB of BSS, touched lazily); leaves (2^13 entries, 64 KiB)
- * are mapped on first use and never freed, so a lookup needs no lock.
+ * radix tree maps a slot to a tagged word: a chunk pointer with bit 0 set, a
+ * huge record (bit 0 clear), or 0 for memory tide does not own. The root is
+ * static (2^10 entries, initially all pointing to a static all-zero leaf, so
+ * a lookup needs no NULL test); real leaves (2^16 entries, 512 KiB of address
+ * space, touched only where chunks are) are mapped on first use and never
+ * freed, so a lookup needs no lock.
  *
  * Invariant: a slot's entry is non-zero exactly while tide owns the whole slot
  * (chunks and huge mappings are aligned to, and rounded up to, whole slots).
@@ -17,9 +19,9 @@
 
 #define PAGEMAP_LG_SLOT   22
 #define PAGEMAP_SLOT      ((size_t)1 << PAGEMAP_LG_SLOT)
-#define PAGEMAP_LG_LEAF   13
+#define PAGEMAP_LG_LEAF   16
 #define PAGEMAP_LG_ROOT   (48 - PAGEMAP_LG_SLOT - PAGEMAP_LG_LEAF)
-#define PAGEMAP_TAG_HUGE  ((uintptr_t)1)
+#define PAGEMAP_TAG_CHUNK ((uintptr_t)1)
 
 typedef _Atomic(uintptr_t) pagemap_leaf_t[(size_t)1 << PAGEMAP_LG_LEAF];
 extern _Atomic(pagemap_leaf_t *) pagemap_root[(size_t)1 << PAGEMAP_LG_ROOT];
@@ -30,10 +32,11 @@ TIDE_INLINE uintptr_t pagemap_get(const void *p) {
     if (TIDE_UNLIKELY(a >> 48)) return 0;
     pagemap_leaf_t *leaf = __atomic_load_n(&pagemap_root[a >> (PAGEMAP_LG_SLOT + PAGEMAP_LG_LEAF)],
                                           __ATOMIC_ACQUIRE);
-    if (TIDE_UNLIKELY(!leaf)) return 0;
     return __atomic_load_n(&(*leaf)[(a >> PAGEMAP_LG_SLOT) & (((uintptr_t)1 << PAGEMAP_LG_LEAF) - 1)],
                            __ATOMIC_ACQUIRE);
 }
+TIDE_INLINE bool pagemap_is_chunk(uintptr_t e) { return e & PAGEMAP_TAG_CHUNK; }
+TIDE_INLINE void *pagemap_ptr(uintptr_t e) { return (void *)(e & ~PAGEMAP_TAG_CHUNK); }
 /* Set the entry of every slot in [p, p+size) to v. False if a leaf could not be mapped. */
 bool pagemap_set(void *p, size_t size, uintptr_t v);
 /* Map the leaves covering [p, p+size) without changing any entry. */
