@@ -9,7 +9,7 @@
 
 static struct arena *arenas;
 static unsigned narenas;
-static _Atomic unsigned arena_rr;
+static unsigned arena_rr;   /* __atomic builtins only */
 static uint64_t arena_boot_ms;
 
 unsigned arena_count(void) { return narenas; }

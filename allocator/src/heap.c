@@ -9,7 +9,7 @@ struct heap heap_empty = {.current = {[0 ... SC_NSMALL - 1] = &slab_empty}};
 
 static util_mutex_t heap_lock = UTIL_MUTEX_INIT;  /* heap_pool and heap_list */
 static struct heap *heap_pool;
-static struct heap *_Atomic heap_list;
+static struct heap *heap_list;   /* published with __atomic stores */
 
 struct heap *heap_all(void) { return __atomic_load_n(&heap_list, __ATOMIC_ACQUIRE); }
 

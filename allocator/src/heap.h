@@ -32,7 +32,7 @@ struct heap {
     /* Slow path. */
     struct slab *slabs[SC_NSMALL];
     struct arena *arena;               /* where new slabs come from */
-    struct slab *_Atomic pending;
+    struct slab *pending;              /* atomic (__atomic builtins) */
     struct heap *next_all;             /* every heap ever made */
     struct heap *next_pool;            /* parked heaps */
     uint64_t nfree_remote[SC_NSMALL];  /* other threads' frees, counted when collected */

@@ -11,7 +11,7 @@
 #include "pagemap.h"
 #include "stats.h"
 
-_Atomic int init_state;
+int init_state;   /* __atomic builtins only */
 static util_mutex_t init_lock = UTIL_MUTEX_INIT;
 static pthread_key_t init_key;
 

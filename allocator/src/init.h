@@ -10,7 +10,7 @@
 
 #include "util.h"
 
-extern _Atomic int init_state;    /* 0 none, 1 running, 2 arenas ready, 3 done */
+extern int init_state;            /* 0 none, 1 running, 2 arenas ready, 3 done */
 TIDE_INLINE bool init_ready(void) { return __atomic_load_n(&init_state, __ATOMIC_ACQUIRE) >= 2; }
 /* Initialise if needed. False if tide cannot work (no memory at all). */
 bool init_ensure(void);

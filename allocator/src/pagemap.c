@@ -3,10 +3,10 @@
 #include "os.h"
 
 static pagemap_leaf_t pagemap_zero_leaf;   /* stands for every leaf not yet mapped */
-_Atomic(pagemap_leaf_t *) pagemap_root[(size_t)1 << PAGEMAP_LG_ROOT] = {
+pagemap_leaf_t *pagemap_root[(size_t)1 << PAGEMAP_LG_ROOT] = {
     [0 ...((size_t)1 << PAGEMAP_LG_ROOT) - 1] = &pagemap_zero_leaf};
 static util_mutex_t pagemap_lock = UTIL_MUTEX_INIT;
-static _Atomic size_t pagemap_nleaves;
+static size_t pagemap_nleaves;
 
 static pagemap_leaf_t *pagemap_leaf(uintptr_t a) {
     size_t ri = a >> (PAGEMAP_LG_SLOT + PAGEMAP_LG_LEAF);

@@ -23,8 +23,8 @@
 #define PAGEMAP_LG_ROOT   (48 - PAGEMAP_LG_SLOT - PAGEMAP_LG_LEAF)
 #define PAGEMAP_TAG_CHUNK ((uintptr_t)1)
 
-typedef _Atomic(uintptr_t) pagemap_leaf_t[(size_t)1 << PAGEMAP_LG_LEAF];
-extern _Atomic(pagemap_leaf_t *) pagemap_root[(size_t)1 << PAGEMAP_LG_ROOT];
+typedef uintptr_t pagemap_leaf_t[(size_t)1 << PAGEMAP_LG_LEAF];
+extern pagemap_leaf_t *pagemap_root[(size_t)1 << PAGEMAP_LG_ROOT];
 
 /* The tagged entry for address p (0 when p is not tide's). */
 TIDE_INLINE uintptr_t pagemap_get(const void *p) {

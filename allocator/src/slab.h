@@ -55,8 +55,8 @@ struct slab {
     uintptr_t base;              /* first data byte */
     /* Second cache line: list links and the remote side. */
     struct slab *next, *prev;    /* heap->slabs[cls] */
-    _Atomic(uintptr_t) thread_free;       /* remote frees | SLAB_TF_* */
-    struct slab *_Atomic pending_next;    /* link on heap->pending */
+    uintptr_t thread_free;                /* remote frees | SLAB_TF_* */
+    struct slab *pending_next;            /* link on heap->pending */
 };
 
 /* The static slab with no free block: every fast path that finds it misses. */
