@@ -1,0 +1,673 @@
+/* tracer.c: LD_PRELOAD library that records every allocation call of a
+ * process into a trace file (format: FORMAT.md, encoder: tracefmt.c).
+ *
+ *   ALLOCTRACE_OUT=path LD_PRELOAD=build/redis-trace/liballoctrace.so prog ...
+ *
+ * Each interposed call is forwarded to the allocator underneath (the next
+ * definition after this library: libjemalloc for Debian's redis-server,
+ * glibc otherwise) and recorded as (thread, op, size, object id, address,
+ * time). Records collect in a per-thread buffer; a full buffer is encoded,
+ * compressed and appended to the file as one block under a writer lock.
+ * Thread exit flushes the thread's buffer; process exit flushes every buffer
+ * and writes the phase marks and the end block. A forked child records
+ * nothing. Signal SIGRTMIN+7 starts the next scenario phase.
+ *
+ * Object ids: a global counter; an address -> id table (open addressing)
+ * maps live blocks to ids. The id of a block is removed from the table before
+ * the block is handed back to the allocator, and the event's sequence number
+ * is taken under the same lock, so for every id the sequence numbers of its
+ * events follow the real order of the calls.
+ */
+#include "tracefmt.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+#define BUF_EVENTS 4096u
+#define MAX_MARKS 256u
+#define PHASE_SIGNAL (SIGRTMIN + 7)
+
+/* ---- the allocator underneath ---- */
+static void *(*r_malloc)(size_t);
+static void *(*r_calloc)(size_t, size_t);
+static void *(*r_realloc)(void *, size_t);
+static void (*r_free)(void *);
+static int (*r_posix_memalign)(void **, size_t, size_t);
+static void *(*r_aligned_alloc)(size_t, size_t);
+static void *(*r_memalign)(size_t, size_t);
+static void *(*r_valloc)(size_t);
+static void *(*r_pvalloc)(size_t);
+static size_t (*r_usable)(void *);
+static void *(*r_mallocx)(size_t, int);
+static void *(*r_rallocx)(void *, size_t, int);
+static size_t (*r_xallocx)(void *, size_t, size_t, int);
+static size_t (*r_sallocx)(const void *, int);
+static void (*r_dallocx)(void *, int);
+static void (*r_sdallocx)(void *, size_t, int);
+static size_t (*r_nallocx)(size_t, int);
+static int (*r_mallctl)(const char *, void *, size_t *, void *, size_t);
+static int (*r_mallctlnametomib)(const char *, size_t *, size_t *);
+static int (*r_mallctlbymib)(const size_t *, size_t, void *, size_t *, void *, size_t);
+static void (*r_stats_print)(void (*)(void *, const char *), void *, const char *);
+
+/* Bootstrap arena for allocations made by dlsym while resolving the above.
+ * Invariant: boot_used <= sizeof boot_mem; blocks in it are never freed. */
+static _Alignas(64) unsigned char boot_mem[64 * 1024];
+static size_t boot_used;
+static int in_boot(const void *p) { return (const unsigned char *)p >= boot_mem && (const unsigned char *)p < boot_mem + sizeof boot_mem; }
+static void *boot_alloc(size_t n)
+{
+    n = (n + 63) & ~(size_t)63;
+    if (boot_used + n > sizeof boot_mem) return NULL;
+    void *p = boot_mem + boot_used;
+    boot_used += n;
+    return p;
+}
+
+/* ---- per-thread buffers ----
+ * Invariants: n <= BUF_EVENTS; ev[0..n) ascending seq; lock is held by
+ * whoever appends or flushes; a buffer is on g_bufs forever, `dead` once its
+ * thread exited (then n == 0 and it may be reused by a new thread). */
+typedef struct tbuf {
+    atomic_flag lock;
+    atomic_int dead;
+    uint16_t thread;
+    uint32_t n;
+    tf_event ev[BUF_EVENTS];
+    uint8_t raw[BUF_EVENTS * TF_REC_MAX_BYTES];
+    struct tbuf *next;
+} tbuf;
+
+static __thread tbuf *t_buf __attribute__((tls_model("initial-exec")));
+static __thread int t_busy __attribute__((tls_model("initial-exec")));
+
+/* ---- global state ---- */
+static atomic_int g_state;          /* 0 uninit, 1 initialising, 2 ready */
+static atomic_int g_tracing;        /* recording enabled */
+static int g_fd = -1;
+static uint64_t g_t0_ns;
+static pthread_key_t g_key;
+static pthread_mutex_t g_writer = PTHREAD_MUTEX_INITIALIZER;  /* fd, zstream, block buffer, g_bufs, g_blocks */
+static z_stream g_zs;
+static uint8_t *g_blk;
+static size_t g_blk_cap;
+static uint64_t g_blocks;
+static tbuf *g_bufs;
+static atomic_uint g_nthreads;
+static tf_phase g_marks[MAX_MARKS];
+static atomic_uint g_nmarks;
+
+/* Address -> id table. Invariants (under g_tab_lock): cap is a power of two,
+ * count * 2 <= cap, keys are non-zero for used slots, linear probing without
+ * tombstones (deletion shifts back). g_seq and g_next_id only change under
+ * the lock too. */
+static pthread_mutex_t g_tab_lock = PTHREAD_MUTEX_INITIALIZER;
+typedef struct { uintptr_t key; uint64_t id; } slot;
+static slot *g_tab;
+static size_t g_cap, g_count;
+static _Atomic uint64_t g_seq;
+static uint64_t g_next_id;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static size_t hash_ptr(uintptr_t p, size_t cap) { return (size_t)(((uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1); }
+
+static void *map_mem(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void tab_put_raw(slot *t, size_t cap, uintptr_t key, uint64_t id)
+{
+    size_t i = hash_ptr(key, cap);
+    while (t[i].key && t[i].key != key) i = (i + 1) & (cap - 1);
+    if (!t[i].key) g_count++;
+    t[i].key = key;
+    t[i].id = id;
+}
+
+static void tab_insert(uintptr_t key, uint64_t id)
+{
+    if ((g_count + 1) * 2 > g_cap) {
+        size_t ncap = g_cap ? g_cap * 2 : (1u << 16);
+        slot *nt = map_mem(ncap * sizeof *nt);
+        if (!nt) return; /* the id is lost: its later events read as unknown */
+        slot *old = g_tab;
+        size_t ocap = g_cap;
+        g_tab = nt; g_cap = ncap; g_count = 0;
+        for (size_t i = 0; i < ocap; i++)
+            if (old[i].key) tab_put_raw(nt, ncap, old[i].key, old[i].id);
+        if (old) munmap(old, ocap * sizeof *old);
+    }
+    tab_put_raw(g_tab, g_cap, key, id);
+}
+
+static uint64_t tab_find(uintptr_t key)
+{
+    if (!g_cap) return 0;
+    for (size_t i = hash_ptr(key, g_cap); g_tab[i].key; i = (i + 1) & (g_cap - 1))
+        if (g_tab[i].key == key) return g_tab[i].id;
+    return 0;
+}
+
+static uint64_t tab_remove(uintptr_t key)
+{
+    if (!g_cap) return 0;
+    size_t m = g_cap - 1, i = hash_ptr(key, g_cap);
+    while (g_tab[i].key && g_tab[i].key != key) i = (i + 1) & m;
+    if (!g_tab[i].key) return 0;
+    uint64_t id = g_tab[i].id;
+    /* Backward-shift deletion keeps every probe chain intact. */
+    size_t j = i;
+    for (;;) {
+        g_tab[i].key = 0;
+        for (;;) {
+            j = (j + 1) & m;
+            if (!g_tab[j].key) { g_count--; return id; }
+            size_t h = hash_ptr(g_tab[j].key, g_cap);
+            if (i <= j ? (i < h && h <= j) : (i < h || h <= j)) continue;
+            break;
+        }
+        g_tab[i] = g_tab[j];
+        i = j;
+    }
+}
+
+/* ---- writing ---- */
+
+static void write_all(const uint8_t *p, size_t n)
+{
+    while (n > 0 && g_fd >= 0) {
+        ssize_t w = write(g_fd, p, n);
+        if (w < 0) { if (errno == EINTR) continue; close(g_fd); g_fd = -1; return; }
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Called with g_writer held. */
+static void emit_block(unsigned type, unsigned thread, uint32_t nrec, uint64_t base_seq,
+                       const uint8_t *raw, size_t raw_len)
+{
+    size_t need = tf_block_bound(raw_len);
+    if (need > g_blk_cap) {
+        if (g_blk) munmap(g_blk, g_blk_cap);
+        g_blk_cap = need;
+        g_blk = map_mem(g_blk_cap);
+        if (!g_blk) { g_blk_cap = 0; return; }
+    }
+    size_t len = tf_build_block(&g_zs, type, thread, nrec, base_seq, raw, raw_len, g_blk, g_blk_cap);
+    if (len) { write_all(g_blk, len); g_blocks++; }
+}
+
+/* Flush b (its lock held by the caller). */
+static void flush_buf(tbuf *b)
+{
+    if (!b->n) return;
+    size_t raw_len = tf_encode_events(b->ev, b->n, b->raw);
+    pthread_mutex_lock(&g_writer);
+    emit_block(TF_BLK_EVENTS, b->thread, b->n, b->ev[0].seq, b->raw, raw_len);
+    pthread_mutex_unlock(&g_writer);
+    b->n = 0;
+}
+
+static void buf_lock(tbuf *b) { while (atomic_flag_test_and_set_explicit(&b->lock, memory_order_acquire)) sched_yield(); }
+static void buf_unlock(tbuf *b) { atomic_flag_clear_explicit(&b->lock, memory_order_release); }
+
+static void thread_exit(void *arg)
+{
+    tbuf *b = arg;
+    t_busy = 1;
+    buf_lock(b);
+    flush_buf(b);
+    atomic_store(&b->dead, 1);
+    buf_unlock(b);
+    t_buf = NULL;
+}
+
+static tbuf *get_buf(void)
+{
+    if (t_buf) return t_buf;
+    tbuf *b = NULL;
+    pthread_mutex_lock(&g_writer);
+    for (tbuf *x = g_bufs; x; x = x->next)
+        if (atomic_load(&x->dead)) { b = x; atomic_store(&b->dead, 0); break; }
+    pthread_mutex_unlock(&g_writer);
+    if (!b) {
+        b = map_mem(sizeof *b);
+        if (!b) return NULL;
+        atomic_flag_clear(&b->lock);
+        pthread_mutex_lock(&g_writer);
+        b->next = g_bufs;
+        g_bufs = b;
+        pthread_mutex_unlock(&g_writer);
+    }
+    b->thread = (uint16_t)atomic_fetch_add(&g_nthreads, 1);
+    b->n = 0;
+    t_buf = b;
+    pthread_setspecific(g_key, b);
+    return b;
+}
+
+/* Append one event; seq was taken by the caller under g_tab_lock. */
+static void record(unsigned op, uint64_t seq, uint64_t size, uint64_t id, const void *addr, uint64_t aux)
+{
+    tbuf *b = get_buf();
+    if (!b) return;
+    buf_lock(b);
+    tf_event *e = &b->ev[b->n++];
+    e->seq = seq;
+    e->time_us = (now_ns() - g_t0_ns) / 1000u;
+    e->size = size;
+    e->id = id;
+    e->addr = (uint64_t)(uintptr_t)addr;
+    e->aux = aux;
+    e->op = (uint8_t)op;
+    e->thread = b->thread;
+    e->phase = 0;
+    if (b->n == BUF_EVENTS) flush_buf(b);
+    buf_unlock(b);
+}
+
+/* ---- events on the table ---- */
+
+static void ev_alloc(unsigned op, uint64_t size, void *p, uint64_t aux)
+{
+    pthread_mutex_lock(&g_tab_lock);
+    uint64_t id = ++g_next_id;
+    if (p) tab_insert((uintptr_t)p, id);
+    uint64_t seq = atomic_fetch_add(&g_seq, 1);
+    pthread_mutex_unlock(&g_tab_lock);
+    record(op, seq, size, p ? id : 0, p, aux);
+}
+
+/* Returns the id of p and removes it; records the free. */
+static void ev_free(unsigned op, void *p, uint64_t size, uint64_t aux)
+{
+    pthread_mutex_lock(&g_tab_lock);
+    uint64_t id = p ? tab_remove((uintptr_t)p) : 0;
+    uint64_t seq = atomic_fetch_add(&g_seq, 1);
+    pthread_mutex_unlock(&g_tab_lock);
+    record(op, seq, size, id, p, aux);
+}
+
+static void ev_query(unsigned op, const void *p, uint64_t result, uint64_t aux)
+{
+    pthread_mutex_lock(&g_tab_lock);
+    uint64_t id = p ? tab_find((uintptr_t)p) : 0;
+    uint64_t seq = atomic_fetch_add(&g_seq, 1);
+    pthread_mutex_unlock(&g_tab_lock);
+    record(op, seq, result, id, p, aux);
+}
+
+static uint64_t ev_detach(void *p)
+{
+    pthread_mutex_lock(&g_tab_lock);
+    uint64_t id = tab_remove((uintptr_t)p);
+    pthread_mutex_unlock(&g_tab_lock);
+    return id;
+}
+
+/* realloc-like: old id (0 if p was NULL or unknown) detached before the call. */
+static void ev_realloc(unsigned op, void *old, uint64_t id, void *q, uint64_t size, uint64_t aux)
+{
+    pthread_mutex_lock(&g_tab_lock);
+    if (q) {
+        if (!id) id = ++g_next_id;
+        tab_insert((uintptr_t)q, id);
+    } else if (old && size) {
+        tab_insert((uintptr_t)old, id); /* failed: the old block lives on */
+    }
+    uint64_t seq = atomic_fetch_add(&g_seq, 1);
+    pthread_mutex_unlock(&g_tab_lock);
+    record(op, seq, size, id, q, aux);
+}
+
+/* ---- init, phases, fork, exit ---- */
+
+static void phase_handler(int sig)
+{
+    (void)sig;
+    unsigned k = atomic_fetch_add(&g_nmarks, 1);
+    if (k >= MAX_MARKS) return;
+    g_marks[k].phase = k + 1;
+    g_marks[k].seq = atomic_load(&g_seq);
+    g_marks[k].time_us = (now_ns() - g_t0_ns) / 1000u;
+}
+
+static void fork_prepare(void) { pthread_mutex_lock(&g_writer); pthread_mutex_lock(&g_tab_lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&g_tab_lock); pthread_mutex_unlock(&g_writer); }
+static void fork_child(void)
+{
+    /* The child records nothing and must never write to the parent's file. */
+    atomic_store(&g_tracing, 0);
+    g_fd = -1;
+    pthread_mutex_unlock(&g_tab_lock);
+    pthread_mutex_unlock(&g_writer);
+}
+
+static voidpf z_alloc(voidpf op, uInt n, uInt m) { (void)op; return r_malloc((size_t)n * m); }
+static void z_free(voidpf op, voidpf p) { (void)op; r_free(p); }
+
+#define RESOLVE(var, name) (var = (__typeof__(var))dlsym(RTLD_NEXT, name))
+
+static void init(void)
+{
+    int expect = 0;
+    if (!atomic_compare_exchange_strong(&g_state, &expect, 1)) {
+        while (atomic_load(&g_state) != 2) {
+            if (t_busy) return; /* dlsym re-entered us: the caller uses boot_alloc */
+            sched_yield();
+        }
+        return;
+    }
+    t_busy = 1;
+    RESOLVE(r_malloc, "malloc"); RESOLVE(r_calloc, "calloc"); RESOLVE(r_realloc, "realloc");
+    RESOLVE(r_free, "free"); RESOLVE(r_posix_memalign, "posix_memalign");
+    RESOLVE(r_aligned_alloc, "aligned_alloc"); RESOLVE(r_memalign, "memalign");
+    RESOLVE(r_valloc, "valloc"); RESOLVE(r_pvalloc, "pvalloc"); RESOLVE(r_usable, "malloc_usable_size");
+    RESOLVE(r_mallocx, "mallocx"); RESOLVE(r_rallocx, "rallocx"); RESOLVE(r_xallocx, "xallocx");
+    RESOLVE(r_sallocx, "sallocx"); RESOLVE(r_dallocx, "dallocx"); RESOLVE(r_sdallocx, "sdallocx");
+    RESOLVE(r_nallocx, "nallocx"); RESOLVE(r_mallctl, "mallctl");
+    RESOLVE(r_mallctlnametomib, "mallctlnametomib"); RESOLVE(r_mallctlbymib, "mallctlbymib");
+    RESOLVE(r_stats_print, "malloc_stats_print");
+    if (!r_malloc || !r_free || !r_calloc || !r_realloc) {
+        static const char msg[] = "alloctrace: cannot find the underlying malloc\n";
+        (void)!write(2, msg, sizeof msg - 1);
+        _exit(127);
+    }
+    g_t0_ns = now_ns();
+    const char *path = getenv("ALLOCTRACE_OUT");
+    char def[64];
+    if (!path || !*path) {
+        snprintf(def, sizeof def, "alloctrace.%d.trc", (int)getpid());
+        path = def;
+    }
+    g_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (g_fd >= 0) {
+        memset(&g_zs, 0, sizeof g_zs);
+        g_zs.zalloc = z_alloc;
+        g_zs.zfree = z_free;
+        if (deflateInit(&g_zs, 6) != Z_OK) { close(g_fd); g_fd = -1; }
+    }
+    if (g_fd >= 0) {
+        char note[TF_MAX_NOTE];
+        size_t nl = 0;
+        int cf = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+        if (cf >= 0) {
+            ssize_t r = read(cf, note, sizeof note - 1);
+            close(cf);
+            if (r > 0) nl = (size_t)r;
+            for (size_t i = 0; i + 1 < nl; i++) if (!note[i]) note[i] = ' ';
+        }
+        note[nl] = 0;
+        if (nl && !note[nl - 1]) nl--;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint8_t hdr[32 + TF_MAX_NOTE + 16];
+        size_t hl = tf_encode_header(hdr, note, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+        write_all(hdr, hl);
+        pthread_key_create(&g_key, thread_exit);
+        pthread_atfork(fork_prepare, fork_parent, fork_child);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = phase_handler;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        sigaction(PHASE_SIGNAL, &sa, NULL);
+        atomic_store(&g_tracing, 1);
+    } else {
+        static const char msg[] = "alloctrace: cannot open the output file; not tracing\n";
+        (void)!write(2, msg, sizeof msg - 1);
+    }
+    t_busy = 0;
+    atomic_store(&g_state, 2);
+}
+
+__attribute__((destructor)) static void fini(void)
+{
+    if (atomic_load(&g_state) != 2 || !atomic_exchange(&g_tracing, 0)) return;
+    t_busy = 1;
+    /* Every buffer, including those of threads still running. */
+    for (tbuf *b = g_bufs; b; b = b->next) {
+        buf_lock(b);
+        flush_buf(b);
+        buf_unlock(b);
+    }
+    pthread_mutex_lock(&g_writer);
+    unsigned nm = atomic_load(&g_nmarks);
+    if (nm > MAX_MARKS) nm = MAX_MARKS;
+    uint8_t raw[MAX_MARKS * 32 + 64];
+    if (nm) emit_block(TF_BLK_PHASES, 0xFFFF, nm, 0, raw, tf_encode_phases(g_marks, nm, raw));
+    uint64_t total = atomic_load(&g_seq), nb = g_blocks;
+    emit_block(TF_BLK_END, 0xFFFF, 0, 0, raw, tf_encode_end(total, atomic_load(&g_nthreads), nb, raw));
+    if (g_fd >= 0) close(g_fd);
+    g_fd = -1;
+    pthread_mutex_unlock(&g_writer);
+}
+
+__attribute__((constructor)) static void ctor(void) { if (atomic_load(&g_state) == 0) init(); }
+
+/* Returns 1 when the caller should record, 0 to forward only. */
+static inline int begin(void)
+{
+    if (__builtin_expect(atomic_load_explicit(&g_state, memory_order_acquire) != 2, 0)) init();
+    if (t_busy || !atomic_load_explicit(&g_tracing, memory_order_relaxed)) return 0;
+    t_busy = 1;
+    return 1;
+}
+static inline void end(void) { t_busy = 0; }
+static inline int ready(void) { return atomic_load_explicit(&g_state, memory_order_acquire) == 2; }
+
+/* ---- the interposed API ---- */
+
+EXPORT void *malloc(size_t n)
+{
+    if (!ready() && (init(), !ready())) return boot_alloc(n);
+    if (!begin()) return r_malloc(n);
+    void *p = r_malloc(n);
+    ev_alloc(TF_OP_MALLOC, n, p, 0);
+    end();
+    return p;
+}
+
+EXPORT void *calloc(size_t nm, size_t sz)
+{
+    size_t n;
+    if (__builtin_mul_overflow(nm, sz, &n)) n = SIZE_MAX;
+    if (!ready() && (init(), !ready())) return n == SIZE_MAX ? NULL : boot_alloc(n); /* static memory is zero */
+    if (!begin()) return r_calloc(nm, sz);
+    void *p = r_calloc(nm, sz);
+    ev_alloc(TF_OP_CALLOC, n, p, 0);
+    end();
+    return p;
+}
+
+EXPORT void free(void *p)
+{
+    if (in_boot(p)) return;
+    if (!ready() && (init(), !ready())) return;
+    if (!begin()) { r_free(p); return; }
+    ev_free(TF_OP_FREE, p, 0, 0);
+    r_free(p);
+    end();
+}
+
+EXPORT void *realloc(void *p, size_t n)
+{
+    if (in_boot(p)) {
+        void *q = malloc(n);
+        if (q) memcpy(q, p, n < 64 ? n : 64); /* boot blocks are tiny; callers are dlsym internals */
+        return q;
+    }
+    if (!ready() && (init(), !ready())) return boot_alloc(n);
+    if (!begin()) return r_realloc(p, n);
+    uint64_t id = p ? ev_detach(p) : 0;
+    void *q = r_realloc(p, n);
+    ev_realloc(TF_OP_REALLOC, p, id, q, n, 0);
+    end();
+    return q;
+}
+
+#define ALIGNED_BODY(op, call, align, size)                              \
+    void *p;                                                             \
+    if (!ready()) init();                                                \
+    if (!begin()) return call;                                           \
+    p = call;                                                            \
+    ev_alloc(op, size, p, align);                                        \
+    end();                                                               \
+    return p;
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (!ready()) init();
+    if (!begin()) return r_posix_memalign(out, align, n);
+    int rc = r_posix_memalign(out, align, n);
+    ev_alloc(TF_OP_POSIX_MEMALIGN, n, rc == 0 ? *out : NULL, align);
+    end();
+    return rc;
+}
+EXPORT void *aligned_alloc(size_t align, size_t n) { ALIGNED_BODY(TF_OP_ALIGNED_ALLOC, r_aligned_alloc(align, n), align, n) }
+EXPORT void *memalign(size_t align, size_t n) { ALIGNED_BODY(TF_OP_MEMALIGN, r_memalign(align, n), align, n) }
+EXPORT void *valloc(size_t n) { ALIGNED_BODY(TF_OP_VALLOC, r_valloc(n), 4096, n) }
+EXPORT void *pvalloc(size_t n) { ALIGNED_BODY(TF_OP_PVALLOC, r_pvalloc(n), 4096, n) }
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+    if (in_boot(p)) return 0;
+    if (!ready()) init();
+    if (!r_usable) return 0;
+    if (!begin()) return r_usable(p);
+    size_t r = r_usable(p);
+    ev_query(TF_OP_USABLE_SIZE, p, r, 0);
+    end();
+    return r;
+}
+
+/* jemalloc API: forwarded when the allocator underneath has it. */
+EXPORT void *mallocx(size_t n, int flags)
+{
+    if (!ready()) init();
+    if (!r_mallocx) return NULL;
+    if (!begin()) return r_mallocx(n, flags);
+    void *p = r_mallocx(n, flags);
+    ev_alloc(TF_OP_MALLOCX, n, p, (uint64_t)(unsigned)flags);
+    end();
+    return p;
+}
+EXPORT void *rallocx(void *p, size_t n, int flags)
+{
+    if (!ready()) init();
+    if (!r_rallocx) return NULL;
+    if (!begin()) return r_rallocx(p, n, flags);
+    uint64_t id = ev_detach(p);
+    void *q = r_rallocx(p, n, flags);
+    ev_realloc(TF_OP_RALLOCX, p, id, q, n, (uint64_t)(unsigned)flags);
+    end();
+    return q;
+}
+EXPORT size_t xallocx(void *p, size_t n, size_t extra, int flags)
+{
+    if (!ready()) init();
+    if (!r_xallocx) return 0;
+    if (!begin()) return r_xallocx(p, n, extra, flags);
+    size_t r = r_xallocx(p, n, extra, flags);
+    ev_query(TF_OP_XALLOCX, p, r, (uint64_t)(unsigned)flags);
+    end();
+    return r;
+}
+EXPORT size_t sallocx(const void *p, int flags)
+{
+    if (!ready()) init();
+    if (!r_sallocx) return 0;
+    if (!begin()) return r_sallocx(p, flags);
+    size_t r = r_sallocx(p, flags);
+    ev_query(TF_OP_SALLOCX, p, r, (uint64_t)(unsigned)flags);
+    end();
+    return r;
+}
+EXPORT void dallocx(void *p, int flags)
+{
+    if (!ready()) init();
+    if (!r_dallocx) return;
+    if (!begin()) { r_dallocx(p, flags); return; }
+    ev_free(TF_OP_DALLOCX, p, 0, (uint64_t)(unsigned)flags);
+    r_dallocx(p, flags);
+    end();
+}
+EXPORT void sdallocx(void *p, size_t n, int flags)
+{
+    if (!ready()) init();
+    if (!r_sdallocx) return;
+    if (!begin()) { r_sdallocx(p, n, flags); return; }
+    ev_free(TF_OP_SDALLOCX, p, n, (uint64_t)(unsigned)flags);
+    r_sdallocx(p, n, flags);
+    end();
+}
+EXPORT size_t nallocx(size_t n, int flags)
+{
+    if (!ready()) init();
+    if (!r_nallocx) return 0;
+    if (!begin()) return r_nallocx(n, flags);
+    size_t r = r_nallocx(n, flags);
+    ev_query(TF_OP_NALLOCX, NULL, r, (uint64_t)(unsigned)flags);
+    end();
+    return r;
+}
+EXPORT int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+{
+    if (!ready()) init();
+    if (!r_mallctl) return ENOENT;
+    if (!begin()) return r_mallctl(name, oldp, oldlenp, newp, newlen);
+    int rc = r_mallctl(name, oldp, oldlenp, newp, newlen);
+    ev_query(TF_OP_MALLCTL, NULL, 0, 0);
+    end();
+    return rc;
+}
+EXPORT int mallctlnametomib(const char *name, size_t *mibp, size_t *miblenp)
+{
+    if (!ready()) init();
+    if (!r_mallctlnametomib) return ENOENT;
+    if (!begin()) return r_mallctlnametomib(name, mibp, miblenp);
+    int rc = r_mallctlnametomib(name, mibp, miblenp);
+    ev_query(TF_OP_MALLCTL, NULL, 0, 0);
+    end();
+    return rc;
+}
+EXPORT int mallctlbymib(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+{
+    if (!ready()) init();
+    if (!r_mallctlbymib) return ENOENT;
+    if (!begin()) return r_mallctlbymib(mib, miblen, oldp, oldlenp, newp, newlen);
+    int rc = r_mallctlbymib(mib, miblen, oldp, oldlenp, newp, newlen);
+    ev_query(TF_OP_MALLCTL, NULL, 0, 0);
+    end();
+    return rc;
+}
+EXPORT void malloc_stats_print(void (*cb)(void *, const char *), void *opaque, const char *opts)
+{
+    if (!ready()) init();
+    if (!r_stats_print) return;
+    if (!begin()) { r_stats_print(cb, opaque, opts); return; }
+    ev_query(TF_OP_STATS_PRINT, NULL, 0, 0);
+    end(); /* the callback's own allocations are traced like any other */
+    r_stats_print(cb, opaque, opts);
+}
