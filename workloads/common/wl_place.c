@@ -52,12 +52,41 @@ static int compact_order(hwloc_topology_t topo, hwloc_const_cpuset_t set, unsign
     return n;
 }
 
-/* Placement domain: a PU list in compact order with a cursor. */
-typedef struct {
-    unsigned *pus; /* PU OS indexes, compact order */
-    int n;         /* entries in pus */
-    int next;      /* next unused entry, 0 <= next <= n */
-} domain;
+/* Scatter order of the PUs below obj: the children's own scatter orders,
+ * interleaved round-robin (first PU of every child, then the second, ...),
+ * recursively; a child whose list is used up drops out. Writes at most cap
+ * entries to out and returns the count. */
+static int scatter_order(hwloc_obj_t obj, unsigned *out, int cap)
+{
+    if (obj->type == HWLOC_OBJ_PU) {
+        if (cap < 1) return 0;
+        out[0] = obj->os_index;
+        return 1;
+    }
+    unsigned nch = obj->arity;
+    if (nch == 0) return 0;
+    unsigned **sub = calloc(nch, sizeof *sub);
+    int *len = calloc(nch, sizeof *len);
+    int total = 0;
+    if (!sub || !len) { free(sub); free(len); return 0; }
+    for (unsigned c = 0; c < nch; c++) {
+        hwloc_obj_t ch = obj->children[c];
+        int w = ch->cpuset ? hwloc_bitmap_weight(ch->cpuset) : 0;
+        if (w <= 0) continue;
+        sub[c] = calloc((size_t)w, sizeof **sub);
+        if (!sub[c]) continue;
+        len[c] = scatter_order(ch, sub[c], w);
+        total += len[c];
+    }
+    int n = 0;
+    for (int k = 0; n < total && n < cap; k++)
+        for (unsigned c = 0; c < nch && n < cap; c++)
+            if (k < len[c]) out[n++] = sub[c][k];
+    for (unsigned c = 0; c < nch; c++) free(sub[c]);
+    free(sub);
+    free(len);
+    return n;
+}
 
 int wl_place_compute(hwloc_topology_t topo, wl_pin_policy policy, int nthreads, unsigned *out)
 {
@@ -80,54 +109,7 @@ int wl_place_compute(hwloc_topology_t topo, wl_pin_policy policy, int nthreads, 
             }
         }
     } else { /* scatter */
-        int nnuma = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
-        int npkeff = npk > 0 ? npk : 1;
-        int maxd = (nnuma > 1 ? nnuma : 1);
-        /* dom[p * maxd + j]: domain j of package p. */
-        domain *dom = calloc((size_t)npkeff * (size_t)maxd, sizeof *dom);
-        int *nd = calloc((size_t)npkeff, sizeof *nd);
-        unsigned *buf = calloc((size_t)total, sizeof *buf);
-        if (!dom || !nd || !buf) { free(dom); free(nd); free(buf); free(seq); return 0; }
-        unsigned *bp = buf;
-        int used = 0;
-        for (int p = 0; p < npkeff; p++) {
-            hwloc_const_cpuset_t pset = npk > 0
-                ? hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, (unsigned)p)->cpuset : root;
-            if (nnuma > 1) {
-                for (int k = 0; k < nnuma; k++) {
-                    hwloc_obj_t nn = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, (unsigned)k);
-                    if (hwloc_bitmap_iszero(nn->cpuset) || !hwloc_bitmap_isincluded(nn->cpuset, pset)) continue;
-                    domain *d = &dom[p * maxd + nd[p]++];
-                    d->pus = bp;
-                    d->n = compact_order(topo, nn->cpuset, bp, total - used);
-                    bp += d->n; used += d->n;
-                }
-            }
-            if (nd[p] == 0) {
-                domain *d = &dom[p * maxd + nd[p]++];
-                d->pus = bp;
-                d->n = compact_order(topo, pset, bp, total - used);
-                bp += d->n; used += d->n;
-            }
-        }
-        /* Round-robin: packages alternate fastest, then domains inside a
-         * package, each domain handing out its next PU. */
-        int maxnd = 0;
-        for (int p = 0; p < npkeff; p++) if (nd[p] > maxnd) maxnd = nd[p];
-        for (;;) {
-            int took = 0;
-            for (int j = 0; j < maxnd; j++) {
-                for (int p = 0; p < npkeff; p++) {
-                    if (j >= nd[p]) continue;
-                    domain *d = &dom[p * maxd + j];
-                    if (d->next < d->n && nseq < total) { seq[nseq++] = d->pus[d->next++]; took = 1; }
-                }
-            }
-            /* The rotation above gives package-major order per round only
-             * one PU per domain; keep cycling until every PU is used. */
-            if (!took) break;
-        }
-        free(dom); free(nd); free(buf);
+        nseq = scatter_order(hwloc_get_root_obj(topo), seq, total);
     }
     if (nseq == 0) { free(seq); return 0; }
     for (int i = 0; i < nthreads; i++) out[i] = seq[i % nseq];

@@ -6,10 +6,11 @@
  *
  *   compact  fill one package before the next; inside a package use the first
  *            PU of every core (in core order) before any core's second PU.
- *   scatter  spread round-robin over the placement domains, alternating
- *            packages first: a domain is a NUMA node inside a package (or
- *            the package when it holds no whole NUMA node); inside a domain
- *            PUs are taken in compact order.
+ *   scatter  spread round-robin over the topology tree: at every level
+ *            (NUMA group, package, cache, core) the children take turns, so
+ *            consecutive threads alternate between packages and NUMA nodes
+ *            first and a core's second PU is used only after every core
+ *            has one thread.
  *   none     no placement (zero PUs returned).
  * More threads than PUs wrap around to the start of the order.
  */
