@@ -28,7 +28,9 @@
 
 #include "tide.h"   /* MALLOCX_* flag encodings only; the functions come from dlsym */
 
-#define REQUIRE(c, ...) do { if (!(c)) ck_abort_msg("`" #c "` failed: " __VA_ARGS__); } while (0)
+/* ck_assert_msg for loops: silent on success (no mark point per check). */
+#define REQUIRE(c, ...) do { if (!(c)) { char m_[512]; snprintf(m_, sizeof m_, __VA_ARGS__); \
+    ck_abort_msg("`%s` failed: %s", #c, m_); } } while (0)
 
 #define KiB ((size_t)1 << 10)
 #define MiB ((size_t)1 << 20)

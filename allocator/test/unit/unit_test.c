@@ -1,0 +1,579 @@
+/*
+ * unit_test.c: unit tests of tide's internal modules.
+ *
+ * Linked statically against allocator/libtide.a with -Iallocator/src: the
+ * binary's malloc is tide's, and the tests read the modules' data structures
+ * (size-class table, page map, chunks, slabs, the thread's heap) directly.
+ * Check forks each test from the runner, so every test starts from the
+ * runner's heap state; the tests therefore compare with what the structures
+ * say at the time, not with fixed addresses. The purge test needs options set
+ * before the first malloc: it re-executes this binary with TIDE_CONF set.
+ */
+#include <check.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "heap.h"
+#include "huge.h"
+#include "pagemap.h"
+#include "sc.h"
+#include "slab.h"
+#include "tide.h"
+
+/* alloc.c, for tests: frees of pointers tide did not own. */
+uint64_t alloc_foreign_free_count(void);
+
+/* ck_assert_msg for loops: silent on success (no mark point per check). */
+#define REQUIRE(c, ...) do { if (!(c)) { char m_[512]; snprintf(m_, sizeof m_, __VA_ARGS__); \
+    ck_abort_msg("`%s` failed: %s", #c, m_); } } while (0)
+#define KiB ((size_t)1 << 10)
+#define MiB ((size_t)1 << 20)
+
+extern char **environ;
+
+static size_t opaque(size_t x) { __asm__ volatile("" : "+r"(x)); return x; }
+static void *opaquep(void *p) { __asm__ volatile("" : "+r"(p)); return p; }
+
+/* ---- size classes ---- */
+
+START_TEST(t_sc_table)
+{
+    for (unsigned c = 0; c < SC_NSMALL; c++) {
+        const struct sc_info *ci = &sc_table[c];
+        if (c > 0) REQUIRE(ci->size > sc_table[c - 1].size, "class %u not increasing", c);
+        if (ci->size >= 16) REQUIRE(ci->size % 16 == 0, "class %u size %u not a multiple of 16", c, ci->size);
+        REQUIRE(sc_index(sc_size(c)) == c, "sc_index(sc_size(%u)) = %u", c, sc_index(sc_size(c)));
+        REQUIRE(ci->nregs >= 1 && ci->slab_pages >= 1, "class %u: empty slab", c);
+        /* No tail waste: the blocks fill the slab exactly. */
+        REQUIRE((size_t)ci->nregs * ci->size == (size_t)ci->slab_pages * SC_PAGE,
+                "class %u: %u x %u != %u pages", c, ci->nregs, ci->size, ci->slab_pages);
+    }
+    ck_assert_uint_eq(sc_size(SC_NSMALL - 1), SC_SMALL_MAX);
+    ck_assert_uint_eq(sc_size(0), 8);
+    ck_assert_uint_eq(SC_PAGE, 4096);
+}
+END_TEST
+
+START_TEST(t_sc_sweep)
+{
+    for (size_t n = 0; n <= MiB; n++) {
+        size_t u = sc_usable(n);
+        REQUIRE(u >= n && u > 0, "sc_usable(%zu) = %zu", n, u);
+        REQUIRE(nallocx(n, 0) == u, "nallocx(%zu, 0) = %zu, sc_usable = %zu", n, nallocx(n, 0), u);
+        if (n <= SC_SMALL_MAX) {
+            unsigned c = sc_index(n);
+            REQUIRE(c < SC_NSMALL, "sc_index(%zu) = %u", n, c);
+            REQUIRE(sc_size(c) == u, "sc_size(sc_index(%zu)) = %zu, sc_usable = %zu", n, sc_size(c), u);
+            REQUIRE(sc_size(c) >= n, "class %u (%zu) < %zu", c, sc_size(c), n);
+            REQUIRE(c == 0 || sc_size(c - 1) < n, "class %u fits %zu too", c - 1, n);
+            if (n >= 16) REQUIRE(u % 16 == 0, "usable %zu of %zu not 16-aligned", u, n);
+        } else {
+            REQUIRE(u % SC_PAGE == 0 && u - n < SC_PAGE, "large %zu rounds to %zu", n, u);
+        }
+        if (n > 64) REQUIRE((u - n) * 4 <= n, "%zu -> %zu wastes more than 25%%", n, u);
+    }
+    /* Huge sizes round to pages too; overflow gives 0. */
+    for (size_t n = SC_LARGE_MAX - 5; n < ((size_t)1 << 40); n = n * 3 + 7) {
+        size_t u = sc_usable(n);
+        REQUIRE(u % SC_PAGE == 0 && u >= n && u - n < SC_PAGE, "huge %zu rounds to %zu", n, u);
+        REQUIRE(nallocx(n, 0) == u, "nallocx(%zu) = %zu, sc_usable = %zu", n, nallocx(n, 0), u);
+    }
+    ck_assert_uint_eq(sc_usable(SIZE_MAX), 0);
+    ck_assert_uint_eq(sc_usable((size_t)PTRDIFF_MAX + 1), 0);
+    ck_assert_uint_eq(sc_usable(SIZE_MAX - SC_PAGE + 2), 0);
+    ck_assert_uint_eq(sc_page_ceil(SIZE_MAX), 0);
+    ck_assert_uint_eq(sc_page_ceil(SIZE_MAX - SC_PAGE + 2), 0);
+    ck_assert_uint_eq(sc_page_ceil(SC_PAGE + 1), 2 * SC_PAGE);
+    ck_assert_uint_eq(nallocx(SIZE_MAX, 0), 0);
+    ck_assert_uint_eq(nallocx((size_t)PTRDIFF_MAX + 1, 0), 0);
+}
+END_TEST
+
+/* What malloc gives is what the classes say. */
+START_TEST(t_sc_malloc)
+{
+    for (size_t n = 0; n <= 3 * MiB; n += (n < 20000 ? 1 : 4093)) {
+        void *p = malloc(opaque(n));
+        REQUIRE(p != NULL, "malloc(%zu)", n);
+        REQUIRE(malloc_usable_size(p) == sc_usable(n), "malloc_usable_size(malloc(%zu)) = %zu, sc_usable = %zu",
+                n, malloc_usable_size(p), sc_usable(n));
+        free(p);
+    }
+}
+END_TEST
+
+/* ---- page map ---- */
+
+static void check_ours(size_t n) {
+    unsigned char *p = malloc(opaque(n));
+    REQUIRE(p != NULL, "malloc(%zu)", n);
+    uintptr_t e = pagemap_get(p), e_last = pagemap_get(p + n - 1);
+    REQUIRE(e != 0, "pagemap_get(malloc(%zu)) == 0", n);
+    REQUIRE(e_last == e, "last byte of malloc(%zu) maps elsewhere (%#lx vs %#lx)", n,
+            (unsigned long)e_last, (unsigned long)e);
+    if (n <= SC_LARGE_MAX) {
+        REQUIRE(pagemap_is_chunk(e), "malloc(%zu): entry %#lx is not a chunk", n, (unsigned long)e);
+        struct chunk *c = pagemap_ptr(e);
+        REQUIRE((uintptr_t)c == ((uintptr_t)p & ~(CHUNK_SIZE - 1)), "malloc(%zu) = %p: chunk %p", n, (void *)p, (void *)c);
+        REQUIRE(c->arena != NULL, "chunk %p has no arena", (void *)c);
+        REQUIRE((uintptr_t)p >= (uintptr_t)c + ((uintptr_t)c->header_pages << SC_LG_PAGE),
+                "malloc(%zu) = %p lies in the chunk header", n, (void *)p);
+        struct slab *r = chunk_run_of(c, p);
+        if (n <= SC_SMALL_MAX) {
+            REQUIRE(r->kind == RUN_SLAB, "malloc(%zu): run kind %u", n, r->kind);
+            REQUIRE(r->block_size == sc_usable(n), "malloc(%zu): block size %u", n, r->block_size);
+            REQUIRE(slab_block_index(r, p) >= 0, "malloc(%zu) = %p is not a block start", n, (void *)p);
+            REQUIRE(r->heap == tide_tls.heap, "malloc(%zu): slab of another heap", n);
+        } else {
+            REQUIRE(r->kind == RUN_LARGE, "malloc(%zu): run kind %u", n, r->kind);
+            REQUIRE(r->base == (uintptr_t)p, "malloc(%zu): run base %#lx", n, (unsigned long)r->base);
+            REQUIRE(((size_t)r->npages << SC_LG_PAGE) == sc_usable(n), "malloc(%zu): %u pages", n, r->npages);
+        }
+        free(p);
+    } else {
+        REQUIRE(!pagemap_is_chunk(e), "malloc(%zu): entry %#lx is a chunk", n, (unsigned long)e);
+        struct huge *h = pagemap_ptr(e);
+        REQUIRE(h->ptr == p, "malloc(%zu): huge record for %p", n, h->ptr);
+        REQUIRE(h->usable == malloc_usable_size(p) && h->usable >= n, "huge usable %zu", h->usable);
+        REQUIRE((uintptr_t)h->map % PAGEMAP_SLOT == 0 && h->map_size % PAGEMAP_SLOT == 0,
+                "huge mapping %p + %zu not slot-aligned", h->map, h->map_size);
+        REQUIRE(p + h->usable <= (unsigned char *)h->map + h->map_size, "huge block past its mapping");
+        REQUIRE(pagemap_get(h->map) == e && pagemap_get((char *)h->map + h->map_size - 1) == e,
+                "huge mapping's slots do not all map to its record");
+        free(p);
+        /* Unmapped: the slots are no longer tide's. */
+        REQUIRE(pagemap_get(p) == 0, "pagemap_get(%p) != 0 after the huge block was freed", (void *)p);
+    }
+}
+
+START_TEST(t_pagemap_ours)
+{
+    static const size_t sizes[] = {1, 8, 100, 1000, 14336, 14337, 100 * KiB, MiB, SC_LARGE_MAX,
+                                   SC_LARGE_MAX + 1, 8 * MiB, 64 * MiB + 3};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) check_ours(sizes[i]);
+    /* Aligned blocks too. */
+    void *p = aligned_alloc(opaque(MiB), opaque(MiB));
+    ck_assert_ptr_nonnull(p);
+    ck_assert(pagemap_is_chunk(pagemap_get(p)));
+    free(p);
+}
+END_TEST
+
+static int static_var = 42;
+
+START_TEST(t_pagemap_foreign)
+{
+    int stack_var = 1;
+    void *own = mmap(NULL, 8 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(own, MAP_FAILED);
+    /* glibc's own malloc, behind tide's. */
+    void *(*libc_malloc)(size_t) = NULL;
+    void (*libc_free)(void *) = NULL;
+    *(void **)&libc_malloc = dlsym(RTLD_NEXT, "__libc_malloc");
+    *(void **)&libc_free = dlsym(RTLD_NEXT, "__libc_free");
+    void *g_small = NULL, *g_big = NULL;
+    if (libc_malloc && libc_free) {
+        g_small = libc_malloc(64);
+        g_big = libc_malloc(2 * MiB);   /* mmapped by glibc */
+        ck_assert(g_small && g_big);
+    } else {
+        fprintf(stderr, "unit: glibc's __libc_malloc not reachable through dlsym(RTLD_NEXT)\n");
+    }
+    void *foreign[] = {&stack_var, &static_var, own, (char *)own + 4 * MiB + 17, (void *)&check_ours,
+                       g_small, g_big, NULL, (void *)((uintptr_t)1 << 48), (void *)UINTPTR_MAX,
+                       (void *)((uintptr_t)1 << 47), (void *)(((uintptr_t)1 << 63) | 0x1000)};
+    size_t nf = sizeof foreign / sizeof foreign[0];
+    for (size_t i = 0; i < nf; i++) {
+        if (!foreign[i] && i != 7) continue;   /* glibc pointers not available */
+        REQUIRE(pagemap_get(foreign[i]) == 0, "pagemap_get(%p) = %#lx for a foreign pointer", foreign[i],
+                (unsigned long)pagemap_get(foreign[i]));
+        REQUIRE(malloc_usable_size(opaquep(foreign[i])) == 0, "malloc_usable_size(%p) = %zu", foreign[i],
+                malloc_usable_size(foreign[i]));
+    }
+    /* Freeing them neither crashes nor touches them, and tide counts them. */
+    uint64_t before = alloc_foreign_free_count();
+    size_t counted = 0;
+    for (size_t i = 0; i < nf; i++) {
+        if (!foreign[i]) continue;
+        if (i == 4 || i >= 8) continue;   /* unmapped or code: never dereferenced anyway, but keep it simple */
+        free(opaquep(foreign[i]));
+        counted++;
+    }
+    ck_assert_uint_eq(alloc_foreign_free_count() - before, counted);
+    ck_assert_int_eq(stack_var, 1);
+    ck_assert_int_eq(static_var, 42);
+    /* Wild addresses too. */
+    for (size_t i = 8; i < nf; i++) free(opaquep(foreign[i]));
+    if (g_small) {
+        memset(g_small, 1, 64);   /* still glibc's, still valid */
+        libc_free(g_small);
+        libc_free(g_big);
+    }
+    munmap(own, 8 * MiB);
+    void *p = malloc(opaque(100));
+    ck_assert_ptr_nonnull(p);
+    free(p);
+}
+END_TEST
+
+/* ---- slab order ---- */
+
+static struct slab *slab_of(const void *p) {
+    uintptr_t e = pagemap_get(p);
+    if (!e || !pagemap_is_chunk(e)) return NULL;
+    return chunk_run_of(pagemap_ptr(e), p);
+}
+
+static bool slab_has_space(const struct slab *s) {
+    return s->free || s->local_free || s->capacity < s->nregs ||
+           (__atomic_load_n(&s->thread_free, __ATOMIC_RELAXED) & ~SLAB_TF_MASK);
+}
+
+/* The slab the 2006 rule says the next block of class c comes from: the
+ * lowest-address slab of the heap with a free block; NULL if none (a new slab). */
+static struct slab *expected_slab(struct heap *h, unsigned c) {
+    struct slab *best = NULL;
+    for (struct slab *s = h->slabs[c]; s; s = s->next)
+        if (slab_has_space(s) && (!best || s->base < best->base)) best = s;
+    struct slab *cur = h->current[c];
+    if (cur != &slab_empty && slab_has_space(cur) && (!best || cur->base < best->base)) best = cur;
+    return best;
+}
+
+/* Allocate one block of size n and check it comes from the expected slab. */
+static void *alloc_checked(size_t n, const char *phase, size_t i) {
+    struct heap *h = tide_tls.heap;
+    unsigned c = sc_index(n);
+    struct slab *want = h != &heap_empty ? expected_slab(h, c) : NULL;
+    void *p = malloc(opaque(n));
+    REQUIRE(p != NULL, "malloc(%zu)", n);
+    struct slab *got = slab_of(p);
+    REQUIRE(got != NULL, "malloc(%zu) not in a chunk", n);
+    if (want)
+        REQUIRE(got == want, "%s, block %zu of size %zu: from slab %#lx, but slab %#lx (lower, with space) was skipped",
+                phase, i, n, (unsigned long)got->base, (unsigned long)want->base);
+    return p;
+}
+
+static void check_slab_order(size_t n) {
+    unsigned c = sc_index(n);
+    unsigned nregs = sc_table[c].nregs;
+    size_t max = (size_t)nregs * 12;
+    void **v = calloc(max, sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    free(malloc(opaque(n)));   /* make sure the thread has its heap */
+    /* Fill: every block from the lowest slab with space, until at least 8
+     * slabs' worth are taken and the last slab is exhausted. */
+    size_t k = 0;
+    while (k < max) {
+        v[k] = alloc_checked(n, "fill", k);
+        k++;
+        struct slab *s = slab_of(v[k - 1]);
+        if (k >= (size_t)nregs * 8 && s->used == nregs && !slab_has_space(s)) break;
+    }
+    ck_assert_uint_lt(k, max);
+    /* Slabs whose blocks are all ours, by address. */
+    struct slab *mine[16];
+    size_t nmine = 0;
+    for (size_t i = 0; i < k && nmine < 16; i++) {
+        struct slab *s = slab_of(v[i]);
+        size_t cnt = 0;
+        for (size_t j = 0; j < k; j++) cnt += slab_of(v[j]) == s;
+        bool seen = false;
+        for (size_t m = 0; m < nmine; m++) seen |= mine[m] == s;
+        if (cnt == nregs && !seen) mine[nmine++] = s;
+    }
+    ck_assert_uint_ge(nmine, 4);
+    for (size_t a = 0; a < nmine; a++)   /* sort by address */
+        for (size_t b = a + 1; b < nmine; b++)
+            if (mine[b]->base < mine[a]->base) { struct slab *t = mine[a]; mine[a] = mine[b]; mine[b] = t; }
+    struct slab *low1 = mine[1], *low2 = mine[2], *high = mine[nmine - 1];
+    /* Free every block of the highest slab, then some of two lower ones. */
+    size_t freed1 = 0, freed2 = 0;
+    for (size_t i = 0; i < k; i++) {
+        struct slab *s = slab_of(v[i]);
+        if (s == high) { free(v[i]); v[i] = NULL; }
+    }
+    for (size_t i = k; i-- > 0;) {
+        if (!v[i]) continue;
+        struct slab *s = slab_of(v[i]);
+        if (s == low2 && freed2 < (nregs + 1) / 2) { free(v[i]); v[i] = NULL; freed2++; }
+        else if (s == low1 && freed1 < (nregs + 2) / 3) { free(v[i]); v[i] = NULL; freed1++; }
+    }
+    /* New blocks: the lower slab first, then the next, never the high one
+     * while those have space. */
+    size_t ne = freed1 + freed2;
+    void **extra = calloc(ne, sizeof *extra);
+    ck_assert_ptr_nonnull(extra);
+    for (size_t i = 0; i < ne; i++) {
+        extra[i] = alloc_checked(n, "refill", i);
+        struct slab *s = slab_of(extra[i]);
+        if (i < freed1) REQUIRE(s == low1, "refill block %zu of size %zu not from the lowest slab with space", i, n);
+        else REQUIRE(s == low2, "refill block %zu of size %zu not from the second slab with space", i, n);
+    }
+    for (size_t i = 0; i < ne; i++) free(extra[i]);
+    free(extra);
+    for (size_t i = 0; i < k; i++) free(v[i]);
+    free(v);
+}
+
+START_TEST(t_slab_order)
+{
+    check_slab_order(48);
+    check_slab_order(640);
+    check_slab_order(3584);
+    check_slab_order(10240);
+}
+END_TEST
+
+/* ---- large runs: first fit at the lowest address ---- */
+
+static bool page_free(const struct chunk *c, unsigned i) { return (c->free_bits[i >> 6] >> (i & 63)) & 1; }
+
+/* Lowest address where n free pages start, over the arena's chunks; 0 if none. */
+static uintptr_t first_fit(const struct arena *a, unsigned n) {
+    for (const struct chunk *c = a->chunks; c; c = c->next) {
+        unsigned run = 0;
+        for (unsigned i = c->header_pages; i < CHUNK_NPAGES; i++) {
+            run = page_free(c, i) ? run + 1 : 0;
+            if (run == n) return (uintptr_t)c + ((uintptr_t)(i + 1 - n) << SC_LG_PAGE);
+        }
+    }
+    return 0;
+}
+
+START_TEST(t_large_first_fit)
+{
+    free(malloc(opaque(100 * KiB)));
+    struct arena *a = tide_tls.arena;
+    ck_assert_ptr_nonnull(a);
+    /* The chunk list is in ascending address order. */
+    for (const struct chunk *c = a->chunks; c && c->next; c = c->next)
+        ck_assert((uintptr_t)c < (uintptr_t)c->next);
+    enum { N = 24 };
+    void *v[N];
+    for (int i = 0; i < N; i++) {
+        size_t n = (size_t)(8 + (i % 3) * 4) * SC_PAGE;   /* 8, 12, 16 pages */
+        uintptr_t want = first_fit(a, (unsigned)(n >> SC_LG_PAGE));
+        v[i] = malloc(opaque(n));
+        ck_assert_ptr_nonnull(v[i]);
+        if (want) REQUIRE((uintptr_t)v[i] == want, "large #%d: %p, first fit is %#lx", i, v[i], (unsigned long)want);
+    }
+    /* Holes of 8, 12 and 16 pages; then requests that fit them. */
+    free(v[3]);    /* 8 pages */
+    free(v[7]);    /* 12 pages */
+    free(v[14]);   /* 16 pages */
+    free(v[18]);   /* 8 pages */
+    static const unsigned req[] = {16, 8, 12, 4, 4, 8, 20};
+    void *w[7];
+    for (int i = 0; i < 7; i++) {
+        uintptr_t want = first_fit(a, req[i]);
+        ck_assert(want != 0 || req[i] == 20);
+        w[i] = malloc(opaque((size_t)req[i] << SC_LG_PAGE));
+        ck_assert_ptr_nonnull(w[i]);
+        if (want)
+            REQUIRE((uintptr_t)w[i] == want, "request %d (%u pages): %p, first fit is %#lx", i, req[i], w[i],
+                    (unsigned long)want);
+    }
+    /* With nothing lower free, the 8-page request took the first hole. */
+    uintptr_t lowest_hole = (uintptr_t)v[3];
+    bool lower_free = false;
+    for (const struct chunk *c = a->chunks; c; c = c->next)
+        for (unsigned i = c->header_pages; i < CHUNK_NPAGES; i++)
+            if (page_free(c, i) && (uintptr_t)c + ((uintptr_t)i << SC_LG_PAGE) < lowest_hole) lower_free = true;
+    if (!lower_free) ck_assert((uintptr_t)w[1] <= lowest_hole);
+    for (int i = 0; i < 7; i++) free(w[i]);
+    for (int i = 0; i < N; i++)
+        if (i != 3 && i != 7 && i != 14 && i != 18) free(v[i]);
+}
+END_TEST
+
+/* ---- options ---- */
+
+START_TEST(t_conf_parse)
+{
+    free(malloc(opaque(1)));
+    ck_assert_int_eq(conf_parse("dirty_decay_ms:300"), 0);
+    ck_assert_int_eq(conf_opt.dirty_decay_ms, 300);
+    ck_assert_int_eq(conf_parse("dirty_decay_ms:-1"), 0);
+    ck_assert_int_eq(conf_opt.dirty_decay_ms, -1);
+    ck_assert_int_eq(conf_parse("no_such_option:1"), 1);
+    ck_assert_int_eq(conf_parse("dirty_decay_ms:soon"), 1);
+    ck_assert_int_eq(conf_opt.dirty_decay_ms, -1);
+    ck_assert_int_eq(conf_parse("dirty_decay_ms:250,bogus,stats_print:maybe"), 2);
+    ck_assert_int_eq(conf_opt.dirty_decay_ms, 250);
+}
+END_TEST
+
+/* ---- purge timing: a child process started with TIDE_CONF ---- */
+
+#define PURGE_DECAY_MS 200
+
+static int child_failures;
+#define CHILD_CHECK(c, ...) do { if (!(c)) { child_failures++; \
+    fprintf(stderr, "unit purge child: line %d: `%s` failed: ", __LINE__, #c); \
+    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static size_t pdirty(void) {
+    uint64_t epoch = 1;
+    size_t v = 0, len = sizeof v;
+    if (mallctl("epoch", NULL, NULL, &epoch, sizeof epoch) != 0 ||
+        mallctl("stats.arenas.4096.pdirty", &v, &len, NULL, 0) != 0) {
+        CHILD_CHECK(0, "mallctl epoch / stats.arenas.4096.pdirty failed");
+        return 0;
+    }
+    return v;
+}
+
+static bool resident(const void *p) {
+    unsigned char vec = 0;
+    uintptr_t page = (uintptr_t)p & ~(SC_PAGE - 1);
+    if (mincore((void *)page, SC_PAGE, &vec) != 0) return false;
+    return vec & 1;
+}
+
+/* Some slow-path calls: a large block (arena lock, purge check) and slabs of
+ * a class not used elsewhere. */
+static void slow_paths(void) {
+    for (int i = 0; i < 4; i++) {
+        void *l = malloc(opaque(64 * KiB));
+        void *s = malloc(opaque(12000));
+        free(l);
+        free(s);
+    }
+}
+
+enum { PN = 8192, PSIZE = 2048 };   /* 16 MiB in 1-page slabs */
+static void *pblk[PN];
+
+static void fill_and_free(void) {
+    for (int i = 0; i < PN; i++) {
+        pblk[i] = malloc(opaque(PSIZE));
+        if (!pblk[i]) { CHILD_CHECK(0, "malloc(%d) #%d", PSIZE, i); return; }
+        memset(pblk[i], 0x5A, PSIZE);
+    }
+    for (int i = 0; i < PN; i++) free(pblk[i]);
+}
+
+static int purge_child(void) {
+    free(malloc(opaque(1)));
+    CHILD_CHECK(conf_opt.dirty_decay_ms == PURGE_DECAY_MS, "dirty_decay_ms is %lld, TIDE_CONF not applied",
+                (long long)conf_opt.dirty_decay_ms);
+    const size_t freed_pages = (size_t)PN * PSIZE / SC_PAGE;
+    bool judged = false;
+    for (int attempt = 0; attempt < 3 && !judged; attempt++) {
+        size_t p0 = pdirty();
+        uint64_t t0 = now_ms();
+        fill_and_free();
+        uint64_t t_freed = now_ms();
+        size_t p1 = pdirty();
+        slow_paths();
+        size_t p2 = pdirty();
+        bool res_early = resident(pblk[PN / 2]);
+        uint64_t t2 = now_ms();
+        if (t2 - t_freed >= PURGE_DECAY_MS * 3 / 4) {
+            fprintf(stderr, "unit purge child: attempt %d took %llu ms, too slow to judge the delay; again\n",
+                    attempt, (unsigned long long)(t2 - t0));
+            usleep(PURGE_DECAY_MS * 2 * 1000);
+            slow_paths();
+            continue;
+        }
+        judged = true;
+        CHILD_CHECK(p1 >= p0 + freed_pages * 9 / 10, "freeing %zu pages of slabs left pdirty %zu -> %zu",
+                    freed_pages, p0, p1);
+        CHILD_CHECK(p2 + 16 >= p1, "dirty pages purged before the delay: %zu -> %zu after %llu ms",
+                    p1, p2, (unsigned long long)(t2 - t_freed));
+        CHILD_CHECK(res_early, "a freed slab page was not resident before the delay");
+        /* After the delay, the next slow path purges them. */
+        usleep((PURGE_DECAY_MS + 100) * 1000);
+        slow_paths();
+        size_t p3 = pdirty();
+        CHILD_CHECK(p3 <= p1 / 20 + 64, "after %d ms and a slow path, pdirty is still %zu (was %zu)",
+                    PURGE_DECAY_MS + 100, p3, p1);
+        CHILD_CHECK(!resident(pblk[PN / 2]), "a freed slab page is still resident after the purge");
+    }
+    CHILD_CHECK(judged, "three attempts too slow to judge the purge delay");
+    /* malloc_trim(0) purges at once and says it released something. */
+    fill_and_free();
+    size_t p4 = pdirty();
+    CHILD_CHECK(p4 >= freed_pages * 9 / 10, "pdirty %zu after freeing %zu pages", p4, freed_pages);
+    int r = malloc_trim(0);
+    CHILD_CHECK(r == 1, "malloc_trim(0) returned %d with %zu dirty pages", r, p4);
+    size_t p5 = pdirty();
+    CHILD_CHECK(p5 == 0, "pdirty %zu right after malloc_trim(0)", p5);
+    CHILD_CHECK(!resident(pblk[PN / 2]), "a freed slab page is resident after malloc_trim(0)");
+    r = malloc_trim(0);
+    CHILD_CHECK(r == 0, "malloc_trim(0) with nothing to release returned %d", r);
+    if (child_failures) fprintf(stderr, "unit purge child: %d failures\n", child_failures);
+    return child_failures ? 1 : 0;
+}
+
+START_TEST(t_purge_timing)
+{
+    size_t n = 0;
+    while (environ[n]) n++;
+    char **envp = calloc(n + 2, sizeof *envp);
+    ck_assert_ptr_nonnull(envp);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "TIDE_CONF=", 10) != 0) envp[k++] = environ[i];
+    envp[k++] = "TIDE_CONF=dirty_decay_ms:200";
+    envp[k] = NULL;
+    char *argv[] = {"unit_test", "--purge-child", NULL};
+    pid_t pid;
+    int r = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, envp);
+    ck_assert_int_eq(r, 0);
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                  "purge child (TIDE_CONF=dirty_decay_ms:200) failed, status %#x; see its lines above", st);
+    free(envp);
+}
+END_TEST
+
+static void tcase(Suite *s, const char *name, const TTest *t, int timeout) {
+    TCase *tc = tcase_create(name);
+    tcase_set_timeout(tc, timeout);
+    tcase_add_test(tc, t);
+    suite_add_tcase(s, tc);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--purge-child") == 0) return purge_child();
+    if (argc != 1) {
+        fprintf(stderr, "usage: unit_test\n");
+        return 2;
+    }
+    Suite *s = suite_create("unit");
+    tcase(s, "sc_table", t_sc_table, 10);
+    tcase(s, "sc_sweep", t_sc_sweep, 60);
+    tcase(s, "sc_malloc", t_sc_malloc, 60);
+    tcase(s, "pagemap_ours", t_pagemap_ours, 30);
+    tcase(s, "pagemap_foreign", t_pagemap_foreign, 30);
+    tcase(s, "slab_order", t_slab_order, 30);
+    tcase(s, "large_first_fit", t_large_first_fit, 30);
+    tcase(s, "conf_parse", t_conf_parse, 10);
+    tcase(s, "purge_timing", t_purge_timing, 60);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
