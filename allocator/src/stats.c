@@ -77,7 +77,7 @@ static void stats_walk_arena(struct arena *a, struct stats_arena *sa) {
     for (const struct chunk *c = a->chunks; c; c = c->next) stats_walk_chunk(c, sa);
     TIDE_ASSERT(sa->pactive == a->pactive);
     TIDE_ASSERT(sa->pdirty == a->ndirty);
-    sa->nthreads = a->nthreads;
+    sa->nthreads = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
     sa->large_nmalloc = a->ctr.large_nmalloc;
     sa->large_ndalloc = a->ctr.large_nfree;
     sa->npurge = a->ctr.npurge;
@@ -94,7 +94,7 @@ static void stats_walk_heaps(struct stats_arena *arenas, unsigned n) {
         struct stats_arena *sa = &arenas[i];
         for (unsigned c = 0; c < SC_NSMALL; c++) {
             sa->bins[c].nmalloc += stats_word(&h->nmalloc[c]);
-            sa->bins[c].nfree += stats_word(&h->nfree[c]);
+            sa->bins[c].nfree += stats_word(&h->nfree[c]) + stats_word(&h->nfree_remote[c]);
         }
     }
 }

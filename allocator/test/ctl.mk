@@ -1,0 +1,27 @@
+# allocator/test/ctl.mk: tests of tide's introspection (mallctl,
+# mallctlnametomib, mallctlbymib, malloc_stats_print).
+#
+#   make test-ctl   build/test/ctl_test against allocator/libtide.so (rpath),
+#                   once with the defaults and once with TIDE_CONF=preset:bsd2006
+#
+# The test program uses the Check framework (Debian package check).
+
+TCTL := $(BUILD)/test/ctl_test
+
+# Recursive: evaluated when a recipe runs, after the package script.
+TCTL_CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+TCTL_CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+# -fno-builtin: the test calls malloc and free for their side effects.
+$(TCTL): allocator/test/ctl_test.c allocator/include/tide.h allocator/libtide.so | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -Iallocator/include $(TCTL_CHECK_CFLAGS) $< -o $@ \
+	    -Lallocator -ltide -Wl,-rpath,$(abspath allocator) $(TCTL_CHECK_LIBS)
+
+ALL_TARGETS  += $(TCTL)
+TEST_TARGETS += test-ctl
+
+.PHONY: test-ctl
+test-ctl: $(TCTL)
+	$(TCTL)
+	TIDE_CONF=preset:bsd2006 $(TCTL)
