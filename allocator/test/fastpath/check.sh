@@ -1,0 +1,89 @@
+#!/bin/sh
+# check.sh: the fast-path length gate.
+#
+#   sh allocator/test/fastpath/check.sh FASTPATH_BIN LIBTIDE_SO BOUNDS_FILE
+#   sh allocator/test/fastpath/check.sh --measure FASTPATH_BIN LIBTIDE_SO
+#
+# Counts the instructions of malloc(32) and free hits with callgrind
+# (deterministic counts, not time): FASTPATH_BIN runs N malloc/free pairs with
+# LIBTIDE_SO preloaded, under valgrind --tool=callgrind with collection on
+# only inside malloc (one run) or only inside free (another run); the cost in
+# the output's "totals:" line is then the inclusive cost of every call. Two
+# loop lengths, N1 and N2, are measured and differenced, which removes the
+# warm-up and initialisation:
+#     per call = (cost(N2) - cost(N1)) / (N2 - N1)
+# Fails if either number exceeds its bound in BOUNDS_FILE ("malloc_max V" and
+# "free_max V" lines). --measure prints the numbers and the bounds lines
+# (measured + 10 %) to paste into bounds.txt; regenerate with:
+#     make allocator/libtide.so build/test/fastpath/fastpath
+#     sh allocator/test/fastpath/check.sh --measure build/test/fastpath/fastpath allocator/libtide.so
+set -u
+
+measure=0
+if [ "${1:-}" = "--measure" ]; then measure=1; shift; fi
+if [ $measure = 1 ]; then nargs=2; else nargs=3; fi
+if [ $# -ne $nargs ]; then
+    echo "usage: check.sh FASTPATH_BIN LIBTIDE_SO BOUNDS_FILE | --measure FASTPATH_BIN LIBTIDE_SO" >&2
+    exit 2
+fi
+prog=$1
+lib=$2
+bounds=${3:-}
+[ -x "$prog" ] || { echo "check.sh: $prog: not built" >&2; exit 2; }
+[ -f "$lib" ] || { echo "check.sh: $lib: not built" >&2; exit 2; }
+command -v valgrind >/dev/null 2>&1 || { echo "check.sh: valgrind not installed" >&2; exit 2; }
+case $lib in /*) ;; *) lib=$PWD/$lib ;; esac
+
+N1=100000
+N2=200000
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+# cost FUNCTION N: instructions executed inside FUNCTION (inclusive) in a run of N pairs.
+cost() {
+    out=$tmp/cg.$1.$2
+    if ! LD_PRELOAD=$lib valgrind --tool=callgrind --callgrind-out-file="$out" \
+            --toggle-collect="$1" "$prog" "$2" >"$tmp/log" 2>&1; then
+        echo "check.sh: callgrind run failed:" >&2
+        tail -n 5 "$tmp/log" >&2
+        exit 1
+    fi
+    awk '/^totals:/ { print $2; found = 1 } END { if (!found) exit 1 }' "$out" || {
+        echo "check.sh: no totals line in $out" >&2
+        exit 1
+    }
+}
+
+# per_call FUNCTION: prints the per-call cost with one decimal.
+per_call() {
+    c1=$(cost "$1" $N1) || exit 1
+    c2=$(cost "$1" $N2) || exit 1
+    awk -v a="$c1" -v b="$c2" -v n1=$N1 -v n2=$N2 -v f="$1" 'BEGIN {
+        d = (b - a) / (n2 - n1)
+        if (d <= 0) { print "check.sh: callgrind saw no calls of " f > "/dev/stderr"; exit 1 }
+        printf "%.1f\n", d }'
+}
+
+m=$(per_call malloc) || exit 1
+f=$(per_call free) || exit 1
+echo "fast path: malloc(32) $m instructions, free $f instructions (callgrind, per call, $N2 - $N1 pairs)"
+
+if [ $measure = 1 ]; then
+    awk -v m="$m" -v f="$f" 'BEGIN {
+        printf "malloc_max %.1f\nfree_max %.1f\n", m * 1.10, f * 1.10 }'
+    exit 0
+fi
+
+[ -f "$bounds" ] || { echo "check.sh: $bounds: missing" >&2; exit 2; }
+mb=$(awk '$1 == "malloc_max" { print $2 }' "$bounds")
+fb=$(awk '$1 == "free_max" { print $2 }' "$bounds")
+if [ -z "$mb" ] || [ -z "$fb" ]; then
+    echo "check.sh: $bounds: needs malloc_max and free_max lines" >&2
+    exit 2
+fi
+awk -v m="$m" -v f="$f" -v mb="$mb" -v fb="$fb" 'BEGIN {
+    bad = 0
+    if (m > mb) { printf "check.sh: FAILED: malloc fast path %.1f > bound %s\n", m, mb > "/dev/stderr"; bad = 1 }
+    if (f > fb) { printf "check.sh: FAILED: free fast path %.1f > bound %s\n", f, fb > "/dev/stderr"; bad = 1 }
+    if (!bad) printf "within bounds (malloc_max %s, free_max %s)\n", mb, fb
+    exit bad }'
