@@ -1,0 +1,57 @@
+# harness/harness.mk: allocbench, the benchmark harness.
+#
+#   build/harness/allocbench     the harness (run, list, calibrate, plot, report)
+#   build/harness/ab-probe       started under each allocator to check who serves malloc
+#   build/harness/liblocked.so   the "locked" baseline allocator (one global mutex)
+#   build/harness/fakework       a workload that can crash/hang/fail on request (tests)
+#   build/harness/test_harness   Check unit tests
+#
+#   make test-harness   unit tests + end-to-end smoke (every allocator x workload)
+#   make bench          quick suite, figures, ratio table (scripts/bench.sh)
+
+AB_SRCS  := $(filter-out harness/src/ab_main.c harness/src/ab_probe.c,$(sort $(wildcard harness/src/*.c)))
+AB_OBJS  := $(patsubst harness/src/%.c,$(BUILD)/harness/obj/%.o,$(AB_SRCS))
+AB_CFLAGS := $(BASE_CFLAGS) $(CFLAGS) $(shell pkg-config --cflags hwloc 2>/dev/null)
+AB_LIBS  := $(shell pkg-config --libs hwloc 2>/dev/null || echo -lhwloc) -ldl -lm
+
+$(BUILD)/harness/obj/%.o: harness/src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(AB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/harness/allocbench: $(BUILD)/harness/obj/ab_main.o $(AB_OBJS)
+	$(CC) $(AB_CFLAGS) -o $@ $^ $(AB_LIBS)
+
+$(BUILD)/harness/ab-probe: $(BUILD)/harness/obj/ab_probe.o
+	$(CC) $(AB_CFLAGS) -o $@ $^ -ldl
+
+$(BUILD)/harness/obj/locked.o: harness/locked/locked.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -fno-builtin-malloc -fno-builtin-free \
+	  -fno-builtin-calloc -fno-builtin-realloc -MMD -MP -c $< -o $@
+$(BUILD)/harness/liblocked.so: $(BUILD)/harness/obj/locked.o
+	$(CC) -shared -pthread -o $@ $^
+
+$(BUILD)/harness/fakework: harness/test/fakework.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< -ldl
+
+$(BUILD)/harness/obj/test_harness.o: harness/test/test_harness.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(AB_CFLAGS) -Iharness/src $(shell pkg-config --cflags check) -MMD -MP -c $< -o $@
+$(BUILD)/harness/test_harness: $(BUILD)/harness/obj/test_harness.o $(AB_OBJS)
+	$(CC) $(AB_CFLAGS) -o $@ $^ $(shell pkg-config --libs check) $(AB_LIBS)
+
+AB_BINS := $(BUILD)/harness/allocbench $(BUILD)/harness/ab-probe $(BUILD)/harness/liblocked.so \
+           $(BUILD)/harness/fakework $(BUILD)/harness/test_harness
+ALL_TARGETS += $(AB_BINS)
+TEST_TARGETS += test-harness
+-include $(BUILD)/harness/obj/*.d
+
+.PHONY: test-harness test-harness-unit test-harness-smoke
+test-harness: test-harness-unit test-harness-smoke
+test-harness-unit: $(BUILD)/harness/test_harness
+	CK_DEFAULT_TIMEOUT=30 $(BUILD)/harness/test_harness
+test-harness-smoke: $(AB_BINS)
+	sh harness/test/smoke.sh
+
+BENCH_CMD := sh scripts/bench.sh

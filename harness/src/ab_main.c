@@ -1,0 +1,59 @@
+/*
+ * ab_main.c: allocbench, the allocator benchmark harness.
+ *   allocbench run | list | calibrate | plot | report
+ */
+#include "ab_plot.h"
+#include "ab_report.h"
+#include "ab_run.h"
+#include "ab_util.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *main_help =
+"usage: allocbench <command> [options]   (allocbench <command> --help for details)\n"
+"  run        run allocators x workloads x threads x reps; write a new results folder\n"
+"  list       list the allocators and workloads\n"
+"  calibrate  measure the parallel speedup of a pure-CPU kernel per thread count\n"
+"  plot DIR   draw every figure of a results folder (PNG and PDF)\n"
+"  report DIR print the ratio tables against jemalloc\n"
+"The repository root is found from the binary's location (build/harness/allocbench);\n"
+"ALLOCBENCH_ROOT overrides it.\n";
+
+int main(int argc, char **argv)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) { ab_err("cannot find my own path"); return 2; }
+    exe[n] = '\0';
+    char *exedir = ab_xstrdup(dirname(exe));
+    char *root;
+    const char *env = getenv("ALLOCBENCH_ROOT");
+    char buf[PATH_MAX];
+    if (env && *env) {
+        if (!realpath(env, buf)) { ab_err("ALLOCBENCH_ROOT=%s does not exist", env); return 2; }
+        root = ab_xstrdup(buf);
+    } else {
+        char *up = ab_xasprintf("%s/../..", exedir);
+        if (!realpath(up, buf)) { ab_err("cannot find the repository root from %s", exedir); return 2; }
+        free(up);
+        root = ab_xstrdup(buf);
+    }
+    ab_paths p = { root, exedir };
+    int rc;
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(main_help, argc < 2 ? stderr : stdout);
+        rc = argc < 2 ? 2 : 0;
+    } else if (!strcmp(argv[1], "run")) rc = ab_cmd_run(argc - 1, argv + 1, &p);
+    else if (!strcmp(argv[1], "list")) rc = ab_cmd_list(argc - 2, argv + 2, &p);
+    else if (!strcmp(argv[1], "calibrate")) rc = ab_cmd_calibrate(argc - 1, argv + 1, &p);
+    else if (!strcmp(argv[1], "plot")) rc = ab_cmd_plot(argc - 2, argv + 2, &p);
+    else if (!strcmp(argv[1], "report")) rc = ab_cmd_report(argc - 2, argv + 2);
+    else { ab_err("unknown command '%s' (run, list, calibrate, plot, report)", argv[1]); rc = 2; }
+    free(root);
+    free(exedir);
+    return rc;
+}
