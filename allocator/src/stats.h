@@ -24,8 +24,11 @@
  *    and never drifts. (The alternative, sum of heap nmalloc - nfree, is
  *    the same number globally but attributes blocks to the heap's arena
  *    rather than the chunk's, so it is not used for curregs.)
- *  - nmalloc / ndalloc of a bin are the owner heaps' cumulative counters,
- *    attributed to heap->arena; nrequests == nmalloc.
+ *  - nmalloc / ndalloc of a bin are the heaps' cumulative counters
+ *    (ndalloc = nfree + nfree_remote: remote frees count once the owner
+ *    collects them, exactly when they leave slab->used), attributed to
+ *    heap->arena; nrequests == nmalloc. So, with quiet threads, merged
+ *    nmalloc - ndalloc == curregs for every class.
  *  - nslabs (slabs created) and the purge and large counters are the
  *    arena's own counters, read under its lock.
  * Invariants of a snapshot: resident >= active, mapped >= active,

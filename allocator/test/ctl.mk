@@ -2,7 +2,10 @@
 # mallctlnametomib, mallctlbymib, malloc_stats_print).
 #
 #   make test-ctl   build/test/ctl_test against allocator/libtide.so (rpath),
-#                   once with the defaults and once with TIDE_CONF=preset:bsd2006
+#                   once with the defaults, once with TIDE_CONF=preset:bsd2006,
+#                   and once against build/debug/libtide.so (invariant checks;
+#                   LD_LIBRARY_PATH overrides the RUNPATH, and the test checks
+#                   config.debug to be sure)
 #
 # The test program uses the Check framework (Debian package check).
 
@@ -22,6 +25,7 @@ ALL_TARGETS  += $(TCTL)
 TEST_TARGETS += test-ctl
 
 .PHONY: test-ctl
-test-ctl: $(TCTL)
+test-ctl: $(TCTL) $(BUILD)/debug/libtide.so
 	$(TCTL)
 	TIDE_CONF=preset:bsd2006 $(TCTL)
+	LD_LIBRARY_PATH=$(BUILD)/debug CTL_TEST_EXPECT_DEBUG=1 $(TCTL)

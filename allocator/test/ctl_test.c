@@ -963,6 +963,16 @@ int main(void) {
         fprintf(stderr, "ctl_test: mallctl is not tide's\n");
         return 1;
     }
+    /* The make target runs this against the debug build too, through
+     * LD_LIBRARY_PATH: make sure the library is the one intended. */
+    const char *want = getenv("CTL_TEST_EXPECT_DEBUG");
+    bool dbg = false;
+    sz = sizeof dbg;
+    if (mallctl("config.debug", &dbg, &sz, NULL, 0) != 0 || dbg != (want && strcmp(want, "1") == 0)) {
+        fprintf(stderr, "ctl_test: config.debug is %s, expected %s\n", dbg ? "true" : "false",
+                want && strcmp(want, "1") == 0 ? "true" : "false");
+        return 1;
+    }
     SRunner *sr = srunner_create(ctl_suite());
     srunner_set_fork_status(sr, CK_NOFORK);
     srunner_run_all(sr, CK_NORMAL);
