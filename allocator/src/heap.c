@@ -60,24 +60,52 @@ static void heap_collect(struct heap *h, struct slab *s) {
     h->nfree_remote[s->cls] += slab_collect(s);
 }
 
-/* An empty slab that is not where allocation continues goes back to the arena. */
+/* An empty slab goes back to its arena. */
+static void heap_uncache(struct heap *h, struct slab *s) {
+    if (s->cached) {
+        s->cached = 0;
+        h->cached_pages -= s->npages;
+    }
+}
+
 static void heap_retire(struct heap *h, struct slab *s) {
     TIDE_ASSERT(s->used == 0 && s->linked);
+    heap_uncache(h, s);
     heap_unlink(h, s);
     arena_slab_free(s);
 }
 
-/* Relink the slabs that remote frees made non-full. */
+/* Slab s just became empty (used == 0) and is not current: keep it for reuse
+ * while the heap's budget allows, else give it back. */
+static void heap_slab_emptied(struct heap *h, struct slab *s) {
+    if (!slab_retirable(s) || s->cached) return;   /* on its way to pending: decided at the pop */
+    if (h->cached_pages + s->npages <= HEAP_CACHE_PAGES && !h->shared) {
+        h->cached_pages += s->npages;
+        s->cached = 1;
+        return;
+    }
+    heap_retire(h, s);
+}
+
+/* Make s the slab class c allocates from. */
+static void heap_set_current(struct heap *h, unsigned c, struct slab *s) {
+    struct slab *old = h->current[c];
+    heap_uncache(h, s);
+    h->current[c] = s;
+    if (old != &slab_empty && old != s && old->linked && old->used == 0) heap_slab_emptied(h, old);
+}
+
+/* Take in the slabs that remote frees made non-full. */
 static void heap_process_pending(struct heap *h) {
     if (!__atomic_load_n(&h->pending, __ATOMIC_RELAXED)) return;
     struct slab *s = __atomic_exchange_n(&h->pending, NULL, __ATOMIC_ACQUIRE);
     while (s) {
         struct slab *next = __atomic_load_n(&s->pending_next, __ATOMIC_RELAXED);
-        TIDE_ASSERT(!s->linked && s->heap == h);
+        TIDE_ASSERT(s->heap == h);
         slab_clear_notified(s);
         heap_collect(h, s);
-        heap_link(h, s);
-        if (s->used == 0) heap_retire(h, s);
+        if (!s->linked) heap_link(h, s);
+        if (s->used == 0 && h->current[s->cls] != s) heap_slab_emptied(h, s);
         s = next;
     }
 }
@@ -114,29 +142,30 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
 #endif
                 return b;
             }
-            if (!slab_try_mark_full(s)) continue;  /* a remote free raced in */
+            if (!slab_try_mark_full(s)) continue;  /* remote frees arrived: collect them */
             heap_unlink(h, s);
         }
         heap_process_pending(h);
         s = heap_lowest(h, c);
         if (!s && !(s = heap_new_slab(h, c))) return NULL;
-        h->current[c] = s;
+        heap_set_current(h, c, s);
     }
 }
 
 void heap_free_local_slow(struct heap *h, struct slab *s) {
+    struct slab *cur = h->current[s->cls];
     if (!s->linked) {
-        /* It was full. If a remote free already notified us, the slab is on
-         * our pending list and is relinked from there. */
-        if (!slab_try_unmark_full(s)) return;
+        /* It was full: it has space again. Prefer it if it is lower. */
         heap_link(h, s);
-        struct slab *cur = h->current[s->cls];
-        if (cur == &slab_empty || s->base < cur->base) h->current[s->cls] = s;
+        if (cur == &slab_empty || s->base < cur->base) {
+            heap_set_current(h, s->cls, s);
+            return;
+        }
     }
-    if (s->used == 0 && h->current[s->cls] != s) heap_retire(h, s);
 #ifdef TIDE_DEBUG
-    else slab_check(s);
+    slab_check(s);
 #endif
+    if (s->used == 0 && cur != s) heap_slab_emptied(h, s);
 }
 
 static void heap_push_pending(struct heap *h, struct slab *s) {
@@ -216,14 +245,15 @@ void *heap_alloc_small_any(unsigned c) {
 void heap_flush(struct heap *h) {
     heap_process_pending(h);
     for (unsigned c = 0; c < SC_NSMALL; c++) {
+        h->current[c] = &slab_empty;
         struct slab *s = h->slabs[c];
         while (s) {
             struct slab *next = s->next;
             heap_collect(h, s);
-            if (s->used == 0) heap_retire(h, s);
+            if (s->used == 0 && slab_retirable(s)) heap_retire(h, s);
+            else heap_uncache(h, s);
             s = next;
         }
-        h->current[c] = &slab_empty;
     }
 }
 

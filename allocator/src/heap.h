@@ -16,6 +16,10 @@
  *  - current[c] is slab_empty or a slab on slabs[c] (linked).
  *  - slabs[c] holds this heap's non-full slabs of class c (doubly linked).
  *  - pending is a lock-free stack of slabs in state NOTIFIED.
+ *  - cached_pages = pages of the slabs with the `cached` flag: linked, empty
+ *    slabs other than the current ones, kept for reuse instead of returned
+ *    to the arena, at most HEAP_CACHE_PAGES, so that a class that empties and refills
+ *    a slab does not take the arena lock each time.
  *  - Heaps are never freed. A thread's heap is parked in a pool at thread
  *    exit, still owning its non-empty slabs, and adopted by a later thread.
  */
@@ -23,6 +27,8 @@
 #define TIDE_HEAP_H
 
 #include "arena.h"
+
+#define HEAP_CACHE_PAGES 64
 
 struct heap {
     /* Fast path. */
@@ -36,6 +42,7 @@ struct heap {
     struct heap *next_all;             /* every heap ever made */
     struct heap *next_pool;            /* parked heaps */
     uint64_t nfree_remote[SC_NSMALL];  /* other threads' frees, counted when collected */
+    uint32_t cached_pages;
     bool shared;
     bool parked;
     uint64_t large_nmalloc, large_nfree;       /* large and huge counts */

@@ -16,6 +16,7 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
     s->kind = RUN_SLAB;
     s->linked = 0;
     s->zeroed = 0;
+    s->cached = 0;
     s->npages = ci->slab_pages;
     s->base = base;
     s->next = s->prev = NULL;
@@ -84,17 +85,12 @@ bool slab_remote_free(struct slab *s, void *p) {
 }
 
 bool slab_try_mark_full(struct slab *s) {
-    uintptr_t expect = SLAB_TF_NORMAL;
-    return __atomic_compare_exchange_n(&s->thread_free, &expect, SLAB_TF_FULL, false,
-                                       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
-}
-
-bool slab_try_unmark_full(struct slab *s) {
-    uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_RELAXED);
+    uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_ACQUIRE);
     for (;;) {
-        if ((tf & SLAB_TF_MASK) != SLAB_TF_FULL) return false;
-        if (__atomic_compare_exchange_n(&s->thread_free, &tf, tf & ~SLAB_TF_MASK, true,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        if (tf & ~SLAB_TF_MASK) return false;
+        if ((tf & SLAB_TF_MASK) != SLAB_TF_NORMAL) return true;   /* FULL or NOTIFIED already */
+        if (__atomic_compare_exchange_n(&s->thread_free, &tf, SLAB_TF_FULL, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
             return true;
     }
 }

@@ -13,12 +13,18 @@
  *    sitting in thread_free still count in used until the owner collects them.
  *  - used + len(free) + len(local_free) == capacity <= nregs.
  *  - blocks [capacity, nregs) have never been touched (lazy extension).
- *  - linked == 1 iff the slab is on heap->slabs[cls]. An unlinked slab has no
- *    free block visible to its owner ("full").
- *  - thread_free's low two bits are a state: NORMAL; FULL (unlinked, owner
- *    asked to be told of the next remote free); NOTIFIED (a remote free
- *    cleared FULL and pushed the slab on heap->pending; the owner will relink
- *    it). A NOTIFIED slab is never retired before it is popped from pending.
+ *  - linked == 1 iff the slab is on heap->slabs[cls]. A slab is unlinked
+ *    only when its owner found it exhausted ("full").
+ *  - thread_free's low two bits are a state, for the remote side:
+ *      NORMAL   remote frees just push;
+ *      FULL     the owner unlinked the slab (or did so once: the owner relinks
+ *               a slab on a local free without touching this word, so FULL may
+ *               be stale); the next remote free turns it into NOTIFIED;
+ *      NOTIFIED that remote free pushed the slab on heap->pending (or is about
+ *               to); the owner turns it back into NORMAL when it pops it.
+ *    A NOTIFIED slab is never retired: it may still be on its way to pending.
+ *    A slab with used == 0 has no live block, so no remote free can be under
+ *    way on it, and its state can change no more.
  * A large run has heap == NULL and kind == RUN_LARGE.
  */
 #ifndef TIDE_SLAB_H
@@ -50,7 +56,8 @@ struct slab {
     uint8_t kind;                /* RUN_* */
     uint8_t linked;
     uint8_t zeroed;              /* large run: its pages are known zero */
-    uint16_t pad_;
+    uint8_t cached;              /* counted in heap->cached_pages */
+    uint8_t pad_;
     uint32_t npages;
     uintptr_t base;              /* first data byte */
     /* Second cache line: list links and the remote side. */
@@ -70,12 +77,15 @@ uint32_t slab_collect(struct slab *s);
 /* Any thread but the owner: push p on thread_free. True when the caller must
  * push the slab on its heap's pending list (the FULL -> NOTIFIED transition). */
 bool slab_remote_free(struct slab *s, void *p);
-/* Owner: try to mark an exhausted slab FULL. False if a remote free raced in. */
+/* Owner: before unlinking an exhausted slab, make sure the next remote free
+ * notifies us. False if remote frees are waiting (collect them instead). */
 bool slab_try_mark_full(struct slab *s);
-/* Owner: FULL -> NORMAL before relinking after a local free. False if NOTIFIED. */
-bool slab_try_unmark_full(struct slab *s);
 /* Owner: take a NOTIFIED slab back to NORMAL (after popping it from pending). */
 void slab_clear_notified(struct slab *s);
+/* Owner: may this empty slab go back to the arena now? */
+TIDE_INLINE bool slab_retirable(const struct slab *s) {
+    return (__atomic_load_n(&s->thread_free, __ATOMIC_ACQUIRE) & SLAB_TF_MASK) != SLAB_TF_NOTIFIED;
+}
 /* Block index of p inside the slab, or -1 if p is not a block start. */
 long slab_block_index(const struct slab *s, const void *p);
 /* Debug builds: check the invariants above (owner's view). */
