@@ -831,7 +831,7 @@ END_TEST
 
 /* ---- threads and fork ---- */
 
-struct worker { void **hand; unsigned n; };
+struct worker { void **hand; unsigned n; pthread_barrier_t *bar; };
 
 static void *worker_main(void *arg) {
     struct worker *w = arg;
@@ -846,40 +846,61 @@ static void *worker_main(void *arg) {
     }
     /* Blocks handed to the main thread, freed there (remote frees). */
     for (unsigned k = 0; k < w->n; k++) w->hand[k] = malloc(16 + (k % 200) * 8);
+    pthread_barrier_wait(w->bar);   /* main frees half of them */
+    pthread_barrier_wait(w->bar);
+    /* Collect them while alive (tcache mode; EFAULT and nothing to do without). */
+    mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
+    pthread_barrier_wait(w->bar);   /* main checks */
+    pthread_barrier_wait(w->bar);
     return NULL;
 }
 
-/* With quiet threads, per class: nmalloc - ndalloc == curregs, everywhere. */
-START_TEST(test_threads_consistent) {
-    enum { T = 4, H = 2000 };
-    static void *hand[T][H];
-    static struct worker w[T];
-    pthread_t t[T];
-    for (int i = 0; i < T; i++) {
-        w[i].hand = hand[i];
-        w[i].n = H;
-        ck_assert_int_eq(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
-    }
-    for (int r = 0; r < 50; r++) refresh();
-    for (int i = 0; i < T; i++) pthread_join(t[i], NULL);
-    for (int i = 0; i < T; i++)
-        for (int k = 0; k < H; k += 2) free(hand[i][k]);
+static void check_bins_consistent(const char *when) {
     refresh();
     for (unsigned j = 0; j < 36; j++) {
         uint64_t m = bin_u64("4096", j, "nmalloc"), d = bin_u64("4096", j, "ndalloc");
         size_t c = bin_size("4096", j, "curregs");
-        ck_assert_msg(m - d == c, "bin %u: nmalloc %llu - ndalloc %llu != curregs %zu", j,
+        ck_assert_msg(m - d == c, "%s: bin %u: nmalloc %llu - ndalloc %llu != curregs %zu", when, j,
                       (unsigned long long)m, (unsigned long long)d, c);
     }
+}
+
+/* With quiet threads, per class: nmalloc - ndalloc == curregs, whether the
+ * blocks were freed by their owner or by another thread (remote frees,
+ * counted once the owner collects them), before and after the owners exit. */
+START_TEST(test_threads_consistent) {
+    enum { T = 4, H = 2000 };
+    static void *hand[T][H];
+    static struct worker w[T];
+    pthread_barrier_t bar;
+    pthread_t t[T];
+    ck_assert_int_eq(pthread_barrier_init(&bar, NULL, T + 1), 0);
+    for (int i = 0; i < T; i++) {
+        w[i].hand = hand[i];
+        w[i].n = H;
+        w[i].bar = &bar;
+        ck_assert_int_eq(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
+    }
+    for (int r = 0; r < 20; r++) refresh();
+    pthread_barrier_wait(&bar);
+    check_bins_consistent("handed over");
+    uint64_t nd0 = rd_u64("stats.arenas.4096.small.ndalloc");
+    for (int i = 0; i < T; i++)
+        for (int k = 0; k < H; k += 2) free(hand[i][k]);
+    pthread_barrier_wait(&bar);
+    pthread_barrier_wait(&bar);
+    /* The owners have collected: the remote frees now count. */
+    check_bins_consistent("remote frees collected");
+    if (rd_bool("opt.tcache")) ck_assert_uint_ge(rd_u64("stats.arenas.4096.small.ndalloc"), nd0 + T * H / 2);
+    pthread_barrier_wait(&bar);
+    for (int i = 0; i < T; i++) pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&bar);
+    check_bins_consistent("owners exited");
     for (int i = 0; i < T; i++)
         for (int k = 1; k < H; k += 2) free(hand[i][k]);
-    refresh();
+    check_bins_consistent("all freed");
     size_t nonempty = 0;
-    for (unsigned j = 0; j < 36; j++) {
-        uint64_t m = bin_u64("4096", j, "nmalloc"), d = bin_u64("4096", j, "ndalloc");
-        ck_assert_uint_eq(m - d, bin_size("4096", j, "curregs"));
-        nonempty += bin_size("4096", j, "curregs") != 0;
-    }
+    for (unsigned j = 0; j < 36; j++) nonempty += bin_size("4096", j, "curregs") != 0;
     ck_assert_uint_gt(nonempty, 0);   /* Check's own blocks at least */
 }
 END_TEST
