@@ -175,14 +175,14 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < nthreads; i++)
         if (start_generation(&sr[i]) != 0) wl_fatal("cannot create thread %d", i);
-    double t0 = wl_now();
+    double t0 = wl_now(), c0 = wl_cpu_seconds();
 
     struct timespec ts = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
     while (nanosleep(&ts, &ts) != 0) {}
     atomic_store(&g_stop, 1);
     for (int i = 0; i < nthreads; i++)
         while (!atomic_load(&sr[i].finished)) sched_yield();
-    double dur = wl_now() - t0;
+    double dur = wl_now() - t0, cpu = wl_cpu_seconds() - c0;
 
     long allocs = 0, frees = 0, gens = 0;
     for (int i = 0; i < nthreads; i++) {
@@ -193,8 +193,9 @@ int main(int argc, char **argv)
     double thr = (double)allocs / dur;
     printf("Throughput = %8.0f operations per second, relative time: %.3fs.\n", thr, 1e9 / thr);
     wl_result(&o, "throughput", thr, "ops/s", "higher",
-              "allocs=%ld frees=%ld generations=%ld duration_s=%.4f relative_time=%.3f", allocs, frees, gens, dur,
-              1e9 / thr);
+              "allocs=%ld frees=%ld generations=%ld duration_s=%.4f relative_time=%.3f interval_cpu_s=%.4f "
+              "ops_per_cpu_s=%.6g",
+              allocs, frees, gens, dur, 1e9 / thr, cpu, cpu > 0 ? (double)allocs / cpu : 0.0);
     for (long i = 0; i < nchunks; i++) free(blkp[i]);
     free(blkp);
     free(sr);

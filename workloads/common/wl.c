@@ -197,6 +197,13 @@ double wl_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+double wl_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 size_t wl_rss_bytes(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -318,9 +325,9 @@ void wl_result(const wl_opts *o, const char *metric, double value, const char *u
         va_end(ap);
     }
     printf("ALLOCBENCH result workload=%s threads=%d metric=%s value=%.6g unit=%s better=%s pin=%s "
-           "peak_rss=%zu%s%s\n",
+           "peak_rss=%zu cpu_s=%.4f%s%s\n",
            o->name, o->threads, metric, value, unit, better, wl_pin_name(o->pin),
-           wl_peak_rss_bytes(), extra[0] ? " " : "", extra);
+           wl_peak_rss_bytes(), wl_cpu_seconds(), extra[0] ? " " : "", extra);
     wl_alloc_stats st;
     wl_alloc_stats_get(&st);
     printf("ALLOCBENCH alloc-stats source=%s allocated=%lld active=%lld resident=%lld mapped=%lld\n",

@@ -63,6 +63,9 @@ void wl_pin_thread(int idx);
 /* Monotonic clock in seconds. */
 double wl_now(void);
 
+/* CPU time (user + system) used by the whole process so far, in seconds. */
+double wl_cpu_seconds(void);
+
 /* Resident set size of this process in bytes (/proc/self/statm), 0 on error. */
 size_t wl_rss_bytes(void);
 /* Peak resident set size in bytes (VmHWM in /proc/self/status), 0 on error. */
@@ -82,7 +85,8 @@ void wl_alloc_stats_get(wl_alloc_stats *st);
 
 /* Print the result line, then the alloc-stats line. extra_fmt (may be NULL)
  * adds workload-specific " key=value" pairs; it must not contain newlines.
- * better is "higher" or "lower". Call exactly once. */
+ * better is "higher" or "lower". The line also carries pin=, peak_rss= (bytes)
+ * and cpu_s= (process CPU seconds so far). Call exactly once. */
 void wl_result(const wl_opts *o, const char *metric, double value, const char *unit,
                const char *better, const char *extra_fmt, ...)
     __attribute__((format(printf, 6, 7)));

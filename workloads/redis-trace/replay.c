@@ -115,6 +115,7 @@ static void *map_zero(size_t len)
 {
     void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) die("out of memory (%s)", "mmap");
+    if (len >= (4u << 20)) madvise(p, len, MADV_HUGEPAGE); /* fewer page faults */
     memset(p, 0, len); /* touch now, so that the RSS baseline includes it */
     return p;
 }

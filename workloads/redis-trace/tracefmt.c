@@ -183,7 +183,9 @@ static void *map_zero(size_t len)
 {
     if (!len) len = 1;
     void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    if (p == MAP_FAILED) return NULL;
+    if (len >= (4u << 20)) madvise(p, len, MADV_HUGEPAGE); /* fewer page faults for big traces */
+    return p;
 }
 static void unmap(void *p, size_t len) { if (p) munmap(p, len ? len : 1); }
 
