@@ -871,22 +871,219 @@ static void ctl_print_arena(struct ctl_pbuf *p, const struct stats_arena *sa, co
     if (o->bins) ctl_print_bins(p, sa, all_rows);
 }
 
+/* ---- 'J': the same content as JSON, in jemalloc's layout where it has one
+ * (keys named like the mallctl names), under a top-level "tide" key. ---- */
+
+struct ctl_json {
+    struct ctl_pbuf *p;
+    bool first;   /* no member yet at the current nesting level */
+};
+
+static void j_key(struct ctl_json *j, const char *k) {
+    if (!j->first) p_ch(j->p, ',');
+    j->first = false;
+    if (k) {
+        p_ch(j->p, '"');
+        p_str(j->p, k);
+        p_str(j->p, "\":");
+    }
+}
+static void j_u(struct ctl_json *j, const char *k, uint64_t v) { j_key(j, k); p_u(j->p, v, 0); }
+static void j_i(struct ctl_json *j, const char *k, int64_t v) { j_key(j, k); p_i(j->p, v, 0); }
+static void j_b(struct ctl_json *j, const char *k, bool v) { j_key(j, k); p_bool(j->p, v); }
+/* Strings here are tide's own (version, preset): no character needs escaping. */
+static void j_s(struct ctl_json *j, const char *k, const char *v) {
+    j_key(j, k);
+    p_ch(j->p, '"');
+    p_str(j->p, v);
+    p_ch(j->p, '"');
+}
+static void j_open(struct ctl_json *j, const char *k, char c) {
+    j_key(j, k);
+    p_ch(j->p, c);
+    j->first = true;
+}
+static void j_close(struct ctl_json *j, char c) {
+    p_ch(j->p, c);
+    j->first = false;
+}
+
+static void ctl_json_general(struct ctl_json *j, const struct stats_global *g) {
+    j_s(j, "version", TIDE_VERSION "-tide");
+    j_open(j, "config", '{');
+#ifdef TIDE_DEBUG
+    j_b(j, "debug", true);
+#else
+    j_b(j, "debug", false);
+#endif
+    j_b(j, "stats", true);
+    j_close(j, '}');
+    j_open(j, "opt", '{');
+    j_u(j, "narenas", conf_opt.narenas);
+    j_b(j, "tcache", conf_opt.tcache);
+    j_i(j, "dirty_decay_ms", conf_opt.dirty_decay_ms);
+    j_i(j, "muzzy_decay_ms", 0);
+    j_b(j, "background_thread", conf_opt.background_thread);
+    j_b(j, "stats_print", conf_opt.stats_print);
+    j_s(j, "preset", conf_opt.preset ? conf_opt.preset : "default");
+    j_close(j, '}');
+    j_open(j, "arenas", '{');
+    j_u(j, "narenas", g->narenas);
+    j_u(j, "quantum", CTL_QUANTUM);
+    j_u(j, "page", SC_PAGE);
+    j_u(j, "chunk_size", CHUNK_SIZE);
+    j_u(j, "run_header_bytes", stats_run_header_bytes());
+    j_u(j, "page_header_bytes", stats_page_header_bytes());
+    j_u(j, "nbins", SC_NSMALL);
+    j_u(j, "nlextents", CTL_NLEXTENTS);
+    j_open(j, "bin", '[');
+    for (unsigned c = 0; c < SC_NSMALL; c++) {
+        j_open(j, NULL, '{');
+        j_u(j, "size", sc_table[c].size);
+        j_u(j, "nregs", sc_table[c].nregs);
+        j_u(j, "slab_size", (uint64_t)sc_table[c].slab_pages << SC_LG_PAGE);
+        j_close(j, '}');
+    }
+    j_close(j, ']');
+    j_open(j, "lextent", '[');
+    for (unsigned i = 0; i < CTL_NLEXTENTS; i++) {
+        j_open(j, NULL, '{');
+        j_u(j, "size", CTL_LARGE_MIN + (size_t)i * SC_PAGE);
+        j_close(j, '}');
+    }
+    j_close(j, ']');
+    j_close(j, '}');
+}
+
+static void ctl_json_totals(struct ctl_json *j, const struct stats_global *g, bool large) {
+    j_open(j, "stats", '{');
+    j_u(j, "allocated", g->allocated);
+    j_u(j, "active", g->active);
+    j_u(j, "metadata", g->metadata);
+    j_u(j, "resident", g->resident);
+    j_u(j, "mapped", g->mapped);
+    j_u(j, "retained", g->retained);
+    j_u(j, "base", g->base_mapped);
+    j_u(j, "pagemap", g->pagemap_mapped);
+    j_open(j, "background_thread", '{');
+    j_u(j, "num_threads", bg_enabled() ? 1 : 0);
+    j_close(j, '}');
+    if (large) {
+        j_open(j, "huge", '{');
+        j_u(j, "allocated", g->huge_allocated);
+        j_u(j, "mapped", g->huge_mapped);
+        j_u(j, "nmalloc", g->huge_nmalloc);
+        j_u(j, "ndalloc", g->huge_nfree);
+        j_close(j, '}');
+    }
+    j_close(j, '}');
+}
+
+static void ctl_json_arena(struct ctl_json *j, const char *key, const struct stats_arena *sa,
+                           const struct ctl_popts *o) {
+    j_open(j, key, '{');
+    j_u(j, "nthreads", sa->nthreads);
+    j_u(j, "nchunks", sa->nchunks);
+    j_u(j, "pactive", sa->pactive);
+    j_u(j, "pdirty", sa->pdirty);
+    j_u(j, "pmuzzy", sa->pmuzzy);
+    j_u(j, "mapped", sa->mapped);
+    j_u(j, "retained", sa->retained);
+    j_u(j, "resident", sa->resident);
+    j_u(j, "base", sa->metadata);
+    j_u(j, "dirty_npurge", sa->npurge);
+    j_u(j, "dirty_purged", sa->purged);
+    j_i(j, "dirty_decay_ms", conf_opt.dirty_decay_ms);
+    j_open(j, "small", '{');
+    j_u(j, "allocated", sa->small_allocated);
+    j_u(j, "nmalloc", sa->small_nmalloc);
+    j_u(j, "ndalloc", sa->small_ndalloc);
+    j_u(j, "nrequests", sa->small_nmalloc);
+    j_u(j, "resident", sa->small_resident);
+    j_close(j, '}');
+    if (o->large) {
+        j_open(j, "large", '{');
+        j_u(j, "allocated", sa->large_allocated);
+        j_u(j, "nmalloc", sa->large_nmalloc);
+        j_u(j, "ndalloc", sa->large_ndalloc);
+        j_u(j, "nrequests", sa->large_nmalloc);
+        j_close(j, '}');
+    }
+    if (o->bins) {
+        j_open(j, "bins", '[');
+        for (unsigned c = 0; c < SC_NSMALL; c++) {
+            const struct stats_bin *b = &sa->bins[c];
+            j_open(j, NULL, '{');
+            j_u(j, "nmalloc", b->nmalloc);
+            j_u(j, "ndalloc", b->nfree);
+            j_u(j, "nrequests", b->nrequests);
+            j_u(j, "curregs", b->curregs);
+            j_u(j, "nslabs", b->nslabs);
+            j_u(j, "curslabs", b->curslabs);
+            j_u(j, "nonfull_slabs", b->nonfull_slabs);
+            j_close(j, '}');
+        }
+        j_close(j, ']');
+    }
+    j_close(j, '}');
+}
+
+static void ctl_stats_json(struct ctl_pbuf *p, const struct ctl_popts *o) {
+    struct ctl_json j = { p, true };
+    struct stats_global g;
+    p_str(p, "{\"tide\":{");
+    if (!init_ensure() || !stats_refresh() || !stats_read_global(&g)) {
+        p_str(p, "\"error\":\"statistics unavailable\"}}\n");
+        p_flush(p);
+        return;
+    }
+    if (o->general) ctl_json_general(&j, &g);
+    ctl_json_totals(&j, &g, o->large);
+    p_flush(p);
+    if (o->merged || o->per_arena) {
+        struct stats_arena sa;
+        j_open(&j, "stats.arenas", '{');
+        if (o->merged && stats_read_arena(g.narenas, &sa)) {
+            ctl_json_arena(&j, "merged", &sa, o);
+            p_flush(p);
+        }
+        for (unsigned i = 0; o->per_arena && i < g.narenas; i++) {
+            if (!stats_read_arena(i, &sa)) break;
+            if (sa.nchunks == 0 && sa.nthreads == 0 && sa.small_nmalloc == 0 && sa.large_nmalloc == 0)
+                continue;
+            char key[24];
+            key[util_utoa(i, key)] = '\0';
+            ctl_json_arena(&j, key, &sa, o);
+            p_flush(p);
+        }
+        j_close(&j, '}');
+    }
+    p_str(p, "}}\n");
+    p_flush(p);
+}
+
 void ctl_stats_print(void (*write_cb)(void *, const char *), void *cbopaque, const char *opts) {
     struct ctl_popts o = { true, true, true, true, true };
+    bool json = false;
     for (const char *s = opts; s && *s; s++) {
         switch (*s) {
+        case 'J': json = true; break;
         case 'g': o.general = false; break;
         case 'm': o.merged = false; break;
         case 'a': o.per_arena = false; break;
         case 'b': o.bins = false; break;
         case 'l': o.large = false; break;
-        default: break;   /* J, d, x, e, h...: nothing tide could add */
+        default: break;   /* d, x, e, h...: sections tide does not have */
         }
     }
     struct ctl_pbuf p;
     p.cb = write_cb ? write_cb : ctl_write_err_cb;
     p.opaque = write_cb ? cbopaque : NULL;
     p.len = 0;
+    if (json) {
+        ctl_stats_json(&p, &o);
+        return;
+    }
     p_str(&p, "___ Begin tide statistics ___\n");
     struct stats_global g;
     if (!init_ensure() || !stats_refresh() || !stats_read_global(&g)) {

@@ -798,6 +798,94 @@ START_TEST(test_stats_print) {
 }
 END_TEST
 
+/* A strict little JSON checker: true when [*s, end) starts with one value. */
+static bool json_value(const char **s);
+
+static void json_ws(const char **s) {
+    while (**s == ' ' || **s == '\n' || **s == '\t' || **s == '\r') (*s)++;
+}
+
+static bool json_string(const char **s) {
+    if (**s != '"') return false;
+    for ((*s)++; **s && **s != '"'; (*s)++) {
+        if ((unsigned char)**s < 0x20) return false;
+        if (**s == '\\' && !*++*s) return false;
+    }
+    if (**s != '"') return false;
+    (*s)++;
+    return true;
+}
+
+static bool json_seq(const char **s, char close, bool keyed) {
+    (*s)++;
+    json_ws(s);
+    if (**s == close) {
+        (*s)++;
+        return true;
+    }
+    for (;;) {
+        json_ws(s);
+        if (keyed) {
+            if (!json_string(s)) return false;
+            json_ws(s);
+            if (**s != ':') return false;
+            (*s)++;
+        }
+        if (!json_value(s)) return false;
+        json_ws(s);
+        if (**s == close) {
+            (*s)++;
+            return true;
+        }
+        if (**s != ',') return false;
+        (*s)++;
+    }
+}
+
+static bool json_value(const char **s) {
+    json_ws(s);
+    if (**s == '{') return json_seq(s, '}', true);
+    if (**s == '[') return json_seq(s, ']', false);
+    if (**s == '"') return json_string(s);
+    if (strncmp(*s, "true", 4) == 0 || strncmp(*s, "null", 4) == 0) return *s += 4, true;
+    if (strncmp(*s, "false", 5) == 0) return *s += 5, true;
+    const char *b = *s;
+    if (**s == '-') (*s)++;
+    while (**s >= '0' && **s <= '9') (*s)++;
+    return *s > b && (*s)[-1] != '-';
+}
+
+static bool json_ok(const char *doc) {
+    const char *s = doc;
+    if (!json_value(&s)) return false;
+    json_ws(&s);
+    return *s == '\0';
+}
+
+START_TEST(test_stats_print_json) {
+    ck_assert(json_ok("{\"a\":[1,-2,{\"b\":true}],\"c\":\"x\"}"));
+    ck_assert(!json_ok("{\"a\":1,}"));
+    ck_assert(!json_ok("{\"a\":[1,2}"));
+    const char *s = print("J");
+    ck_assert_msg(json_ok(s), "not JSON: %.200s", s);
+    ck_assert_ptr_nonnull(strstr(s, "{\"tide\":{\"version\":\"" TIDE_VERSION));
+    ck_assert_ptr_nonnull(strstr(s, "\"stats.arenas\":{\"merged\":{"));
+    ck_assert_ptr_nonnull(strstr(s, "\"bins\":[{\"nmalloc\":"));
+    ck_assert_ptr_nonnull(strstr(s, "\"run_header_bytes\":"));
+    ck_assert_ptr_nonnull(strstr(s, "\"bin\":[{\"size\":8,\"nregs\":512,\"slab_size\":4096}"));
+    static const char *opts[] = { "Jg", "Jm", "Ja", "Jb", "Jl", "Jgmabl" };
+    for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
+        s = print(opts[k]);
+        ck_assert_msg(json_ok(s), "%s: not JSON: %.200s", opts[k], s);
+    }
+    s = print("Jgmabl");
+    ck_assert_ptr_null(strstr(s, "\"opt\""));
+    ck_assert_ptr_null(strstr(s, "\"merged\""));
+    ck_assert_ptr_null(strstr(s, "\"bins\""));
+    ck_assert_ptr_nonnull(strstr(s, "\"allocated\":"));
+}
+END_TEST
+
 /* malloc_stats_print allocates nothing: every counter of allocations stays. */
 START_TEST(test_stats_print_no_alloc) {
     print(NULL);   /* warm: any one-time snapshot memory comes from mmap anyway */
@@ -969,6 +1057,7 @@ static Suite *ctl_suite(void) {
     tcase_add_test(tc, test_purge);
     tcase_add_test(tc, test_background_thread);
     tcase_add_test(tc, test_stats_print);
+    tcase_add_test(tc, test_stats_print_json);
     tcase_add_test(tc, test_stats_print_no_alloc);
     tcase_add_test(tc, test_threads_consistent);
     tcase_add_test(tc, test_fork);
