@@ -387,6 +387,24 @@ START_TEST(t_realloc_sweep)
         }
     }
     free(p);
+    /* Exactly across each size-class boundary up to 64 KiB: grow to the
+     * usable size, then one byte more. */
+    p = NULL;
+    cur = 0;
+    for (size_t s = 1; s <= 64 * KiB;) {
+        unsigned char *q = realloc(p, opaque(s));
+        REQUIRE(q != NULL, "realloc(%zu)", s);
+        size_t keep = cur < s ? cur : s;
+        size_t bad = verify(q, keep, tag);
+        REQUIRE(bad == keep, "realloc %zu -> %zu: byte %zu of the prefix changed", cur, s, bad);
+        size_t u = malloc_usable_size(q);
+        REQUIRE(u >= s, "usable %zu < %zu", u, s);
+        fill(q, u, ++tag);
+        p = q;
+        cur = u;
+        s = s == u ? u + 1 : u;   /* to the class end, then past it */
+    }
+    free(p);
     /* Jumps between the kinds of blocks. */
     static const size_t jumps[] = {16, 20000, 3 * MiB, 64 * MiB, 100, 5 * MiB, 300 * KiB, 24,
                                    40 * MiB, 8, 1 * MiB, 2 * MiB + 1, 9000, 0};
