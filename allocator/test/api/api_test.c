@@ -838,6 +838,32 @@ START_TEST(t_mallctl)
 }
 END_TEST
 
+/* The run really tests the configuration run.sh meant: API_EXPECT_PRESET
+ * (opt.preset) and API_EXPECT_DEBUG (config.debug, 0 or 1). */
+START_TEST(t_configuration)
+{
+    const char *want_preset = getenv("API_EXPECT_PRESET");
+    const char *want_debug = getenv("API_EXPECT_DEBUG");
+    if (want_preset) {
+        const char *preset = NULL;
+        size_t len = sizeof preset;
+        ck_assert_int_eq(lib.mallctl("opt.preset", &preset, &len, NULL, 0), 0);
+        ck_assert_ptr_nonnull(preset);
+        ck_assert_str_eq(preset, want_preset);
+        bool tcache = true;
+        len = sizeof tcache;
+        ck_assert_int_eq(lib.mallctl("opt.tcache", &tcache, &len, NULL, 0), 0);
+        ck_assert_int_eq(tcache, strcmp(want_preset, "bsd2006") != 0);
+    }
+    if (want_debug) {
+        bool debug = false;
+        size_t len = sizeof debug;
+        ck_assert_int_eq(lib.mallctl("config.debug", &debug, &len, NULL, 0), 0);
+        ck_assert_int_eq(debug, strcmp(want_debug, "1") == 0);
+    }
+}
+END_TEST
+
 /* ---- the suite ---- */
 
 static TCase *tcase(Suite *s, const char *name, const TTest *t, int timeout) {
@@ -874,7 +900,10 @@ int main(void) {
         tcase(s, "mallocx_flags", t_mallocx_flags, 60);
         tcase(s, "rallocx_xallocx", t_rallocx_xallocx, 60);
     }
-    if (lib.mallctl) tcase(s, "mallctl", t_mallctl, 30);
+    if (lib.mallctl) {
+        tcase(s, "mallctl", t_mallctl, 30);
+        tcase(s, "configuration", t_configuration, 10);
+    }
     if (!sized || !jem || !lib.mallctl) {
         if (require_tide)
             tcase(s, "tide_api_exported", t_missing_tide_api, 10);

@@ -7,7 +7,9 @@
 #
 # The tide runs: LD_PRELOAD=allocator/libtide.so; LD_PRELOAD of the debug
 # build (invariant checks); allocator/libtide.so with TIDE_CONF=preset:bsd2006.
-# API_REQUIRE_TIDE=1 makes the tide-only cases mandatory. Exit status is
+# API_REQUIRE_TIDE=1 makes the tide-only cases mandatory; API_EXPECT_PRESET
+# and API_EXPECT_DEBUG make the suite check, through mallctl, that the run
+# got the configuration it is named after. Exit status is
 # non-zero if any run or the symbol check fails.
 set -u
 
@@ -43,11 +45,14 @@ for f in "$rel" "$dbg"; do
     [ -f "$f" ] || { echo "run.sh: $f: not built" >&2; exit 2; }
 done
 
-run "api, LD_PRELOAD=allocator/libtide.so" env LD_PRELOAD="$rel" API_REQUIRE_TIDE=1 "$api"
-run "cxx, LD_PRELOAD=allocator/libtide.so" env LD_PRELOAD="$rel" "$cxx"
-run "api, LD_PRELOAD=build/debug/libtide.so" env LD_PRELOAD="$dbg" API_REQUIRE_TIDE=1 "$api"
-run "cxx, LD_PRELOAD=build/debug/libtide.so" env LD_PRELOAD="$dbg" "$cxx"
-run "api, TIDE_CONF=preset:bsd2006" env LD_PRELOAD="$rel" TIDE_CONF=preset:bsd2006 API_REQUIRE_TIDE=1 "$api"
+run "api, LD_PRELOAD=allocator/libtide.so" env -u TIDE_CONF LD_PRELOAD="$rel" API_REQUIRE_TIDE=1 \
+    API_EXPECT_PRESET=default API_EXPECT_DEBUG=0 "$api"
+run "cxx, LD_PRELOAD=allocator/libtide.so" env -u TIDE_CONF LD_PRELOAD="$rel" "$cxx"
+run "api, LD_PRELOAD=build/debug/libtide.so" env -u TIDE_CONF LD_PRELOAD="$dbg" API_REQUIRE_TIDE=1 \
+    API_EXPECT_PRESET=default API_EXPECT_DEBUG=1 "$api"
+run "cxx, LD_PRELOAD=build/debug/libtide.so" env -u TIDE_CONF LD_PRELOAD="$dbg" "$cxx"
+run "api, TIDE_CONF=preset:bsd2006" env LD_PRELOAD="$rel" TIDE_CONF=preset:bsd2006 API_REQUIRE_TIDE=1 \
+    API_EXPECT_PRESET=bsd2006 API_EXPECT_DEBUG=0 "$api"
 run "cxx, TIDE_CONF=preset:bsd2006" env LD_PRELOAD="$rel" TIDE_CONF=preset:bsd2006 "$cxx"
 
 # Every symbol a drop-in must export (allocator-design.md 2.4 and 2.5): the C
