@@ -164,12 +164,14 @@ static unsigned alloc_aligned_class(size_t n, size_t align) {
 /* Usable size of an allocation of n bytes aligned to align (0: impossible). */
 static size_t alloc_size_for(size_t n, size_t align) {
     if (n > (size_t)PTRDIFF_MAX) return 0;
-    if (align <= 16) return sc_usable(n);
+    if (align > SC_PAGE && (align > (size_t)PTRDIFF_MAX || n > (size_t)PTRDIFF_MAX - align)) return 0;
+    if (align <= 16) return sc_usable(TIDE_MAX(n, align));
     if (align <= SC_PAGE && n <= SC_SMALL_MAX) {
         unsigned c = alloc_aligned_class(n, align);
         if (c < SC_NSMALL) return sc_size(c);
     }
-    return sc_page_ceil(n ? n : 1);
+    size_t r = sc_page_ceil(n ? n : 1);
+    return r > (size_t)PTRDIFF_MAX ? 0 : r;
 }
 
 /* ---- the aligned family -------------------------------------------------- */
@@ -180,7 +182,8 @@ static void *alloc_aligned(size_t align, size_t n, bool zero) {
         return NULL;
     }
     if (align <= 16 || (align <= SC_PAGE && n <= SC_SMALL_MAX)) {
-        unsigned c = align <= 16 ? (n <= SC_SMALL_MAX ? sc_index(n) : SC_NSMALL)
+        /* The 8-byte class is only 8-aligned: smaller requests aligned to 16 take 16. */
+        unsigned c = align <= 16 ? (n <= SC_SMALL_MAX ? sc_index(TIDE_MAX(n, align)) : SC_NSMALL)
                                  : alloc_aligned_class(n, align);
         if (c < SC_NSMALL) {
             void *p = alloc_small(c);
@@ -396,7 +399,7 @@ static size_t alloc_flag_align(int flags) {
 TIDE_EXPORT void *mallocx(size_t n, int flags) {
     size_t align = alloc_flag_align(flags);
     bool zero = flags & MALLOCX_ZERO;
-    if (align > 16 || zero) return alloc_aligned(align ? align : 16, n, zero);
+    if (align >= 16 || zero) return alloc_aligned(align ? align : 16, n, zero);
     return malloc(n);
 }
 

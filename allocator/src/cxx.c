@@ -20,7 +20,7 @@ extern void _ZSt17__throw_bad_allocv(void) __attribute__((weak, noreturn));
 
 
 static void *cxx_try(size_t n, size_t align) {
-    if (align <= 16) return malloc(n ? n : 1);
+    if (align <= 8) return malloc(n ? n : 1);
     void *p = NULL;
     return posix_memalign(&p, align, n ? n : 1) == 0 ? p : NULL;
 }

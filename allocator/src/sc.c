@@ -58,6 +58,6 @@ const uint8_t sc_lookup[(SC_LOOKUP_MAX >> 3) + 1] = {
 
 size_t sc_usable(size_t n) {
     if (n <= SC_SMALL_MAX) return sc_size(sc_index(n));
-    if (n > (size_t)PTRDIFF_MAX) return 0;
-    return sc_page_ceil(n);
+    size_t r = sc_page_ceil(n);
+    return r > (size_t)PTRDIFF_MAX ? 0 : r;
 }
