@@ -44,16 +44,8 @@ $(TFAST): allocator/test/fastpath/fastpath.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin $< -o $@
 
-ALL_TARGETS += $(TAPI_C) $(TAPI_CXX)
-TEST_TARGETS += test-api
-ifneq ($(wildcard allocator/test/unit/unit_test.c),)
-ALL_TARGETS += $(TUNIT)
-TEST_TARGETS += test-unit
-endif
-ifneq ($(wildcard allocator/test/fastpath/fastpath.c),)
-ALL_TARGETS += $(TFAST)
-TEST_TARGETS += test-fastpath
-endif
+ALL_TARGETS += $(TAPI_C) $(TAPI_CXX) $(TUNIT) $(TFAST)
+TEST_TARGETS += test-api test-unit test-fastpath
 
 .PHONY: test-api test-api-glibc test-unit test-fastpath
 test-api: $(TAPI_C) $(TAPI_CXX) allocator/libtide.so $(BUILD)/debug/libtide.so
