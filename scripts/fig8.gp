@@ -15,8 +15,8 @@ set key outside right top noenhanced
 set tmargin 2
 set bmargin 4
 set ylabel 'run time (median, normalised)'
-plot for [i=2:nal+1] dtime using i:xtic(1) lt (i-1) fs pattern ((i-2) % 8) title word(names, i-1)
+plot for [i=2:nal+1] dtime using i:xtic(1) lt (i-1) dt 1 fs pattern ((i-2) % 8) title word(names, i-1)
 set bmargin 6
 set ylabel 'peak RSS (median, normalised)'
-plot for [i=2:nal+1] drss using i:xtic(1) lt (i-1) fs pattern ((i-2) % 8) title word(names, i-1)
+plot for [i=2:nal+1] drss using i:xtic(1) lt (i-1) dt 1 fs pattern ((i-2) % 8) title word(names, i-1)
 unset multiplot

@@ -161,9 +161,21 @@ int ab_alloc_probe(ab_alloc *a, const char *probe_bin, const char *root)
     }
     const char *ver = ab_kv_get(&o.allocator, "version");
     const char *api = ab_kv_get(&o.allocator, "api");
+    const char *preset = ab_kv_get(&o.allocator, "preset");
+    static const char pk[] = "TIDE_CONF=preset:";
+    if (a->env && !strncmp(a->env, pk, sizeof pk - 1)) {
+        const char *want = a->env + sizeof pk - 1;
+        if (!preset || strcmp(preset, want) != 0) {
+            ab_err("allocator '%s': %s did not take effect (the allocator reports preset %s)", a->name, a->env,
+                   preset ? preset : "unknown");
+            ab_output_free(&o); free(out);
+            return -1;
+        }
+    }
     free(a->file); free(a->version); free(a->api);
     a->file = ab_xstrdup(file);
-    a->version = ab_xstrdup(ver ? ver : "unknown");
+    a->version = preset && strcmp(preset, "default") ? ab_xasprintf("%s+preset:%s", ver ? ver : "unknown", preset)
+                                                     : ab_xstrdup(ver ? ver : "unknown");
     a->api = ab_xstrdup(api ? api : "none");
     ab_output_free(&o);
     free(out);

@@ -145,8 +145,8 @@ int ab_meta_write(const char *dir, const ab_meta *m)
     ab_str_add(&o, "    \"threads\": [");
     for (int i = 0; i < m->nthreads; i++) ab_str_addf(&o, "%s%d", i ? ", " : "", m->threads[i]);
     ab_str_add(&o, "],\n");
-    ab_str_addf(&o, "    \"reps\": %d,\n    \"warmup_runs_per_cell\": %d,\n    \"rss_sample_ms\": %d,\n",
-                m->reps, m->warmup, m->sample_ms);
+    ab_str_addf(&o, "    \"reps\": %d,\n    \"reps_done\": %d,\n    \"warmup_runs_per_cell\": %d,\n    \"rss_sample_ms\": %d,\n",
+                m->reps, m->reps_done, m->warmup, m->sample_ms);
     ab_str_addf(&o, "    \"timeout_s\": %g,\n", m->timeout_s);
     ab_str_addf(&o, "    \"disturbed_rule\": \"foreign_cpu_s > max(%g * wall_s, %g)\",\n", m->disturbed_frac, m->disturbed_floor_s);
     ab_str_add(&o, "    \"order\": \"per workload and thread count: warm-up run(s), then reps interleaved across allocators A B C A B C ...\",\n");

@@ -39,7 +39,7 @@ typedef struct ab_meta {
     const char *suite, *pin, *command_line, *git_commit, *git_status;
     const char *date_start, *date_end, *state;   /* state: running, complete, interrupted */
     const char *results_name;
-    int reps, warmup, sample_ms;
+    int reps, reps_done, warmup, sample_ms;
     double timeout_s, disturbed_frac, disturbed_floor_s;
     long nruns, nfailed, ndisturbed;
     int calibrated;

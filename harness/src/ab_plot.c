@@ -378,7 +378,7 @@ static void fig_latency(plot_ctx *c)
             char *dat = ab_xasprintf("%s/latency-%s-%s.dat", c->datdir, wls[w], fam[fi]);
             FILE *f = fopen(dat, "w");
             if (!f) { free(dat); continue; }
-            int any = 0;
+            int any = 0, maxsizes = 0;
             for (int a = 0; a < c->nal; a++) {
                 fprintf(f, "# %s: size_bytes median_ns min_ns max_ns\n", c->al[a]);
                 int sizes[256], ns = 0;
@@ -393,6 +393,7 @@ static void fig_latency(plot_ctx *c)
                     if (!dup) sizes[ns++] = s;
                 }
                 qsort(sizes, (size_t)ns, sizeof(int), cmp_int);
+                if (ns > maxsizes) maxsizes = ns;
                 int wrote = 0;
                 for (int k = 0; k < ns; k++) {
                     size_t n = 0;
@@ -417,7 +418,8 @@ static void fig_latency(plot_ctx *c)
                 fprintf(f, "\n\n");
             }
             fclose(f);
-            if (any) {
+            /* a size-class curve needs several sizes; batch-count families are skipped */
+            if (any && maxsizes >= 5) {
                 ab_str vars = {0};
                 ab_str_add(&vars, "dat="); gp_str(&vars, dat); ab_str_add(&vars, "\n");
                 char *ttl = ab_xasprintf("%s %s: CPU time per iteration against request size (median, bars: min/max)", wls[w], fam[fi]);

@@ -5,6 +5,7 @@
  * where the version comes from the allocator itself: mallctl("version")
  * (jemalloc, tide), mi_version() (mimalloc), tc_version() (gperftools),
  * locked_version() (the locked baseline) or gnu_get_libc_version() (glibc).
+ * Where mallctl answers "opt.preset" (tide), preset=<name> is added.
  */
 #include <dlfcn.h>
 #include <gnu/libc-version.h>
@@ -37,6 +38,7 @@ int main(void)
     if (!realpath(di.dli_fname, path)) snprintf(path, sizeof path, "%s", di.dli_fname);
     void *h = dlopen(di.dli_fname, RTLD_NOLOAD | RTLD_LAZY);
     char ver[256] = "unknown";
+    char preset[64] = "";
     const char *api = "none";
     void *p;
     if (h && (p = sym_in(h, "mallctl", di.dli_fbase))) {
@@ -44,6 +46,10 @@ int main(void)
         size_t len = sizeof v;
         if (((mallctl_fn)(uintptr_t)p)("version", &v, &len, NULL, 0) == 0 && v) snprintf(ver, sizeof ver, "%s", v);
         api = "mallctl";
+        const char *pre = NULL;
+        len = sizeof pre;
+        if (((mallctl_fn)(uintptr_t)p)("opt.preset", &pre, &len, NULL, 0) == 0 && pre)
+            snprintf(preset, sizeof preset, "%s", pre);
     } else if (h && (p = sym_in(h, "mi_version", di.dli_fbase))) {
         int v = ((mi_version_fn)(uintptr_t)p)();
         snprintf(ver, sizeof ver, "%d.%d.%d", v / 100, (v / 10) % 10, v % 10);
@@ -69,7 +75,9 @@ int main(void)
     /* The version must not contain blanks (key=value convention). */
     for (char *c = ver; *c; c++) if (*c == ' ' || *c == '\t') *c = '_';
     void *x = malloc(64);
-    printf("ALLOCBENCH allocator file=%s version=%s api=%s\n", path, ver, api);
+    for (char *c = preset; *c; c++) if (*c == ' ' || *c == '\t') *c = '_';
+    printf("ALLOCBENCH allocator file=%s version=%s api=%s%s%s\n", path, ver, api,
+           *preset ? " preset=" : "", preset);
     free(x);
     return 0;
 }

@@ -26,7 +26,7 @@ typedef struct run_opts {
     const char *allocators, *workloads, *threads_s, *pin, *suite, *out;
     int threads[AB_MAX_THREADS], nthreads;
     int reps, warmup, sample_ms, calibrate, summary;
-    double timeout_s, disturbed_frac, disturbed_floor_s;
+    double timeout_s, disturbed_frac, disturbed_floor_s, budget_s;
     char *registry[AB_MAX_EXTRA];
     int nregistry;
 } run_opts;
@@ -51,6 +51,8 @@ static const char *run_help =
 "  --sample-ms N      RSS sampling period in ms (default 10)\n"
 "  --disturbed F      flag a run when foreign CPU > F x wall time (default 0.10)\n"
 "  --registry FILE    also read workloads from this TSV file (repeatable)\n"
+"  --budget S         start another round of repetitions only if it should end within\n"
+"                     S seconds of the start (every cell keeps the same count; default: no limit)\n"
 "  --no-calibrate     skip the CPU-speedup calibration\n"
 "  --summary          print the ratio table against jemalloc when done\n"
 "  --help             this text\n";
@@ -86,7 +88,7 @@ static int parse_run_opts(int argc, char **argv, run_opts *o, int calib_only)
         {"reps", 1, 0, 'r'}, {"warmup", 1, 0, 'W'}, {"pin", 1, 0, 'p'}, {"suite", 1, 0, 's'},
         {"out", 1, 0, 'o'}, {"timeout", 1, 0, 'T'}, {"sample-ms", 1, 0, 'S'},
         {"disturbed", 1, 0, 'd'}, {"registry", 1, 0, 'R'}, {"no-calibrate", 0, 0, 'N'},
-        {"summary", 0, 0, 'M'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}
+        {"summary", 0, 0, 'M'}, {"budget", 1, 0, 'B'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}
     };
     optind = 1;
     opterr = 0;
@@ -117,6 +119,7 @@ static int parse_run_opts(int argc, char **argv, run_opts *o, int calib_only)
             if (o->nregistry == AB_MAX_EXTRA) { ab_err("too many --registry files"); return -1; }
             o->registry[o->nregistry++] = optarg; break;
         case 'N': o->calibrate = 0; break;
+        case 'B': if (parse_dbl(optarg, 1, 1e7, &o->budget_s)) { ab_err("--budget must be seconds >= 1, got '%s'", optarg); return -1; } break;
         case 'M': o->summary = 1; break;
         case 'h': return 1;
         case ':': ab_err("%s: option '%s' needs a value", cmd, argv[optind - 1]); return -1;
@@ -290,7 +293,8 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
         ab_argv_free(v);
     }
     char *cl = cmd_line(argc, argv);
-    char *machine_s = ab_xasprintf("%s, %d CPUs, Linux %s", mc.cpu_model, mc.ncpu_online, mc.kernel);
+    char *machine_s = ab_xasprintf("%s; %d CPUs; Linux %s", mc.cpu_model, mc.ncpu_online, mc.kernel);
+    for (char *q = machine_s; *q; q++) if (*q == ',' || *q == '"') *q = ' ';   /* keep the column simple to cut */
     ab_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.machine = &mc; meta.allocs = al; meta.nalloc = nal;
@@ -325,20 +329,34 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
     ab_gbench_header(fg);
 
     long total = (long)nwl * o.nthreads * ((long)o.warmup + (long)o.reps * nal);
+    int tty = isatty(2);
     long done = 0, nfail = 0, ndist = 0;
     run_row *rows = ab_xmalloc(sizeof(run_row) * (size_t)(total + 1));
     int nrows = 0;
     double t_start = ab_now();
-    int tty = isatty(2);
     int runno = 0;
-    for (int wi = 0; wi < nwl && !ab_interrupted; wi++) {
+    int reps_done = 0;
+    /* Rounds: every cell gets repetition r before any cell gets r+1, so a
+     * budget cut leaves every cell with the same number of repetitions and
+     * slow drifts in machine load spread over all cells. */
+    for (int round = 0; round < o.reps && !ab_interrupted; round++) {
+      if (round > 0 && o.budget_s > 0) {
+        double el = ab_now() - t_start, per = el / round;
+        if (el + per > o.budget_s) {
+            fprintf(stderr, "%sallocbench: stopping after %d of %d repetitions: another would pass --budget %g s\n",
+                    tty ? "\r\033[K" : "", round, o.reps, o.budget_s);
+            break;
+        }
+      }
+      for (int wi = 0; wi < nwl && !ab_interrupted; wi++) {
         const ab_workload *w = wls[wi];
         for (int ti = 0; ti < o.nthreads && !ab_interrupted; ti++) {
-            int nseq = o.warmup + o.reps * nal;
+            int nw = round == 0 ? o.warmup : 0;
+            int nseq = nw + nal;
             for (int q = 0; q < nseq && !ab_interrupted; q++) {
-                int warm = q < o.warmup;
-                int ai = warm ? q % nal : (q - o.warmup) % nal;
-                int rep = warm ? 0 : (q - o.warmup) / nal + 1;
+                int warm = q < nw;
+                int ai = warm ? q % nal : q - nw;
+                int rep = warm ? 0 : round + 1;
                 const ab_alloc *a = &al[ai];
                 int th = o.threads[ti];
                 runno++;
@@ -478,6 +496,8 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
                 free(outp); free(errp); free(jsonp); free(tlp);
             }
         }
+      }
+      if (!ab_interrupted) reps_done = round + 1;
     }
     if (tty) fputs("\r\033[K", stderr);
     fclose(fr); fclose(fx); fclose(fg);
@@ -526,7 +546,7 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
     ab_utc_stamp(date1, sizeof date1, 0);
     meta.date_end = date1;
     meta.state = ab_interrupted ? "interrupted" : "complete";
-    meta.nruns = done; meta.nfailed = nfail; meta.ndisturbed = ndist;
+    meta.nruns = done; meta.nfailed = nfail; meta.ndisturbed = ndist; meta.reps_done = reps_done;
     ab_meta_write(D, &meta);
     int fin = ab_resdir_finish(&rd);
     const char *where = fin == 0 ? rd.final_path : rd.tmp_path;

@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     printf("ALLOCBENCH allocator file=%s\n", path);
     fflush(stdout);
     const char *crash_on = getenv("FAKEWORK_CRASH_ON"), *me = getenv("ALLOCBENCH_ALLOCATOR");
-    if (crash_on && me && !strcmp(crash_on, me)) mode = "crash";
+    if (crash_on && me && !strcmp(crash_on, me) && !strcmp(mode, "ok")) mode = "crash";
     if (!strcmp(mode, "crash")) { raise(SIGSEGV); return 99; }
     if (!strcmp(mode, "abort")) abort();
     if (!strcmp(mode, "exit3")) { fprintf(stderr, "fakework: asked to fail\n"); return 3; }

@@ -1,0 +1,26 @@
+#!/bin/sh
+# bench.sh: what `make bench` runs after building everything: the quick suite
+# (every allocator, every registered workload, 1 and 2 threads), then every
+# figure, then the ratio table against jemalloc. Designed to finish within
+# 10 minutes on the 2-vCPU development machine: repetitions are run in rounds
+# and a new round starts only if it should end within the --budget
+# (BENCH_BUDGET seconds, default 480); every cell keeps the same count.
+set -eu
+cd "$(dirname "$0")/.."
+AB=build/harness/allocbench
+BUDGET=${BENCH_BUDGET:-480}
+REPS=${BENCH_REPS:-3}
+t0=$(date +%s)
+log=$(mktemp /tmp/allocbench-bench-XXXXXX)
+trap 'rm -f "$log"' EXIT
+$AB run --suite quick --allocators all --workloads all --threads 1,2 --reps "$REPS" --warmup 1 \
+    --budget "$BUDGET" --timeout 60 >"$log"
+cat "$log"
+dir=$(sed -n 's/^results: //p' "$log" | tail -n 1)
+[ -n "$dir" ] && [ -d "$dir" ] || { echo "bench: no results folder was written" >&2; exit 1; }
+$AB plot "$dir"
+echo
+echo "results: $dir"
+echo "figures: $dir/figures"
+$AB report "$dir"
+echo "bench: done in $(( $(date +%s) - t0 )) s"
