@@ -131,18 +131,24 @@ struct ctl_node {
     uint16_t off;
     uint8_t srcsz;
     uint8_t type;
+    uint8_t detail;   /* stat leaves: CTL_DETAIL_* (stats.h's detail pass) */
 };
+
+/* When a stat leaf needs the snapshot's detail pass (a walk of every run). */
+enum { CTL_DETAIL_NONE = 0, CTL_DETAIL_ONE = 1 /* for one arena */, CTL_DETAIL_ALL = 2 };
 
 #define CTL_COUNT(arr) ((unsigned)(sizeof(arr) / sizeof((arr)[0])))
 #define NODE(nm, k)  { .name = (nm), .kids = (k), .nkids = CTL_COUNT(k) }
 #define INDEX(k, ok) { .name = NULL, .kids = (k), .nkids = CTL_COUNT(k), .index_ok = (ok) }
 #define LEAF(nm, f)  { .name = (nm), .fn = (f) }
-#define FIELD(nm, f, st, fld, t) \
+#define FIELD(nm, f, st, fld, t, d) \
     { .name = (nm), .fn = (f), .off = offsetof(st, fld), \
-      .srcsz = sizeof(((st *)0)->fld), .type = (t) }
-#define SA(nm, fld, t) FIELD(nm, ctl_stat_arena, struct stats_arena, fld, t)
-#define SB(nm, fld, t) FIELD(nm, ctl_stat_bin, struct stats_bin, fld, t)
-#define SG(nm, fld, t) FIELD(nm, ctl_stat_global, struct stats_global, fld, t)
+      .srcsz = sizeof(((st *)0)->fld), .type = (t), .detail = (d) }
+#define SA(nm, fld, t) FIELD(nm, ctl_stat_arena, struct stats_arena, fld, t, CTL_DETAIL_NONE)
+#define SAD(nm, fld, t, d) FIELD(nm, ctl_stat_arena, struct stats_arena, fld, t, d)
+#define SB(nm, fld, t) FIELD(nm, ctl_stat_bin, struct stats_bin, fld, t, CTL_DETAIL_NONE)
+#define SBD(nm, fld, t, d) FIELD(nm, ctl_stat_bin, struct stats_bin, fld, t, d)
+#define SG(nm, fld, t) FIELD(nm, ctl_stat_global, struct stats_global, fld, t, CTL_DETAIL_NONE)
 
 static uint64_t ctl_load(const void *base, const struct ctl_node *n) {
     const char *p = (const char *)base + n->off;
@@ -195,8 +201,6 @@ static int ctl_epoch(const struct ctl_node *n, const size_t *mib, size_t miblen,
         int r = ctl_in(a, CT_U64, &ignored);
         if (r) return r;
         if (!stats_refresh()) return EAGAIN;
-    } else if (a->newlen) {
-        return EINVAL;
     }
     struct stats_global g;
     if (!stats_read_global(&g)) return EAGAIN;
@@ -210,8 +214,6 @@ static int ctl_background_thread(const struct ctl_node *n, const size_t *mib, si
     if (a->newp) {
         int r = ctl_in(a, CT_BOOL, &want);
         if (r) return r;
-    } else if (a->newlen) {
-        return EINVAL;
     }
     int r = ctl_out(a, CT_BOOL, (union ctl_val){ .b = bg_enabled() });
     if (r) return r;
@@ -369,12 +371,16 @@ static int ctl_stat_global(const struct ctl_node *n, const size_t *mib, size_t m
 
 static unsigned ctl_slot(size_t i) { return ctl_all(i) ? ctl_narenas() : (unsigned)i; }
 
+static bool ctl_detail(const struct ctl_node *n, size_t i) {
+    return n->detail == CTL_DETAIL_ALL || (n->detail == CTL_DETAIL_ONE && !ctl_all(i));
+}
+
 static int ctl_stat_arena(const struct ctl_node *n, const size_t *mib, size_t miblen,
                           const struct ctl_args *a) {
     (void)miblen;
     if (ctl_writes(a)) return EPERM;
     struct stats_arena sa;
-    if (!stats_read_arena(ctl_slot(mib[2]), &sa)) return EAGAIN;
+    if (!stats_read_arena(ctl_slot(mib[2]), ctl_detail(n, mib[2]), &sa)) return EAGAIN;
     return ctl_out(a, n->type, ctl_val_of(n->type, ctl_load(&sa, n)));
 }
 
@@ -383,7 +389,7 @@ static int ctl_stat_bin(const struct ctl_node *n, const size_t *mib, size_t mibl
     (void)miblen;
     if (ctl_writes(a)) return EPERM;
     struct stats_arena sa;
-    if (!stats_read_arena(ctl_slot(mib[2]), &sa)) return EAGAIN;
+    if (!stats_read_arena(ctl_slot(mib[2]), ctl_detail(n, mib[2]), &sa)) return EAGAIN;
     return ctl_out(a, n->type, ctl_val_of(n->type, ctl_load(&sa.bins[mib[4]], n)));
 }
 
@@ -465,15 +471,15 @@ static const struct ctl_node ctl_stats_bins_j_kids[] = {
     SB("nmalloc", nmalloc, CT_U64),
     SB("ndalloc", nfree, CT_U64),
     SB("nrequests", nrequests, CT_U64),
-    SB("curregs", curregs, CT_SIZE),
+    SBD("curregs", curregs, CT_SIZE, CTL_DETAIL_ONE),
     SB("nslabs", nslabs, CT_U64),
     SB("curslabs", curslabs, CT_SIZE),
-    SB("nonfull_slabs", nonfull_slabs, CT_SIZE),
+    SBD("nonfull_slabs", nonfull_slabs, CT_SIZE, CTL_DETAIL_ALL),
 };
 static const struct ctl_node ctl_stats_bins_j[] = { INDEX(ctl_stats_bins_j_kids, ctl_bin_ok) };
 
 static const struct ctl_node ctl_stats_small_kids[] = {
-    SA("allocated", small_allocated, CT_SIZE),
+    SAD("allocated", small_allocated, CT_SIZE, CTL_DETAIL_ONE),
     SA("nmalloc", small_nmalloc, CT_U64),
     SA("ndalloc", small_ndalloc, CT_U64),
     SA("nrequests", small_nmalloc, CT_U64),
@@ -1043,12 +1049,12 @@ static void ctl_stats_json(struct ctl_pbuf *p, const struct ctl_popts *o) {
     if (o->merged || o->per_arena) {
         struct stats_arena sa;
         j_open(&j, "stats.arenas", '{');
-        if (o->merged && stats_read_arena(g.narenas, &sa)) {
+        if (o->merged && stats_read_arena(g.narenas, true, &sa)) {
             ctl_json_arena(&j, "merged", &sa, o);
             p_flush(p);
         }
         for (unsigned i = 0; o->per_arena && i < g.narenas; i++) {
-            if (!stats_read_arena(i, &sa)) break;
+            if (!stats_read_arena(i, true, &sa)) break;
             if (sa.nchunks == 0 && sa.nthreads == 0 && sa.small_nmalloc == 0 && sa.large_nmalloc == 0)
                 continue;
             char key[24];
@@ -1098,14 +1104,14 @@ void ctl_stats_print(void (*write_cb)(void *, const char *), void *cbopaque, con
     /* The per-arena snapshot copies live on the stack; no lock is held while
      * write_cb runs, so it may itself call malloc or mallctl. */
     struct stats_arena sa;
-    if (o.merged && stats_read_arena(g.narenas, &sa)) {
+    if (o.merged && stats_read_arena(g.narenas, true, &sa)) {
         p_str(&p, "Merged arenas stats:\n");
         ctl_print_arena(&p, &sa, &o, true);
         p_flush(&p);
     }
     if (o.per_arena) {
         for (unsigned i = 0; i < g.narenas; i++) {
-            if (!stats_read_arena(i, &sa)) break;
+            if (!stats_read_arena(i, true, &sa)) break;
             p_kv(&p, "arenas[", i);
             if (sa.nchunks == 0 && sa.nthreads == 0 && sa.small_nmalloc == 0 && sa.large_nmalloc == 0) {
                 p_str(&p, "]: unused\n");

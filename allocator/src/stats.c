@@ -15,6 +15,7 @@ static util_mutex_t stats_mtx = UTIL_MUTEX_INIT;
 static struct stats_global stats_snap;
 static struct stats_arena *stats_arenas;
 static bool stats_taken;
+static uint64_t stats_detail_epoch;   /* epoch the detail pass last filled */
 
 size_t stats_run_header_bytes(void) { return sizeof(struct slab); }
 
@@ -31,27 +32,84 @@ TIDE_RACY_READER static uint64_t stats_word(const uint64_t *w) {
     return __atomic_load_n(w, __ATOMIC_RELAXED);
 }
 
-static bool stats_page_free(const struct chunk *c, unsigned p) {
+/* ---- the cheap pass: every epoch ------------------------------------------
+ * O(chunks) per arena under its lock, plus O(heaps x classes) racy reads. */
+
+static void stats_sum_arena(struct arena *a, struct stats_arena *sa) {
+    util_lock(&a->lock);
+    for (const struct chunk *c = a->chunks; c; c = c->next) {
+        sa->nchunks++;
+        sa->mapped += CHUNK_SIZE;
+        sa->metadata += (size_t)c->header_pages << SC_LG_PAGE;
+        sa->pdirty += c->ndirty;
+        sa->retained += (size_t)(c->nfree - c->ndirty) << SC_LG_PAGE;
+    }
+    TIDE_ASSERT(sa->pdirty == a->ndirty);
+    sa->pactive = a->pactive;
+    sa->nthreads = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
+    sa->large_allocated = a->ctr.large_allocated;
+    sa->large_nmalloc = a->ctr.large_nmalloc;
+    sa->large_ndalloc = a->ctr.large_nfree;
+    sa->npurge = a->ctr.npurge;
+    sa->purged = a->ctr.purged_pages;
+    for (unsigned c = 0; c < SC_NSMALL; c++) {
+        sa->bins[c].nslabs = a->ctr.slabs_created[c];
+        sa->bins[c].curslabs = a->ctr.slabs_current[c];
+    }
+    util_unlock(&a->lock);
+    sa->small_resident = (sa->pactive << SC_LG_PAGE) - sa->large_allocated;
+    sa->resident = ((sa->pactive + sa->pdirty) << SC_LG_PAGE) + sa->metadata;
+}
+
+TIDE_RACY_READER static struct arena *stats_heap_arena(const struct heap *h) {
+    return __atomic_load_n(&h->arena, __ATOMIC_RELAXED);
+}
+
+/* Heaps' per-class counters: nmalloc and ndalloc attributed to each heap's
+ * (current) arena, and live blocks per class for the merged slot. The frees
+ * are read before nmalloc: every free counted was preceded by its malloc,
+ * so a heap never shows more frees than mallocs. */
+static void stats_sum_heaps(struct stats_arena *arenas, unsigned n, uint64_t *live) {
+    for (const struct heap *h = heap_all(); h; h = h->next_all) {
+        const struct arena *a = stats_heap_arena(h);
+        unsigned i = a ? a->index : 0;
+        if (i >= n) i = 0;
+        struct stats_arena *sa = &arenas[i];
+        for (unsigned c = 0; c < SC_NSMALL; c++) {
+            uint64_t f = stats_word(&h->nfree[c]) + stats_word(&h->nfree_remote[c]);
+            uint64_t m = stats_word(&h->nmalloc[c]);
+            if (m < f) m = f;   /* weakly ordered stores seen out of order */
+            sa->bins[c].nmalloc += m;
+            sa->bins[c].nfree += f;
+            live[c] += m - f;
+        }
+    }
+}
+
+/* ---- the detail pass: on demand, at most once per epoch --------------------
+ * Walks every run of every chunk under the arena lock: curregs (sum of
+ * slab->used), small_allocated and nonfull_slabs per arena. */
+
+static inline bool stats_page_free(const struct chunk *c, unsigned p) {
     return (c->free_bits[p >> 6] >> (p & 63)) & 1;
 }
 
-/* One chunk's pages and runs into sa. Caller holds the arena lock. */
-static void stats_walk_chunk(const struct chunk *c, struct stats_arena *sa) {
-    sa->nchunks++;
-    sa->mapped += CHUNK_SIZE;
-    sa->metadata += (size_t)c->header_pages << SC_LG_PAGE;
-    sa->pdirty += c->ndirty;
-    sa->retained += (size_t)(c->nfree - c->ndirty) << SC_LG_PAGE;
-    unsigned p = c->header_pages;
+/* First allocated page at or after p, or CHUNK_NPAGES. */
+static unsigned stats_next_used(const struct chunk *c, unsigned p) {
     while (p < CHUNK_NPAGES) {
-        if ((p & 63) == 0 && c->free_bits[p >> 6] == ~(uint64_t)0) {
-            p += 64;
-            continue;
-        }
-        if (stats_page_free(c, p)) {
-            p++;
-            continue;
-        }
+        uint64_t w = ~c->free_bits[p >> 6] & (~(uint64_t)0 << (p & 63));
+        if (w) return (p & ~63u) + (unsigned)__builtin_ctzll(w);
+        p = (p & ~63u) + 64;
+    }
+    return CHUNK_NPAGES;
+}
+
+/* One chunk's runs into sa's per-class fields; returns pages in runs. */
+static size_t stats_walk_chunk(const struct chunk *c, struct stats_arena *sa, uint64_t *slabs) {
+    size_t pages = 0;
+    unsigned p = stats_next_used(c, c->header_pages);
+    while (p < CHUNK_NPAGES) {
+        TIDE_ASSERT(!stats_page_free(c, p));
         const struct slab *r = &c->runs[p];
         unsigned np = r->npages;
         TIDE_ASSERT(np >= 1 && p + np <= CHUNK_NPAGES);
@@ -59,46 +117,33 @@ static void stats_walk_chunk(const struct chunk *c, struct stats_arena *sa) {
         if (r->kind == RUN_SLAB && r->cls < SC_NSMALL) {
             struct stats_bin *b = &sa->bins[r->cls];
             uint32_t used = stats_slab_used(r);
-            b->curslabs++;
+            slabs[r->cls]++;
             b->curregs += used;
             if (used < r->nregs) b->nonfull_slabs++;
-            sa->small_resident += (size_t)np << SC_LG_PAGE;
         } else {
             TIDE_ASSERT(r->kind == RUN_LARGE);
-            sa->large_allocated += (size_t)np << SC_LG_PAGE;
         }
-        sa->pactive += np;
-        p += np;
+        pages += np;
+        p = stats_next_used(c, p + np);
     }
+    return pages;
 }
 
 static void stats_walk_arena(struct arena *a, struct stats_arena *sa) {
+    uint64_t slabs[SC_NSMALL] = {0};
+    size_t pages = 0;
     util_lock(&a->lock);
-    for (const struct chunk *c = a->chunks; c; c = c->next) stats_walk_chunk(c, sa);
-    TIDE_ASSERT(sa->pactive == a->pactive);
-    TIDE_ASSERT(sa->pdirty == a->ndirty);
-    sa->nthreads = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
-    sa->large_nmalloc = a->ctr.large_nmalloc;
-    sa->large_ndalloc = a->ctr.large_nfree;
-    sa->npurge = a->ctr.npurge;
-    sa->purged = a->ctr.purged_pages;
-    for (unsigned c = 0; c < SC_NSMALL; c++) sa->bins[c].nslabs = a->ctr.slabs_created[c];
+    for (const struct chunk *c = a->chunks; c; c = c->next) pages += stats_walk_chunk(c, sa, slabs);
+    TIDE_ASSERT(pages == a->pactive);
+    for (unsigned c = 0; c < SC_NSMALL; c++) TIDE_ASSERT(slabs[c] == a->ctr.slabs_current[c]);
     util_unlock(&a->lock);
+    (void)pages;
+    sa->small_allocated = 0;
+    for (unsigned c = 0; c < SC_NSMALL; c++) sa->small_allocated += (size_t)sa->bins[c].curregs * sc_size(c);
 }
 
-/* Heaps' per-class counters, attributed to each heap's arena. */
-static void stats_walk_heaps(struct stats_arena *arenas, unsigned n) {
-    for (const struct heap *h = heap_all(); h; h = h->next_all) {
-        unsigned i = h->arena ? h->arena->index : 0;
-        if (i >= n) i = 0;
-        struct stats_arena *sa = &arenas[i];
-        for (unsigned c = 0; c < SC_NSMALL; c++) {
-            sa->bins[c].nmalloc += stats_word(&h->nmalloc[c]);
-            sa->bins[c].nfree += stats_word(&h->nfree[c]) + stats_word(&h->nfree_remote[c]);
-        }
-    }
-}
-
+/* Everything but the per-class detail (curregs, nonfull_slabs) and
+ * small_allocated, which stats_detail_locked adds. */
 static void stats_add(struct stats_arena *d, const struct stats_arena *s) {
     d->nthreads += s->nthreads;
     d->pactive += s->pactive;
@@ -108,7 +153,6 @@ static void stats_add(struct stats_arena *d, const struct stats_arena *s) {
     d->retained += s->retained;
     d->metadata += s->metadata;
     d->resident += s->resident;
-    d->small_allocated += s->small_allocated;
     d->large_allocated += s->large_allocated;
     d->small_nmalloc += s->small_nmalloc;
     d->small_ndalloc += s->small_ndalloc;
@@ -124,26 +168,9 @@ static void stats_add(struct stats_arena *d, const struct stats_arena *s) {
         db->nmalloc += sb->nmalloc;
         db->nfree += sb->nfree;
         db->nrequests += sb->nrequests;
-        db->curregs += sb->curregs;
         db->nslabs += sb->nslabs;
         db->curslabs += sb->curslabs;
-        db->nonfull_slabs += sb->nonfull_slabs;
     }
-}
-
-/* Derived per-arena fields, once walks and heap counters are in. */
-static void stats_finish_arena(struct stats_arena *sa) {
-    sa->pmuzzy = 0;
-    sa->small_allocated = 0;
-    sa->small_nmalloc = sa->small_ndalloc = 0;
-    for (unsigned c = 0; c < SC_NSMALL; c++) {
-        struct stats_bin *b = &sa->bins[c];
-        b->nrequests = b->nmalloc;
-        sa->small_allocated += (size_t)b->curregs * sc_size(c);
-        sa->small_nmalloc += b->nmalloc;
-        sa->small_ndalloc += b->nfree;
-    }
-    sa->resident = ((sa->pactive + sa->pdirty) << SC_LG_PAGE) + sa->metadata;
 }
 
 static bool stats_refresh_locked(void) {
@@ -158,13 +185,25 @@ static bool stats_refresh_locked(void) {
     memset(stats_arenas, 0, ((size_t)n + 1) * sizeof(struct stats_arena));
     for (unsigned i = 0; i < n; i++) {
         struct arena *a = arena_get(i);
-        if (a) stats_walk_arena(a, &stats_arenas[i]);
+        if (a) stats_sum_arena(a, &stats_arenas[i]);
     }
-    stats_walk_heaps(stats_arenas, n);
+    uint64_t live[SC_NSMALL] = {0};
+    stats_sum_heaps(stats_arenas, n, live);
     struct stats_arena *all = &stats_arenas[n];
     for (unsigned i = 0; i < n; i++) {
-        stats_finish_arena(&stats_arenas[i]);
-        stats_add(all, &stats_arenas[i]);
+        struct stats_arena *sa = &stats_arenas[i];
+        for (unsigned c = 0; c < SC_NSMALL; c++) {
+            sa->bins[c].nrequests = sa->bins[c].nmalloc;
+            sa->small_nmalloc += sa->bins[c].nmalloc;
+            sa->small_ndalloc += sa->bins[c].nfree;
+        }
+        stats_add(all, sa);
+    }
+    /* Live blocks of the merged slot: the heaps' counters (exact once the
+     * threads are quiet; the detail pass finds the same sum of slab->used). */
+    for (unsigned c = 0; c < SC_NSMALL; c++) {
+        all->bins[c].curregs = live[c];
+        all->small_allocated += (size_t)live[c] * sc_size(c);
     }
 
     struct stats_global *g = &stats_snap;
@@ -185,6 +224,27 @@ static bool stats_refresh_locked(void) {
     return true;
 }
 
+static void stats_detail_locked(void) {
+    if (stats_detail_epoch == stats_snap.epoch) return;
+    unsigned n = stats_snap.narenas;
+    struct stats_arena *all = &stats_arenas[n];
+    for (unsigned c = 0; c < SC_NSMALL; c++) all->bins[c].nonfull_slabs = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct arena *a = arena_get(i);
+        struct stats_arena *sa = &stats_arenas[i];
+        for (unsigned c = 0; c < SC_NSMALL; c++) sa->bins[c].curregs = sa->bins[c].nonfull_slabs = 0;
+        if (a) stats_walk_arena(a, sa);
+        for (unsigned c = 0; c < SC_NSMALL; c++) all->bins[c].nonfull_slabs += sa->bins[c].nonfull_slabs;
+    }
+    stats_detail_epoch = stats_snap.epoch;
+}
+
+static bool stats_ensure_locked(bool detail) {
+    if (!stats_taken && !stats_refresh_locked()) return false;
+    if (detail) stats_detail_locked();
+    return true;
+}
+
 const struct stats_global *stats_refresh(void) {
     util_lock(&stats_mtx);
     bool ok = stats_refresh_locked();
@@ -194,14 +254,14 @@ const struct stats_global *stats_refresh(void) {
 
 const struct stats_global *stats_get(void) {
     util_lock(&stats_mtx);
-    bool ok = stats_taken || stats_refresh_locked();
+    bool ok = stats_ensure_locked(true);
     util_unlock(&stats_mtx);
     return ok ? &stats_snap : NULL;
 }
 
 bool stats_read_global(struct stats_global *out) {
     util_lock(&stats_mtx);
-    bool ok = stats_taken || stats_refresh_locked();
+    bool ok = stats_ensure_locked(false);
     if (ok) {
         *out = stats_snap;
         out->arenas = NULL;
@@ -210,9 +270,9 @@ bool stats_read_global(struct stats_global *out) {
     return ok;
 }
 
-bool stats_read_arena(unsigned slot, struct stats_arena *out) {
+bool stats_read_arena(unsigned slot, bool detail, struct stats_arena *out) {
     util_lock(&stats_mtx);
-    bool ok = (stats_taken || stats_refresh_locked()) && slot <= stats_snap.narenas;
+    bool ok = stats_ensure_locked(detail) && slot <= stats_snap.narenas;
     if (ok) *out = stats_arenas[slot];
     util_unlock(&stats_mtx);
     return ok;

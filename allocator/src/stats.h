@@ -1,5 +1,5 @@
 /*
- * stats.h: statistics snapshots. stats_refresh() walks every arena, chunk
+ * stats.h: statistics snapshots. stats_refresh() reads every arena, chunk
  * and heap and fills the snapshot that mallctl ("epoch" refreshes it) and
  * malloc_stats_print read. Counters that threads bump on their fast paths
  * are plain words read racily here; totals are exact once threads are quiet.
@@ -13,27 +13,36 @@
  *  metadata   chunk headers + base allocations + page-map leaves
  *  retained   mapped but purged (virtual memory kept, no RSS)
  *
+ * Two passes. The cheap one runs at every refresh ("epoch"): O(chunks) per
+ * arena under its lock plus O(heaps x classes) racy reads, so that a program
+ * refreshing often (Redis: every 100 ms) pays little for a large heap. The
+ * detail pass walks every run of every chunk under the arena lock; it runs
+ * on demand, at most once per snapshot, when a per-arena small figure or
+ * nonfull_slabs is read (stats_get, stats_read_arena(.., true, ..)).
+ *
  * Where each number comes from:
- *  - Everything about pages, runs and slabs (pactive, pdirty, retained,
- *    curslabs, nonfull_slabs, curregs, small/large allocated) comes from a
- *    walk of every chunk of every arena under that arena's lock.
- *  - curregs of a bin is the sum of slab->used over the arena's slabs of that
- *    class. used is maintained by the slab's owner and counts every block
- *    handed out and not yet returned (blocks waiting in thread_free still
- *    count), so the sum is exact for any set of quiet threads, per arena,
- *    and never drifts. (The alternative, sum of heap nmalloc - nfree, is
- *    the same number globally but attributes blocks to the heap's arena
- *    rather than the chunk's, so it is not used for curregs.)
- *  - nmalloc / ndalloc of a bin are the heaps' cumulative counters
- *    (ndalloc = nfree + nfree_remote: remote frees count once the owner
- *    collects them, exactly when they leave slab->used), attributed to
- *    heap->arena; nrequests == nmalloc. So, with quiet threads, merged
- *    nmalloc - ndalloc == curregs for every class.
- *  - nslabs (slabs created) and the purge and large counters are the
- *    arena's own counters, read under its lock.
+ *  - Pages (pactive, pdirty, retained, mapped, chunk headers), slabs
+ *    (curslabs, nslabs), large and purge counters: the arena's own counters
+ *    and its chunk headers, read under its lock: exact.
+ *  - nmalloc / ndalloc of a bin: the heaps' cumulative counters (ndalloc =
+ *    nfree + nfree_remote: remote frees count once the owner collects them,
+ *    exactly when they leave slab->used), attributed to heap->arena (an
+ *    adopted heap moves to its new thread's arena); nrequests == nmalloc.
+ *  - curregs of the merged slot: sum over heaps of nmalloc - ndalloc, which
+ *    with quiet threads equals the number of live blocks (every malloc and
+ *    free of a small block is counted by the heap owning its slab).
+ *  - curregs of one arena (detail pass): the sum of slab->used over that
+ *    arena's slabs of the class. used is maintained by the slab's owner and
+ *    counts every block handed out and not yet returned (blocks waiting in
+ *    thread_free still count), so it is exact per arena even when heaps
+ *    move between arenas. With quiet threads the per-arena sums add up to
+ *    the merged curregs (the tests check this; two independent counts).
+ *  - small_allocated = sum of curregs x class size, in either pass.
+ *  - nonfull_slabs (detail pass): slabs with used < nregs.
  * Invariants of a snapshot: resident >= active, mapped >= active,
- * arenas[i].pactive * page == small_resident + large_allocated, and
- * arenas[narenas] is the field-by-field sum of arenas[0 .. narenas-1].
+ * pactive * page == small_resident + large_allocated (per arena), and
+ * arenas[narenas] is the field-by-field sum of arenas[0 .. narenas-1]
+ * (curregs and small_allocated: once threads are quiet).
  *
  * Concurrency: one lock (stats_prefork & co.) guards the snapshot. Lock
  * order: the stats lock comes before every arena, huge and base lock, so
@@ -78,18 +87,21 @@ struct stats_global {
     struct stats_arena *arenas;   /* narenas + 1 entries; [narenas] merges all */
 };
 
-/* Take a new snapshot; returns it (NULL if its memory could not be mapped).
- * Thread-safe (serialised by a lock). The returned pointer stays valid, but
- * a concurrent refresh rewrites it: use the stats_read_* copies below when
- * other threads may refresh. */
+/* Take a new snapshot (cheap pass only: per-arena curregs, small_allocated
+ * and nonfull_slabs are zero until the detail pass); returns it, or NULL if
+ * its memory could not be mapped. Thread-safe (serialised by a lock). The
+ * returned pointer stays valid, but a concurrent refresh rewrites it: use
+ * the stats_read_* copies below when other threads may refresh. */
 const struct stats_global *stats_refresh(void);
-/* The last snapshot (refreshing once if none was taken). */
+/* The last snapshot, complete (refreshing once if none was taken, and
+ * running its detail pass if not done yet). */
 const struct stats_global *stats_get(void);
 /* Consistent copies of the last snapshot (refreshing once if none was taken),
- * taken under the lock. stats_read_global clears out->arenas. False when no
- * snapshot could be made or, for an arena, slot > narenas. */
+ * taken under the lock; `detail` runs the detail pass first if needed.
+ * stats_read_global clears out->arenas. False when no snapshot could be
+ * made or, for an arena, slot > narenas. */
 bool stats_read_global(struct stats_global *out);
-bool stats_read_arena(unsigned slot, struct stats_arena *out);
+bool stats_read_arena(unsigned slot, bool detail, struct stats_arena *out);
 /* Per-slab metadata bytes for the run-header overhead column: the struct slab
  * kept in the chunk header for every slab. */
 size_t stats_run_header_bytes(void);
