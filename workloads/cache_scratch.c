@@ -29,6 +29,8 @@
 static long g_iters, g_objsize, g_reps;
 static wl_barrier *g_start;
 
+/* Worker argument. handed: the object main allocated for this worker
+ * (cache-scratch), freed by the worker; NULL for cache-thrash. */
 typedef struct { int idx; char *handed; } warg;
 
 static void *worker(void *arg)

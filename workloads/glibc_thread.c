@@ -32,6 +32,8 @@ static unsigned g_offsets[NUM_OFFSETS];
 static atomic_int g_stop;
 static wl_barrier *g_start;
 
+/* Worker argument; iters is written by the worker just before it returns
+ * and read by main only after pthread_join. */
 typedef struct { int idx; long iters; } warg;
 
 /* Inverse-square distribution on [MIN_SIZE, MAX_SIZE] by inversion. */

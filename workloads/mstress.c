@@ -57,6 +57,9 @@ static void free_items(uintptr_t *p)
     free(p);
 }
 
+/* Worker argument: idx is the placement index (0..threads-1), tid a
+ * number unique over all iterations that seeds the worker's RNG and sets its
+ * allocation count. */
 typedef struct { int idx; long tid; } warg;
 
 static void *stress(void *arg)

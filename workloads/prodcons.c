@@ -75,6 +75,8 @@ static void *producer(void *arg)
     return NULL;
 }
 
+/* Frees done by consumer i, written once by that consumer before it returns
+ * (read after the join); --threads is at most 1024. */
 static long g_frees[1024];
 
 static void *consumer(void *arg)

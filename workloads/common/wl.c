@@ -335,6 +335,8 @@ void wl_result(const wl_opts *o, const char *metric, double value, const char *u
     fflush(stdout);
 }
 
+/* Generation-counting barrier. Invariant: 0 <= waiting < n outside the
+ * mutex; gen increases by one each time n threads have arrived. */
 struct wl_barrier {
     pthread_mutex_t mu;
     pthread_cond_t cv;

@@ -76,3 +76,7 @@ trace-test-bad: $(RT_REPLAY) $(RT_TOOL)
 trace-test-fuzz: $(RT_FUZZ) $(RT_TOOL)
 	$(RT_DIR)/test/test-fuzz.sh $(RT_FUZZ) $(RT_TINY) $(RT_TOOL)
 TEST_TARGETS += trace-test-tracer trace-test-replay trace-test-bad trace-test-fuzz
+
+.PHONY: trace-overhead
+trace-overhead: $(RT_TRACER) | $(DEPS_STAMP)
+	$(RT_DIR)/overhead.sh $(RT_TRACER) 3 200000

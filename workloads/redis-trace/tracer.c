@@ -406,7 +406,7 @@ static void init(void)
         memset(&g_zs, 0, sizeof g_zs);
         g_zs.zalloc = z_alloc;
         g_zs.zfree = z_free;
-        if (deflateInit(&g_zs, 6) != Z_OK) { close(g_fd); g_fd = -1; }
+        if (deflateInit(&g_zs, Z_BEST_SPEED) != Z_OK) { close(g_fd); g_fd = -1; }
     }
     if (g_fd >= 0) {
         char note[TF_MAX_NOTE];
