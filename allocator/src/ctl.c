@@ -393,7 +393,7 @@ static int ctl_stat_bin(const struct ctl_node *n, const size_t *mib, size_t mibl
     return ctl_out(a, n->type, ctl_val_of(n->type, ctl_load(&sa.bins[mib[4]], n)));
 }
 
-/* Page counts of the snapshot, answered in bytes where jemalloc does. */
+/* stats.arenas.<i>.{dirty,muzzy}_decay_ms: every arena runs with the options. */
 static int ctl_stat_arena_decay(const struct ctl_node *n, const size_t *mib, size_t miblen,
                                 const struct ctl_args *a) {
     (void)mib, (void)miblen;
