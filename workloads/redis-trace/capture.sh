@@ -40,6 +40,7 @@ wait "$PID" 2>/dev/null || true
 PID=
 "$TOOL" stats "$WORK/redis.trc" > "$WORK/stats.txt"
 mkdir -p "$(dirname "$OUT")"
-cp "$WORK/redis.trc" "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+# The tracer writes stored blocks; compress them now.
+"$TOOL" pack "$WORK/redis.trc" "$OUT.tmp" 9 && mv "$OUT.tmp" "$OUT"
 head -n 3 "$WORK/stats.txt"
 echo "capture: wrote $OUT ($(stat -c %s "$OUT") bytes)"

@@ -3,6 +3,8 @@
  *   trace stats FILE            counts per operation, size histogram, peak live
  *                               bytes, and the phases
  *   trace dump FILE             one text line per event (see from-text)
+ *   trace pack IN OUT [LEVEL]   rewrite a trace with every block zlib-compressed
+ *                               (default level 9); the tracer writes stored blocks
  *   trace from-text IN OUT      build a trace from text lines:
  *                                 phase                      next events start a new phase
  *                                 THREAD OP SIZE ID [ADDR [AUX]]
@@ -18,11 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: trace stats FILE | trace dump FILE | trace from-text IN OUT\n");
+    fprintf(stderr, "usage: trace stats FILE | trace dump FILE | trace pack IN OUT [LEVEL] | trace from-text IN OUT\n");
     return 2;
 }
 
@@ -243,8 +247,29 @@ static int cmd_from_text(const char *in, const char *out)
     return 0;
 }
 
+static int cmd_pack(const char *in, const char *out, const char *lvl)
+{
+    int level = lvl ? atoi(lvl) : 9;
+    if (level < 1 || level > 9) { fprintf(stderr, "trace: pack level must be 1..9\n"); return 2; }
+    int fd = open(in, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0) { fprintf(stderr, "trace: cannot read %s\n", in); if (fd >= 0) close(fd); return 1; }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) { fprintf(stderr, "trace: cannot map %s\n", in); return 1; }
+    int ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (ofd < 0) { fprintf(stderr, "trace: cannot create %s: %s\n", out, strerror(errno)); return 1; }
+    char err[256];
+    int rc = tf_repack(m, (size_t)st.st_size, ofd, level, err, sizeof err);
+    munmap(m, (size_t)st.st_size);
+    if (close(ofd) < 0 && rc == 0) { rc = -1; snprintf(err, sizeof err, "close failed"); }
+    if (rc < 0) { fprintf(stderr, "trace: %s: %s\n", in, err); unlink(out); return 1; }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "pack")) return cmd_pack(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
     if (argc == 3 && !strcmp(argv[1], "stats")) return cmd_stats(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "dump")) return cmd_dump(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "from-text")) return cmd_from_text(argv[2], argv[3]);

@@ -80,3 +80,7 @@ TEST_TARGETS += trace-test-tracer trace-test-replay trace-test-bad trace-test-fu
 .PHONY: trace-overhead
 trace-overhead: $(RT_TRACER) | $(DEPS_STAMP)
 	$(RT_DIR)/overhead.sh $(RT_TRACER) 3 200000
+
+.PHONY: trace-tiny
+trace-tiny: $(RT_TRACER) $(RT_GEN) $(RT_TOOL) | $(DEPS_STAMP)
+	$(RT_DIR)/make-tiny.sh $(RT_TRACER) $(RT_GEN) $(RT_TOOL) $(RT_TINY)

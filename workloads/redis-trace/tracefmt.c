@@ -146,15 +146,23 @@ size_t tf_build_block(z_stream *zs, unsigned type, unsigned thread, uint32_t nre
                       uint64_t base_seq, const uint8_t *raw, size_t raw_len,
                       uint8_t *out, size_t out_cap)
 {
-    if (out_cap < TF_BLOCK_HDR || raw_len > TF_MAX_RAW || deflateReset(zs) != Z_OK) return 0;
-    zs->next_in = (Bytef *)(uintptr_t)raw;
-    zs->avail_in = (uInt)raw_len;
-    zs->next_out = out + TF_BLOCK_HDR;
-    zs->avail_out = (uInt)(out_cap - TF_BLOCK_HDR);
-    if (deflate(zs, Z_FINISH) != Z_STREAM_END) return 0;
-    size_t comp = (size_t)(out_cap - TF_BLOCK_HDR) - zs->avail_out;
+    if (out_cap < TF_BLOCK_HDR || raw_len > TF_MAX_RAW) return 0;
+    size_t comp;
+    if (zs) {
+        if (deflateReset(zs) != Z_OK) return 0;
+        zs->next_in = (Bytef *)(uintptr_t)raw;
+        zs->avail_in = (uInt)raw_len;
+        zs->next_out = out + TF_BLOCK_HDR;
+        zs->avail_out = (uInt)(out_cap - TF_BLOCK_HDR);
+        if (deflate(zs, Z_FINISH) != Z_STREAM_END) return 0;
+        comp = (size_t)(out_cap - TF_BLOCK_HDR) - zs->avail_out;
+    } else {
+        if (out_cap - TF_BLOCK_HDR < raw_len) return 0;
+        memcpy(out + TF_BLOCK_HDR, raw, raw_len);
+        comp = raw_len;
+    }
     put32(out, TF_BLOCK_MAGIC);
-    out[4] = (uint8_t)type; out[5] = (uint8_t)(type >> 8);
+    out[4] = (uint8_t)type; out[5] = zs ? 0 : TF_BLK_STORED;
     out[6] = (uint8_t)thread; out[7] = (uint8_t)(thread >> 8);
     put32(out + 8, nrec);
     put32(out + 12, (uint32_t)raw_len);
@@ -190,7 +198,7 @@ static void *map_zero(size_t len)
 static void unmap(void *p, size_t len) { if (p) munmap(p, len ? len : 1); }
 
 typedef struct blkhdr {
-    unsigned type, thread;
+    unsigned type, flags, thread;
     uint32_t nrec, raw_len, comp_len;
     uint64_t base_seq;
     const uint8_t *payload;
@@ -297,7 +305,7 @@ int tf_trace_parse(const uint8_t *buf, size_t len, size_t max_events, tf_trace *
         }
         const uint8_t *h = buf + off;
         if (get32(h) != TF_BLOCK_MAGIC) { set_err(err, errlen, "corrupt trace: bad block magic at offset %zu", off); return -1; }
-        blkhdr b = { (unsigned)(h[4] | h[5] << 8), (unsigned)(h[6] | h[7] << 8), get32(h + 8),
+        blkhdr b = { h[4], h[5], (unsigned)(h[6] | h[7] << 8), get32(h + 8),
                      get32(h + 12), get32(h + 16), get64(h + 24), h + TF_BLOCK_HDR };
         if (b.comp_len > len - off - TF_BLOCK_HDR) {
             set_err(err, errlen, "truncated trace: block at offset %zu needs %u payload bytes, %zu left",
@@ -310,6 +318,10 @@ int tf_trace_parse(const uint8_t *buf, size_t len, size_t max_events, tf_trace *
         uint32_t crc = (uint32_t)crc32(0L, hz, TF_BLOCK_HDR);
         crc = (uint32_t)crc32(crc, b.payload, b.comp_len);
         if (crc != get32(h + 20)) { set_err(err, errlen, "corrupt trace: checksum mismatch in block at offset %zu", off); return -1; }
+        if ((b.flags & ~TF_BLK_STORED) || ((b.flags & TF_BLK_STORED) && b.comp_len != b.raw_len)) {
+            set_err(err, errlen, "corrupt trace: bad block flags at offset %zu", off);
+            return -1;
+        }
         if (b.raw_len > TF_MAX_RAW || b.nrec > TF_MAX_BLOCK_RECS) {
             set_err(err, errlen, "corrupt trace: oversized block at offset %zu", off);
             return -1;
@@ -329,7 +341,9 @@ int tf_trace_parse(const uint8_t *buf, size_t len, size_t max_events, tf_trace *
         } else if (b.type == TF_BLK_END) {
             uLongf rl = 64;
             uint8_t raw[64];
-            if (b.raw_len > sizeof raw || uncompress(raw, &rl, b.payload, b.comp_len) != Z_OK || rl != b.raw_len) {
+            if (b.raw_len > sizeof raw || (b.flags & TF_BLK_STORED ? (memcpy(raw, b.payload, b.raw_len), rl = b.raw_len, 0)
+                                                                 : uncompress(raw, &rl, b.payload, b.comp_len) != Z_OK) ||
+                rl != b.raw_len) {
                 set_err(err, errlen, "corrupt trace: bad end block at offset %zu", off);
                 return -1;
             }
@@ -377,11 +391,12 @@ int tf_trace_parse(const uint8_t *buf, size_t len, size_t max_events, tf_trace *
     uint32_t maxthread = UINT32_MAX;
     for (off = first; off < len;) {
         const uint8_t *h = buf + off;
-        blkhdr b = { (unsigned)(h[4] | h[5] << 8), (unsigned)(h[6] | h[7] << 8), get32(h + 8),
+        blkhdr b = { h[4], h[5], (unsigned)(h[6] | h[7] << 8), get32(h + 8),
                      get32(h + 12), get32(h + 16), get64(h + 24), h + TF_BLOCK_HDR };
         if (b.type != TF_BLK_END) {
             uLongf rl = b.raw_len;
-            if (b.raw_len && (uncompress(raw, &rl, b.payload, b.comp_len) != Z_OK || rl != b.raw_len)) {
+            if (b.flags & TF_BLK_STORED) memcpy(raw, b.payload, b.raw_len);
+            else if (b.raw_len && (uncompress(raw, &rl, b.payload, b.comp_len) != Z_OK || rl != b.raw_len)) {
                 set_err(err, errlen, "corrupt trace: block at offset %zu does not decompress", off);
                 goto fail;
             }
@@ -449,5 +464,46 @@ int tf_trace_load(const char *path, tf_trace *t, char *err, size_t errlen)
     if (m == MAP_FAILED) { set_err(err, errlen, "cannot map %s: %s", path, strerror(errno)); return -1; }
     int rc = tf_trace_parse(m, len, 0, t, err, errlen);
     munmap(m, len);
+    return rc;
+}
+
+int tf_repack(const uint8_t *buf, size_t len, int fd, int level, char *err, size_t errlen)
+{
+    tf_trace t;
+    if (tf_trace_parse(buf, len, 0, &t, err, errlen) < 0) return -1;
+    tf_trace_free(&t);
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit(&zs, level) != Z_OK) { set_err(err, errlen, "zlib init failed"); return -1; }
+    uint32_t nl = get32(buf + 24);
+    size_t off = 32 + nl, cap = tf_block_bound(TF_MAX_RAW);
+    uint8_t *raw = map_zero(TF_MAX_RAW), *out = map_zero(cap);
+    int rc = -1;
+    if (!raw || !out) { set_err(err, errlen, "out of memory"); goto done; }
+    if (write(fd, buf, off) != (ssize_t)off) goto werr;
+    while (off < len) {
+        const uint8_t *h = buf + off;
+        blkhdr b = { h[4], h[5], (unsigned)(h[6] | h[7] << 8), get32(h + 8),
+                     get32(h + 12), get32(h + 16), get64(h + 24), h + TF_BLOCK_HDR };
+        uLongf rl = b.raw_len;
+        if (b.flags & TF_BLK_STORED) memcpy(raw, b.payload, b.raw_len);
+        else if (b.raw_len && uncompress(raw, &rl, b.payload, b.comp_len) != Z_OK) { set_err(err, errlen, "corrupt block"); goto done; }
+        size_t bl = tf_build_block(&zs, b.type, b.thread, b.nrec, b.base_seq, raw, b.raw_len, out, cap);
+        for (size_t w = 0; w < bl;) {
+            ssize_t k = write(fd, out + w, bl - w);
+            if (k < 0) { if (errno == EINTR) continue; goto werr; }
+            w += (size_t)k;
+        }
+        if (!bl) goto werr;
+        off += TF_BLOCK_HDR + b.comp_len;
+    }
+    rc = 0;
+    goto done;
+werr:
+    set_err(err, errlen, "write failed: %s", strerror(errno));
+done:
+    deflateEnd(&zs);
+    unmap(raw, TF_MAX_RAW);
+    unmap(out, cap);
     return rc;
 }

@@ -79,13 +79,20 @@ size_t tf_encode_events(const tf_event *ev, uint32_t n, uint8_t *out);
 size_t tf_encode_phases(const tf_phase *ph, uint32_t n, uint8_t *out);
 size_t tf_encode_end(uint64_t total_events, uint32_t nthreads, uint64_t nblocks, uint8_t *out);
 
-/* Compress raw[0..raw_len) with zs (deflateInit'ed by the caller) and build
- * a block (header + payload) in out, capacity out_cap (use
- * tf_block_bound(raw_len)). Returns the block length, 0 on failure. */
+/* Build a block (header + payload) from raw[0..raw_len) in out, capacity
+ * out_cap (use tf_block_bound(raw_len)). With zs (deflateInit'ed by the
+ * caller) the payload is compressed; with zs == NULL it is stored as is
+ * (flag TF_BLK_STORED), which is what the tracer writes: cheap to produce,
+ * recompressed later by tf_repack. Returns the block length, 0 on failure. */
+#define TF_BLK_STORED 1u
 size_t tf_block_bound(size_t raw_len);
 size_t tf_build_block(z_stream *zs, unsigned type, unsigned thread, uint32_t nrec,
                       uint64_t base_seq, const uint8_t *raw, size_t raw_len,
                       uint8_t *out, size_t out_cap);
+
+/* Rewrite a whole trace (verified first with tf_trace_parse) to fd with every
+ * block compressed at zlib level `level`. Returns 0, or -1 with err set. */
+int tf_repack(const uint8_t *buf, size_t len, int fd, int level, char *err, size_t errlen);
 
 /* ---- reader ---- */
 
