@@ -3,7 +3,8 @@
 //   microbench [--threads N] [--pin P] [google benchmark flags...]
 //
 // Families (each a separate benchmark, names are stable for the harness):
-//   BM_malloc_free/<size>          one malloc+free pair, size classes 8 B..1 MiB
+//   BM_malloc_free/<size>          one malloc+free pair, every size class of
+//                                  the jemalloc 5 series from 8 B to 1 MiB
 //   BM_batch_lifo|fifo|random/<n>  n 64-byte mallocs, then frees in LIFO,
 //                                  FIFO or random (fixed shuffle) order
 //   BM_calloc/<size>               calloc+free
@@ -253,11 +254,12 @@ int main(int argc, char **argv)
     g_threads = o.threads;
     wl_place_prepare(&o, g_threads > 2 ? g_threads : 2);
 
+    // One case per size class of the jemalloc 5 series (tide uses the same
+    // classes up to 14 KiB): 8, 16, 32, 48, ..., 128, then 4 per doubling.
     auto *mf = benchmark::RegisterBenchmark("BM_malloc_free", BM_malloc_free);
-    for (int64_t s = 8; s <= (1 << 20); s *= 2) {
-        mf->Arg(s);
-        if (s >= 16 && s < (1 << 20)) mf->Arg(s + s / 2);
-    }
+    for (int64_t s : { 8, 16, 32, 48, 64, 80, 96, 112, 128 }) mf->Arg(s);
+    for (int64_t base = 128; base < (1 << 20); base *= 2)
+        for (int64_t k = 1; k <= 4; k++) mf->Arg(base + k * base / 4);
     mf->Threads(g_threads);
     for (auto *b : { benchmark::RegisterBenchmark("BM_batch_lifo", BM_batch<LIFO>),
                      benchmark::RegisterBenchmark("BM_batch_fifo", BM_batch<FIFO>),
