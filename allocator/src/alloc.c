@@ -109,16 +109,13 @@ static TIDE_NOINLINE void free_slow(void *p) {
 
 /* ---- fast paths ---------------------------------------------------------- */
 
-/* Pop a block of class c from the thread's current slab. */
+/* Pop a block of class c from the thread's bin. */
 TIDE_INLINE void *alloc_small(unsigned c) {
     struct heap *h = tide_tls.heap;
-    struct slab *s = h->current[c];
-    slab_block_t *b = s->free;
-    if (TIDE_UNLIKELY(!b)) return alloc_small_slow(c);
-    s->free = b->next;
-    s->used++;
-    h->nmalloc[c]++;
-    return b;
+    struct heap_bin *b = &h->bins[c];
+    if (TIDE_UNLIKELY(b->top == b->base)) return alloc_small_slow(c);
+    b->nmalloc++;
+    return *--b->top;
 }
 
 TIDE_EXPORT void *malloc(size_t n) {
@@ -131,12 +128,13 @@ TIDE_EXPORT void free(void *p) {
     if (TIDE_LIKELY(pagemap_is_chunk(e))) {
         struct slab *s = chunk_run_of(pagemap_ptr(e), p);
         struct heap *h = tide_tls.heap;
-        if (TIDE_LIKELY(s->heap == h)) {   /* a slab of our own: push, no lock */
-            slab_block_t *b = p;
-            b->next = s->local_free;
-            s->local_free = b;
-            h->nfree[s->cls]++;
-            if (TIDE_UNLIKELY(--s->used == 0 || !s->linked)) heap_free_local_slow(h, s);
+        if (TIDE_LIKELY(s->heap == h)) {   /* a block of our own: into the bin, no lock */
+            struct heap_bin *b = (struct heap_bin *)((char *)h + s->bin_offset);
+            void **t = b->top;
+            if (TIDE_UNLIKELY(t == b->limit)) return heap_free_bin_full(h, s, p);
+            *t = p;
+            b->top = t + 1;
+            b->nfree++;
             return;
         }
     }

@@ -77,10 +77,17 @@ static bool conf_entry(const char *k, size_t kn, const char *v, size_t vn) {
             return false;
         }
     } else {
-        conf_complain("TIDE_CONF: unknown option ignored: ", k, kn);
-        return true;   /* already reported */
+        return false;
     }
     return true;
+}
+
+static bool conf_known(const char *k, size_t kn) {
+    static const char *const keys[] = {"narenas", "tcache", "dirty_decay_ms", "background_thread",
+                                       "stats_print", "preset"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (conf_eq(k, kn, keys[i])) return true;
+    return false;
 }
 
 int conf_parse(const char *s) {
@@ -92,6 +99,9 @@ int conf_parse(const char *s) {
         if (e > s) {
             if (!colon) {
                 conf_complain("TIDE_CONF: expected key:value, ignored: ", s, (size_t)(e - s));
+                bad++;
+            } else if (!conf_known(s, (size_t)(colon - s))) {
+                conf_complain("TIDE_CONF: unknown option ignored: ", s, (size_t)(colon - s));
                 bad++;
             } else if (!conf_entry(s, (size_t)(colon - s), colon + 1, (size_t)(e - colon - 1))) {
                 conf_complain("TIDE_CONF: bad value ignored: ", s, (size_t)(e - s));

@@ -7,6 +7,12 @@
 TIDE_TLS struct tide_tls tide_tls = {.heap = &heap_empty};
 struct heap heap_empty = {.current = {[0 ... SC_NSMALL - 1] = &slab_empty}};
 
+/* Bin capacity: about 64 KiB of blocks, between 8 and 128 of them. */
+static uint32_t heap_bin_cap(unsigned c) {
+    size_t n = ((size_t)64 << 10) / sc_size(c);
+    return (uint32_t)TIDE_MAX(8, TIDE_MIN(n, 128));
+}
+
 static util_mutex_t heap_lock = UTIL_MUTEX_INIT;  /* heap_pool and heap_list */
 static struct heap *heap_pool;
 static struct heap *heap_list;   /* published with __atomic stores */
@@ -17,6 +23,17 @@ struct heap *heap_create(struct arena *a, bool shared) {
     struct heap *h = base_alloc(sizeof *h);
     if (!h) return NULL;
     for (unsigned c = 0; c < SC_NSMALL; c++) h->current[c] = &slab_empty;
+    if (!shared) {
+        size_t total = 0;
+        for (unsigned c = 0; c < SC_NSMALL; c++) total += heap_bin_cap(c);
+        void **stacks = base_alloc(total * sizeof(void *));
+        if (!stacks) return NULL;
+        for (unsigned c = 0; c < SC_NSMALL; c++) {
+            h->bins[c].base = h->bins[c].top = stacks;
+            stacks += heap_bin_cap(c);
+            h->bins[c].limit = stacks;
+        }
+    }
     h->arena = a;
     h->shared = shared;
     util_lock(&heap_lock);
@@ -136,7 +153,7 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
             if (b) {
                 s->free = b->next;
                 s->used++;
-                h->nmalloc[c]++;
+                h->bins[c].nmalloc++;
 #ifdef TIDE_DEBUG
                 slab_check(s);
 #endif
@@ -150,6 +167,57 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
         if (!s && !(s = heap_new_slab(h, c))) return NULL;
         heap_set_current(h, c, s);
     }
+}
+
+void *heap_refill(struct heap *h, unsigned c) {
+    struct heap_bin *b = &h->bins[c];
+    TIDE_ASSERT(b->top == b->base);
+    void *first = heap_alloc_small(h, c);   /* may switch slabs, lowest address first */
+    if (!first) return NULL;
+    /* Then what the current slab has ready, no further switch. */
+    struct slab *s = h->current[c];
+    uint32_t k = 0;
+    uint32_t half = heap_bin_cap_of(b) / 2;
+    while (k < half && s->free) {
+        slab_block_t *blk = s->free;
+        s->free = blk->next;
+        s->used++;
+        b->base[k++] = blk;
+    }
+    /* Lowest addresses on top of the stack, so they are handed out first. */
+    for (uint32_t i = 0; i < k / 2; i++) {
+        void *t = b->base[i];
+        b->base[i] = b->base[k - 1 - i];
+        b->base[k - 1 - i] = t;
+    }
+    b->top = b->base + k;
+    return first;
+}
+
+/* Give the oldest `count` blocks of bin c back to their slabs. */
+static void heap_bin_flush(struct heap *h, unsigned c, uint32_t count) {
+    struct heap_bin *b = &h->bins[c];
+    uint32_t n = heap_bin_n(b);
+    count = TIDE_MIN(count, n);
+    for (uint32_t i = 0; i < count; i++) {
+        void *p = b->base[i];
+        struct slab *s = chunk_run_of(pagemap_ptr(pagemap_get(p)), p);
+        TIDE_ASSERT(s->heap == h && s->cls == c);
+        slab_block_t *blk = p;
+        blk->next = s->local_free;
+        s->local_free = blk;
+        if (--s->used == 0 || !s->linked) heap_free_local_slow(h, s);
+    }
+    for (uint32_t i = count; i < n; i++) b->base[i - count] = b->base[i];
+    b->top = b->base + (n - count);
+}
+
+void heap_free_bin_full(struct heap *h, struct slab *s, void *p) {
+    unsigned c = s->cls;
+    struct heap_bin *b = &h->bins[c];
+    heap_bin_flush(h, c, heap_bin_cap_of(b) / 2);
+    *b->top++ = p;
+    h->bins[c].nfree++;
 }
 
 void heap_free_local_slow(struct heap *h, struct slab *s) {
@@ -184,7 +252,7 @@ void heap_free_foreign_slab(struct slab *s, void *p) {
         slab_block_t *b = p;
         b->next = s->local_free;
         s->local_free = b;
-        owner->nfree[s->cls]++;
+        owner->bins[s->cls].nfree++;
         if (--s->used == 0 || !s->linked) heap_free_local_slow(owner, s);
         util_unlock(&a->lock);
         return;
@@ -196,8 +264,8 @@ void heap_free_foreign_slab(struct slab *s, void *p) {
 TIDE_RACY_READER static void heap_bytes(const struct heap *h, uint64_t *in, uint64_t *out) {
     uint64_t a = h->large_bytes_in, d = h->large_bytes_out;
     for (unsigned c = 0; c < SC_NSMALL; c++) {
-        a += h->nmalloc[c] * sc_size(c);
-        d += h->nfree[c] * sc_size(c);
+        a += h->bins[c].nmalloc * sc_size(c);
+        d += h->bins[c].nfree * sc_size(c);
     }
     *in = a;
     *out = d;
@@ -239,10 +307,11 @@ void *heap_alloc_small_any(unsigned c) {
             return p;
         }
     }
-    return heap_alloc_small(h, c);
+    return heap_refill(h, c);
 }
 
 void heap_flush(struct heap *h) {
+    for (unsigned c = 0; c < SC_NSMALL; c++) heap_bin_flush(h, c, heap_bin_n(&h->bins[c]));
     heap_process_pending(h);
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         h->current[c] = &slab_empty;

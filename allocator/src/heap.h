@@ -6,13 +6,19 @@
  * slabs are all slab_empty, so the first malloc of a thread falls into the
  * slow path with no "is it initialised" test on the fast path.
  *
- * Thread-cache mode: each thread owns one heap; malloc pops and free pushes
- * on its own slabs with no lock and no atomic read-modify-write. 2006 mode
+ * Thread-cache mode: each thread owns one heap. In front of its slabs sits a
+ * bin per class: a bounded stack of free blocks of the heap's own slabs.
+ * malloc pops from the bin and free pushes onto it, with no lock, no atomic
+ * read-modify-write and no write to slab metadata; the bin is refilled from
+ * the slabs (lowest address first) and flushed back to them in batches. 2006 mode
  * (tcache:false), and threads past their TLS destructor: tide_tls.heap stays
  * heap_empty and the slow path uses the arena's shared heap under the arena
  * lock: the paper's design, with the same slab code.
  *
  * Invariants:
+ *  - bins[c] holds top - base <= limit - base free blocks, all of class c and all of slabs
+ *    owned by this heap; they still count in their slab's `used`.
+ *    heap_empty and shared heaps have empty bins (base == top == limit).
  *  - current[c] is slab_empty or a slab on slabs[c] (linked).
  *  - slabs[c] holds this heap's non-full slabs of class c (doubly linked).
  *  - pending is a lock-free stack of slabs in state NOTIFIED.
@@ -30,11 +36,22 @@
 
 #define HEAP_CACHE_PAGES 64
 
+/* One cache line per class: the bin and the class's counters. */
+struct heap_bin {
+    void **top;        /* next free slot: the stack holds [base, top) */
+    void **base;
+    void **limit;      /* base + capacity */
+    uint64_t nmalloc;  /* owner's plain counters: mallocs of this class */
+    uint64_t nfree;    /* frees by the owner of blocks of its own slabs */
+    uint64_t pad_[3];
+};
+TIDE_INLINE uint32_t heap_bin_n(const struct heap_bin *b) { return (uint32_t)(b->top - b->base); }
+TIDE_INLINE uint32_t heap_bin_cap_of(const struct heap_bin *b) { return (uint32_t)(b->limit - b->base); }
+
 struct heap {
     /* Fast path. */
+    struct heap_bin bins[SC_NSMALL];
     struct slab *current[SC_NSMALL];
-    uint64_t nmalloc[SC_NSMALL];       /* owner's plain counters */
-    uint64_t nfree[SC_NSMALL];         /* frees by the owner into its own slabs */
     /* Slow path. */
     struct slab *slabs[SC_NSMALL];
     struct arena *arena;               /* where new slabs come from */
@@ -48,6 +65,8 @@ struct heap {
     uint64_t large_nmalloc, large_nfree;       /* large and huge counts */
     uint64_t large_bytes_in, large_bytes_out;  /* bytes allocated / freed */
 };
+_Static_assert(sizeof(struct heap_bin) == 64 && __builtin_offsetof(struct heap, bins) == 0,
+               "slab_init computes bin offsets as cls * 64");
 
 /* Per-thread state, initial-exec TLS. */
 enum { TLS_FRESH = 0, TLS_LIVE = 1, TLS_DEAD = 2 };
@@ -72,7 +91,11 @@ struct heap *heap_thread_acquire(void);
 void *heap_alloc_small(struct heap *h, unsigned c);
 /* A block of class c for the calling thread, whatever its mode (slow path). */
 void *heap_alloc_small_any(unsigned c);
-/* Owner-side slow part of a local free (slab full before, or now empty). */
+/* Fill the calling thread's bin of class c from its slabs and pop one block. */
+void *heap_refill(struct heap *h, unsigned c);
+/* Free p, a block of h's slab s, into its full bin: flush the oldest half first. */
+void heap_free_bin_full(struct heap *h, struct slab *s, void *p);
+/* Owner-side slow part of a slab-level local free (slab full before, or now empty). */
 void heap_free_local_slow(struct heap *h, struct slab *s);
 /* Free block p of slab s whose owner is not the calling thread's heap
  * (another thread's heap, or an arena-shared heap: then under its arena lock). */

@@ -32,11 +32,13 @@
  *    with quiet threads equals the number of live blocks (every malloc and
  *    free of a small block is counted by the heap owning its slab).
  *  - curregs of one arena (detail pass): the sum of slab->used over that
- *    arena's slabs of the class. used is maintained by the slab's owner and
- *    counts every block handed out and not yet returned (blocks waiting in
- *    thread_free still count), so it is exact per arena even when heaps
- *    move between arenas. With quiet threads the per-arena sums add up to
- *    the merged curregs (the tests check this; two independent counts).
+ *    arena's slabs of the class, less the blocks of those slabs waiting in
+ *    the heaps' bins (free for the program, still in used). used is
+ *    maintained by the slab's owner and counts every block handed out and
+ *    not yet returned (blocks waiting in thread_free still count, as they
+ *    do in the counters), so this is exact per arena even when heaps move
+ *    between arenas. With quiet threads the per-arena sums add up to the
+ *    merged curregs (the tests check this: two independent counts).
  *  - small_allocated = sum of curregs x class size, in either pass.
  *  - nonfull_slabs (detail pass): slabs with used < nregs.
  * Invariants of a snapshot: resident >= active, mapped >= active,

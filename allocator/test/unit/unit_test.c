@@ -241,9 +241,15 @@ static bool slab_has_space(const struct slab *s) {
 }
 
 /* The slab the 2006 rule says the next block of class c comes from: the
- * lowest-address slab of the heap with a free block; NULL if none (a new slab). */
+ * lowest-address slab of the heap with a free block, counting the blocks
+ * waiting in the thread's bin (filled from the lowest slabs, lowest address
+ * on top); NULL if none (a new slab). */
 static struct slab *expected_slab(struct heap *h, unsigned c) {
     struct slab *best = NULL;
+    for (void **q = h->bins[c].base; q < h->bins[c].top; q++) {
+        struct slab *s = slab_of(*q);
+        if (!best || s->base < best->base) best = s;
+    }
     for (struct slab *s = h->slabs[c]; s; s = s->next)
         if (slab_has_space(s) && (!best || s->base < best->base)) best = s;
     struct slab *cur = h->current[c];
@@ -311,6 +317,9 @@ static void check_slab_order(size_t n) {
         if (s == low2 && freed2 < (nregs + 1) / 2) { free(v[i]); v[i] = NULL; freed2++; }
         else if (s == low1 && freed1 < (nregs + 2) / 3) { free(v[i]); v[i] = NULL; freed1++; }
     }
+    /* Freed blocks wait in the thread's bin (LIFO, as in jemalloc's tcache);
+     * flush it so they are back in their slabs. */
+    ck_assert_int_eq(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0), 0);
     /* New blocks: the lower slab first, then the next, never the high one
      * while those have space. */
     size_t ne = freed1 + freed2;
