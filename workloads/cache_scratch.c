@@ -71,7 +71,7 @@ int main(int argc, char **argv)
     long reps = wl_arg_long(&o, 3, "repetitions", 2000000, 0, 1L << 40);
     (void)wl_arg_long(&o, 4, "concurrency", 1, 1, 1 << 20);
     g_reps = reps / n;
-    wl_place_prepare(&o, n);
+    wl_begin(&o, n);
     warg *w = calloc((size_t)n, sizeof *w);
     pthread_t *t = calloc((size_t)n, sizeof *t);
     if (!w || !t) wl_fatal("out of memory");

@@ -135,7 +135,7 @@ int main(int argc, char **argv)
     }
     o.name = g_small ? "fragprobe-small" : "fragprobe-mixed";
     int n = o.threads;
-    wl_place_prepare(&o, n);
+    wl_begin(&o, n);
     size_t target = (size_t)mib << 20;
     tstate *ts = map_array((size_t)n * sizeof *ts);
     pthread_t *th = map_array((size_t)n * sizeof *th);

@@ -60,7 +60,7 @@ int main(int argc, char **argv)
             1, argc, argv);
     g_allocs = wl_arg_long(&o, 0, "allocs", 2000000, 1600, 1L << 40);
     int n = o.threads;
-    wl_place_prepare(&o, n);
+    wl_begin(&o, n);
     pthread_t *t = calloc((size_t)n, sizeof *t);
     if (!t) wl_fatal("out of memory");
     wl_pin_thread(0);

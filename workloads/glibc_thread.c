@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     uint64_t r = 0x1234567ULL;
     for (int i = 0; i < NUM_SIZES; i++) g_sizes[i] = inv_square_size(wl_rand_unit(&r));
     for (int i = 0; i < NUM_OFFSETS; i++) g_offsets[i] = (unsigned)(wl_rand(&r) % WORKING_SET);
-    wl_place_prepare(&o, n);
+    wl_begin(&o, n);
     pthread_t *t = calloc((size_t)n, sizeof *t);
     warg *w = calloc((size_t)n, sizeof *w);
     if (!t || !w) wl_fatal("out of memory");

@@ -136,7 +136,7 @@ int main(int argc, char **argv)
     if ((long)nthreads * chunks > 100000000L) wl_usage_error("threads * chunks_per_thread too large");
     g_min = min_size;
     g_range = max_size > min_size ? max_size - min_size : 1;
-    wl_place_prepare(&o, nthreads);
+    wl_begin(&o, nthreads);
 
     printf("Larson: %g s, sizes %ld..%ld, %ld chunks/thread, %ld rounds, seed %ld, %d threads\n",
            seconds, min_size, max_size, chunks, rounds, seed, nthreads);

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
     int nthreads = o.threads;
     g_cycles_per_thread = total / nthreads;
     if (g_cycles_per_thread < 1) wl_usage_error("total_cycles must be at least the thread count");
-    wl_place_prepare(&o, nthreads);
+    wl_begin(&o, nthreads);
     g_start = wl_barrier_new(nthreads + 1);
     pthread_t *t = calloc((size_t)nthreads, sizeof *t);
     if (!t) wl_fatal("out of memory");

@@ -117,7 +117,7 @@ int main(int argc, char **argv)
     int n = wl_threads_arg(&o, 0);
     g_scale = wl_arg_long(&o, 1, "scale", 50, 0, 100000);
     long iters = wl_arg_long(&o, 2, "iterations", 25, 1, 1000000);
-    wl_place_prepare(&o, n);
+    wl_begin(&o, n);
     pthread_t *t = calloc((size_t)n, sizeof *t);
     warg *w = calloc((size_t)n, sizeof *w);
     if (!t || !w) wl_fatal("out of memory");

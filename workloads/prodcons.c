@@ -116,7 +116,7 @@ int main(int argc, char **argv)
     g_max = wl_arg_long(&o, 3, "max_batches", 100, 1, 1L << 20);
     g_n = o.threads;
     q.producers_left = g_n;
-    wl_place_prepare(&o, 2 * g_n);
+    wl_begin(&o, 2 * g_n);
     g_start = wl_barrier_new(2 * g_n + 1);
     pthread_t *t = calloc((size_t)(2 * g_n), sizeof *t);
     if (!t) wl_fatal("out of memory");

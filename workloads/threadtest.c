@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     g_work = wl_arg_long(&o, 3, "work", 0, 0, 1000000000L);
     g_objsize = wl_arg_long(&o, 4, "objSize", 1, 1, 1L << 26);
     g_nobj = nobjects / nthreads;
-    wl_place_prepare(&o, nthreads);
+    wl_begin(&o, nthreads);
     printf("Running threadtest for %d threads, %ld iterations, %ld objects, %ld work and %ld objSize...\n",
            nthreads, g_iters, nobjects, g_work, g_objsize);
     g_start = wl_barrier_new(nthreads + 1);

@@ -149,11 +149,9 @@ void wl_init(wl_opts *o, const char *name, const char *usage, const char *desc,
     }
     if (o->npos > max_pos)
         wl_usage_error("too many arguments (%d, at most %d): usage %s", o->npos, max_pos, usage);
-    printf("ALLOCBENCH allocator file=%s\n", wl_allocator_file());
-    fflush(stdout);
 }
 
-/* Placement state is computed once by wl_place_prepare(). */
+/* Placement state is computed once by wl_begin(). */
 static pthread_once_t g_place_once = PTHREAD_ONCE_INIT;
 static const wl_opts *g_place_opts;
 static int g_place_threads;
@@ -171,8 +169,10 @@ static void place_setup(void)
     fputc('\n', stderr);
 }
 
-void wl_place_prepare(const wl_opts *o, int nworkers)
+void wl_begin(const wl_opts *o, int nworkers)
 {
+    printf("ALLOCBENCH allocator file=%s\n", wl_allocator_file());
+    fflush(stdout);
     g_place_opts = o;
     g_place_threads = nworkers > 0 ? nworkers : 1;
     pthread_once(&g_place_once, place_setup);

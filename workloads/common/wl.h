@@ -1,8 +1,9 @@
 /* wl.h: the common convention shared by every allocbench workload.
  *
  * A workload's main() calls wl_init() first: it parses the common options
- * (--threads N, --pin compact|scatter|none, --help), leaves the positional
- * arguments in wl_opts, prints the "ALLOCBENCH allocator" line and prepares
+ * (--threads N, --pin compact|scatter|none, --help) and leaves the positional
+ * arguments in wl_opts. After validating its own arguments it calls
+ * wl_begin(), which prints the "ALLOCBENCH allocator" line and prepares
  * thread placement. Worker threads call wl_pin_thread(i) once. At the end the
  * workload calls wl_result() exactly once, which prints the single
  * "ALLOCBENCH result ..." line and then the "ALLOCBENCH alloc-stats ..." line.
@@ -51,10 +52,11 @@ double wl_arg_double(const wl_opts *o, int i, const char *what, double def, doub
  * o->threads. */
 int wl_threads_arg(wl_opts *o, int i);
 
-/* Load the topology and compute the placement for nworkers worker indexes
- * (only when --pin is not none). Call once, after the thread count is final,
- * before starting workers. */
-void wl_place_prepare(const wl_opts *o, int nworkers);
+/* Start of the run, once the arguments are validated and the thread count
+ * is final: prints the "ALLOCBENCH allocator" line, then loads the topology
+ * and computes the placement for nworkers worker indexes (only when --pin is
+ * not none). Call once, before starting workers. */
+void wl_begin(const wl_opts *o, int nworkers);
 
 /* Bind the calling thread to the PU chosen for worker index idx by the --pin
  * policy (no-op for --pin none). A failed bind prints one warning. */

@@ -252,7 +252,6 @@ int main(int argc, char **argv)
             "JSON: --benchmark_format=json or --benchmark_out=<file> --benchmark_out_format=json.",
             0, static_cast<int>(ours.size()), ours.data());
     g_threads = o.threads;
-    wl_place_prepare(&o, g_threads > 2 ? g_threads : 2);
 
     // One case per size class of the jemalloc 5 series (tide uses the same
     // classes up to 14 KiB): 8, 16, 32, 48, ..., 128, then 4 per doubling.
@@ -283,6 +282,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "microbench: unknown benchmark flag '%s'\n", theirs[1]);
         return 2;
     }
+    wl_begin(&o, g_threads > 2 ? g_threads : 2);
     double log_sum, all_log_sum;
     int count, all_count;
     fflush(stdout);
