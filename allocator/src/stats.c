@@ -90,9 +90,11 @@ static void stats_sum_heaps(struct stats_arena *arenas, unsigned n, uint64_t *li
  * Walks every run of every chunk under the arena lock: curregs (sum of
  * slab->used), small_allocated and nonfull_slabs per arena. */
 
-static inline bool stats_page_free(const struct chunk *c, unsigned p) {
+#ifdef TIDE_DEBUG
+static bool stats_page_free(const struct chunk *c, unsigned p) {
     return (c->free_bits[p >> 6] >> (p & 63)) & 1;
 }
+#endif
 
 /* First allocated page at or after p, or CHUNK_NPAGES. */
 static unsigned stats_next_used(const struct chunk *c, unsigned p) {
