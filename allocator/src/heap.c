@@ -199,14 +199,23 @@ static void heap_bin_flush(struct heap *h, unsigned c, uint32_t count) {
     struct heap_bin *b = &h->bins[c];
     uint32_t n = heap_bin_n(b);
     count = TIDE_MIN(count, n);
+    struct slab *s = NULL;
+    uintptr_t lo = 0, hi = 0;   /* data range of s: blocks in a row often share a slab */
     for (uint32_t i = 0; i < count; i++) {
         void *p = b->base[i];
-        struct slab *s = chunk_run_of(pagemap_ptr(pagemap_get(p)), p);
+        if ((uintptr_t)p - lo >= hi - lo) {
+            s = chunk_run_of(pagemap_ptr(pagemap_get(p)), p);
+            lo = s->base;
+            hi = s->base + ((uintptr_t)s->npages << SC_LG_PAGE);
+        }
         TIDE_ASSERT(s->heap == h && s->cls == c);
         slab_block_t *blk = p;
         blk->next = s->local_free;
         s->local_free = blk;
-        if (--s->used == 0 || !s->linked) heap_free_local_slow(h, s);
+        if (--s->used == 0 || !s->linked) {
+            heap_free_local_slow(h, s);
+            lo = hi = 0;
+        }
     }
     for (uint32_t i = count; i < n; i++) b->base[i - count] = b->base[i];
     b->top = b->base + (n - count);
