@@ -110,6 +110,7 @@ static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n)
         c->page_slab[p] = &c->runs[i];
     }
     c->nfree -= n;
+    c->header_clean = 0;
     a->pactive += n;
     return zero;
 }
@@ -164,13 +165,27 @@ static unsigned run_first_page(const struct chunk *c, const struct slab *run) {
 
 /* ---- purging ----------------------------------------------------------- */
 
+/* An entirely free, purged chunk needs none of its per-page arrays. */
+static size_t chunk_purge_header(struct chunk *c) {
+    if (c->header_clean || c->ndirty || c->nfree != CHUNK_NPAGES - c->header_pages) return 0;
+    uintptr_t from = TIDE_ALIGN_UP((uintptr_t)c->dirty_ms, SC_PAGE);
+    uintptr_t to = (uintptr_t)c + ((uintptr_t)c->header_pages << SC_LG_PAGE);
+    c->header_clean = 1;
+    if (to <= from) return 0;
+    os_purge((void *)from, to - from);
+    return (to - from) >> SC_LG_PAGE;
+}
+
 static size_t arena_purge_locked(struct arena *a, bool all, uint64_t now) {
     size_t purged = 0;
     uint64_t next_due = UINT64_MAX;
     int64_t decay = conf_opt.dirty_decay_ms;
     uint32_t t = arena_now32(now);
-    for (struct chunk *c = a->chunks; c && a->ndirty; c = c->next) {
-        if (!c->ndirty) continue;
+    for (struct chunk *c = a->chunks; c; c = c->next) {
+        if (!c->ndirty) {
+            if (all) purged += chunk_purge_header(c);
+            continue;
+        }
         unsigned i = c->header_pages;
         while ((i = bit_next(c->dirty_bits, i, true)) < CHUNK_NPAGES) {
             uint32_t age = t - c->dirty_ms[i];
@@ -193,6 +208,7 @@ static size_t arena_purge_locked(struct arena *a, bool all, uint64_t now) {
             purged += j - i;
             i = j;
         }
+        purged += chunk_purge_header(c);
     }
     a->next_purge_ms = a->ndirty ? next_due : UINT64_MAX;
     a->ctr.npurge++;
