@@ -34,11 +34,7 @@ static TIDE_NOINLINE void *alloc_large_or_huge_slow(size_t n, size_t align, bool
         errno = ENOMEM;
         return NULL;
     }
-    struct heap *h = tide_tls.heap;
-    if (h != &heap_empty) {
-        h->large_nmalloc++;
-        h->large_bytes_in += size;
-    }
+    tide_tls.slow_allocated += size;
     return p;
 }
 
@@ -85,20 +81,13 @@ static TIDE_NOINLINE void free_slow(void *p) {
     if (!p) return;
     int e = errno;
     struct alloc_owner o = alloc_owner_of(p);
-    struct heap *h = tide_tls.heap;
     if (o.run && o.run->kind == RUN_SLAB) {
         heap_free_foreign_slab(o.run, p);
     } else if (o.run) {
-        if (h != &heap_empty) {
-            h->large_nfree++;
-            h->large_bytes_out += (size_t)o.run->npages << SC_LG_PAGE;
-        }
+        tide_tls.slow_deallocated += (size_t)o.run->npages << SC_LG_PAGE;
         arena_large_free(o.chunk, o.run);
     } else if (o.huge) {
-        if (h != &heap_empty) {
-            h->large_nfree++;
-            h->large_bytes_out += o.huge->usable;
-        }
+        tide_tls.slow_deallocated += o.huge->usable;
         huge_free(o.huge);
     } else {
         /* Not a block of ours: never touch it. */

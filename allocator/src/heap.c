@@ -257,6 +257,7 @@ void heap_free_foreign_slab(struct slab *s, void *p) {
     struct heap *owner = s->heap;
     if (owner->shared) {
         struct arena *a = owner->arena;
+        tide_tls.slow_deallocated += s->block_size;
         util_lock(&a->lock);
         slab_block_t *b = p;
         b->next = s->local_free;
@@ -266,12 +267,12 @@ void heap_free_foreign_slab(struct slab *s, void *p) {
         util_unlock(&a->lock);
         return;
     }
-    if (tide_tls.heap != &heap_empty) tide_tls.remote_freed += s->block_size;
+    tide_tls.slow_deallocated += s->block_size;
     if (slab_remote_free(s, p)) heap_push_pending(owner, s);
 }
 
 TIDE_RACY_READER static void heap_bytes(const struct heap *h, uint64_t *in, uint64_t *out) {
-    uint64_t a = h->large_bytes_in, d = h->large_bytes_out;
+    uint64_t a = 0, d = 0;
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         a += h->bins[c].nmalloc * sc_size(c);
         d += h->bins[c].nfree * sc_size(c);
@@ -296,7 +297,6 @@ struct heap *heap_thread_acquire(void) {
     h->arena = a;   /* an adopted heap draws new slabs from this thread's arena */
     t->heap = h;
     t->state = TLS_LIVE;
-    t->remote_freed = 0;
     heap_bytes(h, &t->allocated0, &t->deallocated0);
     init_register_thread(h);
     return h;
@@ -313,6 +313,7 @@ void *heap_alloc_small_any(unsigned c) {
             util_lock(&a->lock);
             void *p = heap_alloc_small(a->shared, c);
             util_unlock(&a->lock);
+            if (p) t->slow_allocated += sc_size(c);
             return p;
         }
     }
@@ -353,14 +354,14 @@ void heap_thread_exit(void) {
 
 void heap_thread_counters(uint64_t *allocated, uint64_t *deallocated) {
     struct tide_tls *t = &tide_tls;
-    if (t->heap == &heap_empty) {
-        *allocated = *deallocated = 0;
-        return;
+    uint64_t in = 0, out = 0;
+    if (t->heap != &heap_empty) {
+        heap_bytes(t->heap, &in, &out);
+        in -= t->allocated0;
+        out -= t->deallocated0;
     }
-    uint64_t in, out;
-    heap_bytes(t->heap, &in, &out);
-    *allocated = in - t->allocated0;
-    *deallocated = out - t->deallocated0 + t->remote_freed;
+    *allocated = in + t->slow_allocated;
+    *deallocated = out + t->slow_deallocated;
 }
 
 /* ---- fork ---------------------------------------------------------------- */

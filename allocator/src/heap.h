@@ -62,8 +62,6 @@ struct heap {
     uint32_t cached_pages;
     bool shared;
     bool parked;
-    uint64_t large_nmalloc, large_nfree;       /* large and huge counts */
-    uint64_t large_bytes_in, large_bytes_out;  /* bytes allocated / freed */
 };
 _Static_assert(sizeof(struct heap_bin) == 64 && __builtin_offsetof(struct heap, bins) == 0,
                "slab_init computes bin offsets as cls * 64");
@@ -74,8 +72,9 @@ struct tide_tls {
     struct heap *heap;      /* heap_empty until the thread owns a heap */
     struct arena *arena;    /* the thread's arena (round-robin on first use) */
     uint8_t state;
-    uint64_t allocated0, deallocated0;  /* heap byte counters at adoption */
-    uint64_t remote_freed;              /* bytes this thread freed into others' slabs */
+    uint64_t allocated0, deallocated0;  /* the heap's small-block bytes when this thread took it */
+    uint64_t slow_allocated;            /* bytes this thread got outside its bins: */
+    uint64_t slow_deallocated;          /* large, huge, shared-heap and remote frees */
 };
 extern TIDE_TLS struct tide_tls tide_tls;
 extern struct heap heap_empty;
