@@ -149,7 +149,7 @@ int ab_meta_write(const char *dir, const ab_meta *m)
                 m->reps, m->reps_done, m->warmup, m->sample_ms);
     ab_str_addf(&o, "    \"timeout_s\": %g,\n", m->timeout_s);
     ab_str_addf(&o, "    \"disturbed_rule\": \"foreign_cpu_s > max(%g * wall_s, %g)\",\n", m->disturbed_frac, m->disturbed_floor_s);
-    ab_str_add(&o, "    \"order\": \"per workload and thread count: warm-up run(s), then reps interleaved across allocators A B C A B C ...\",\n");
+    ab_str_add(&o, "    \"order\": \"rounds r = 1..reps; in each, every workload and thread count runs the allocators in turn (A B C A B C ...); in round 1 each workload and thread count starts with its unmeasured warm-up run(s)\",\n");
     ab_str_addf(&o, "    \"calibration\": %s\n", m->calibrated ? "\"calibration.csv\"" : "null");
     ab_str_add(&o, "  },\n");
     ab_str_add(&o, "  \"allocators\": [\n");

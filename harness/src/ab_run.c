@@ -336,6 +336,7 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
     double t_start = ab_now();
     int runno = 0;
     int reps_done = 0;
+    double last_progress = 0;
     /* Rounds: every cell gets repetition r before any cell gets r+1, so a
      * budget cut leaves every cell with the same number of repetitions and
      * slow drifts in machine load spread over all cells. */
@@ -380,10 +381,15 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
                 char eb[32] = "?", tb[32];
                 if (done > 0) fmt_hms(eb, sizeof eb, el / (double)done * (double)(total - done));
                 fmt_hms(tb, sizeof tb, el);
-                fprintf(stderr, "%s[%ld/%ld] %s t=%d %s %s%d  elapsed %s  ETA %s%s",
-                        tty ? "\r\033[K" : "", done + 1, total, w->name, th, a->name,
-                        warm ? "warm-up " : "rep ", warm ? q + 1 : rep, tb, eb, tty ? "" : "\n");
-                fflush(stderr);
+                /* On a terminal the line is rewritten in place; in a log, one
+                 * line every 10 s is enough. */
+                if (tty || done == 0 || ab_now() - last_progress >= 10) {
+                    fprintf(stderr, "%s[%ld/%ld] %s t=%d %s %s%d  elapsed %s  ETA %s%s",
+                            tty ? "\r\033[K" : "", done + 1, total, w->name, th, a->name,
+                            warm ? "warm-up " : "rep ", warm ? q + 1 : rep, tb, eb, tty ? "" : "\n");
+                    fflush(stderr);
+                    last_progress = ab_now();
+                }
 
                 ab_exec_spec sp = { av, a->lib, envs, outp, errp, tlp, run_id, o.sample_ms, o.timeout_s };
                 ab_exec_result er;
