@@ -24,7 +24,10 @@ trap cleanup EXIT INT TERM
 while read -r name pre envs; do
     [ "$name" = glibc ] && pre=$SHIM
     PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    rt_run "$name" "$pre" "$envs" redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no \
+    e=()
+    [ "$pre" != - ] && e+=("LD_PRELOAD=$(realpath "$pre")")
+    [ "$envs" != - ] && e+=("$envs")
+    env "${e[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no \
         --dir "$WORK" --daemonize no --logfile "$WORK/redis-$name.log" &
     PID=$!
     up=0
