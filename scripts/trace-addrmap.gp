@@ -6,7 +6,7 @@
 # buckets_per_row, first, last (address range), name, bounds, caption, out.
 set xlabel 'trace event index (millions)'
 set ylabel sprintf('address bucket (%d x 64 KiB per row; used buckets, ascending address)', buckets_per_row)
-set title sprintf("Redis trace replay under %s: address x time map\n{/*0.8 %s; addresses %s..%s, %d rows}", name, caption, first, last, rows)
+set title sprintf("Redis trace replay under %s: address x time map (addresses %s..%s, %d rows)\n{/*0.8 %s}", name, first, last, rows, caption)
 set palette defined (0 '#ffffff', 0.25 '#c8c8c8', 0.5 '#8c8c8c', 0.75 '#464646', 1 '#000000')
 set cbrange [0:1]
 set cblabel 'fraction of bucket in use'

@@ -27,7 +27,7 @@ done < <(rt_allocators)
 [ ${#names[@]} -gt 0 ] || { echo "trace-figures: no replay succeeded" >&2; exit 1; }
 
 # Phase starts (event index), from the first allocator's phase table.
-bounds=$(awk -F, 'NR > 2 { printf "%d ", $2 + 1 }' "$DATA/${names[0]}/replay-phases.csv")
+bounds=$(awk -F, 'NR > 1 { s[n++] = $2 + 1 } END { for (i = 0; i < n - 1; i++) printf "%d ", s[i] }' "$DATA/${names[0]}/replay-phases.csv")
 cpu=$(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -n 1 | sed 's/(R)//g; s/  */ /g')
 ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
 caption="$(nproc) vCPU $cpu, $(uname -r); glibc $(ver libc6), jemalloc $(ver libjemalloc2), mimalloc $(ver libmimalloc2.0), tcmalloc $(ver libtcmalloc-minimal4), tide $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(basename "$TRACE")"

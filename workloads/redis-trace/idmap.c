@@ -1,18 +1,28 @@
 /* idmap.c: see idmap.h. */
 #include "idmap.h"
 
-#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Arrays come from mmap, not malloc: the replayer builds its maps before a
+ * replay, and must leave the heap of the allocator under test untouched. */
+static void *arr_alloc(size_t n)
+{
+    void *p = mmap(NULL, n * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+static void arr_free(void *p, size_t n) { if (p) munmap(p, n * sizeof(uint64_t)); }
 
 static size_t slot_of(uint64_t k, size_t cap) { return (size_t)((k * 0x9E3779B97F4A7C15ull) >> 17) & (cap - 1); }
 
 void im_init(im_map *m) { m->keys = m->vals = NULL; m->cap = m->count = 0; }
-void im_free(im_map *m) { free(m->keys); free(m->vals); im_init(m); }
+void im_free(im_map *m) { arr_free(m->keys, m->cap); arr_free(m->vals, m->cap); im_init(m); }
 
 static int grow(im_map *m)
 {
     size_t ncap = m->cap ? m->cap * 2 : 1024;
-    uint64_t *nk = calloc(ncap, sizeof *nk), *nv = malloc(ncap * sizeof *nv);
-    if (!nk || !nv) { free(nk); free(nv); return -1; }
+    uint64_t *nk = arr_alloc(ncap), *nv = arr_alloc(ncap); /* zero-filled */
+    if (!nk || !nv) { arr_free(nk, ncap); arr_free(nv, ncap); return -1; }
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->keys[i]) continue;
         size_t j = slot_of(m->keys[i], ncap);
@@ -20,7 +30,7 @@ static int grow(im_map *m)
         nk[j] = m->keys[i];
         nv[j] = m->vals[i];
     }
-    free(m->keys); free(m->vals);
+    arr_free(m->keys, m->cap); arr_free(m->vals, m->cap);
     m->keys = nk; m->vals = nv; m->cap = ncap;
     return 0;
 }

@@ -1,5 +1,6 @@
 /* idmap.h: a growable open-addressing map from non-zero uint64 keys to
- * uint64 values (object id -> dense index or size). Not thread-safe.
+ * uint64 values (object id -> dense index or size). Not thread-safe. Its
+ * arrays are mmap'ed (see idmap.c).
  * Invariants: cap is 0 or a power of two; count * 2 <= cap; a slot is free
  * iff its key is 0; linear probing, deletion by backward shift. */
 #ifndef IDMAP_H

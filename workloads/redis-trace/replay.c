@@ -364,11 +364,12 @@ int main(int argc, char **argv)
     im_map idm;   /* trace id -> live object index */
     im_init(&idm);
     uint32_t nobj = 0;
-    size_t objcap = 1024;
-    uint64_t *osize = malloc(objcap * sizeof *osize);
-    uint32_t *ostep = malloc(objcap * sizeof *ostep);
+    /* At most one object per event; mmap'ed, like every array built before
+     * the replay, so the allocator under test starts from a clean heap. */
+    size_t objcap = g_nev + 2;
+    uint64_t *osize = map_zero(objcap * sizeof *osize);
+    uint32_t *ostep = map_zero(objcap * sizeof *ostep);
     uint64_t unknown_frees = 0, not_replayed = 0, failed = 0;
-    if (!osize || !ostep) die("out of memory (%s)", "objects");
     for (size_t i = 0; i < g_nev; i++) {
         const tf_event *s = &t.ev[i];
         rev *e = &g_ev[i];
@@ -386,12 +387,7 @@ int main(int argc, char **argv)
         if (eff == TF_EFF_REALLOC && !cur) eff = TF_EFF_ALLOC; /* realloc(NULL, n) */
         if (eff == TF_EFF_ALLOC) {
             if (cur) im_del(&idm, s->id, NULL); /* id reused while live (bad trace): old block stays live */
-            if (++nobj >= objcap) {
-                objcap *= 2;
-                osize = realloc(osize, objcap * sizeof *osize);
-                ostep = realloc(ostep, objcap * sizeof *ostep);
-                if (!osize || !ostep) die("out of memory (%s)", "objects");
-            }
+            ++nobj;
             if (s->id && im_put(&idm, s->id, nobj) < 0) die("out of memory (%s)", "ids");
             e->kind = K_ALLOC;
             if (s->op == TF_OP_REALLOC || s->op == TF_OP_RALLOCX) e->op = TF_OP_MALLOC;
@@ -432,8 +428,8 @@ int main(int argc, char **argv)
     uint64_t dropped = t.dropped;
     tf_trace_free(&t);
     im_free(&idm);
-    free(osize);
-    free(ostep);
+    munmap(osize, objcap * sizeof *osize);
+    munmap(ostep, objcap * sizeof *ostep);
 
     g_obj = map_zero(((size_t)nobj + 1) * sizeof *g_obj);
     const char *dir = getenv("ALLOCBENCH_RUN_DIR");
