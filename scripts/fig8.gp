@@ -3,7 +3,7 @@
 # largest allocator is 1.0. Grouped bars; fill pattern and colour per allocator.
 # Variables: dtime, drss (rows: workload v_1 .. v_nal), nwl, threads.
 load scriptdir.'/ab-style.gp'
-set multiplot layout 2,1 title sprintf('Run time and peak RSS per workload, normalised (max = 1), %d thread(s)', threads) noenhanced
+set multiplot layout 2,1 title sprintf('Median run time and median peak RSS per workload, each scaled to its largest allocator (%d thread)', threads) noenhanced
 set style data histogram
 set style histogram clustered gap 1
 set style fill pattern 0 border -1
@@ -13,10 +13,11 @@ set ytics 0.25
 set xtics rotate by -25 noenhanced font ',9'
 set key outside right top noenhanced
 set tmargin 2
-set bmargin 4
-set ylabel 'run time (median, normalised)'
+set bmargin 4.5
+set ylabel 'run time / largest [ratio]'
 plot for [i=2:nal+1] dtime using i:xtic(1) lt (i-1) dt 1 fs pattern ((i-2) % 8) title word(names, i-1)
-set bmargin 6
-set ylabel 'peak RSS (median, normalised)'
+set bmargin 7.5
+set ylabel 'peak RSS / largest [ratio]'
+set xlabel 'workload' offset 0,0.5
 plot for [i=2:nal+1] drss using i:xtic(1) lt (i-1) dt 1 fs pattern ((i-2) % 8) title word(names, i-1)
 unset multiplot
