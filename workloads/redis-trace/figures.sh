@@ -54,4 +54,4 @@ for n in "${names[@]}"; do
     gnuplot -e "map='$DATA/$n/replay-addrmap.f32'; rows=$(get rows); cols=$(get cols); events=$(get events); buckets_per_row=$(get buckets_per_row); first='$(get first_bucket)'; last='$(get last_bucket)'; name='$n'; bounds='$bounds'; caption='$caption'; out='$OUT/addrmap-$n'" scripts/trace-addrmap.gp
 done
 echo "trace-figures: wrote $OUT"
-column -s, -t < "$OUT/rss-live.csv" | head -n 50
+{ column -s, -t < "$OUT/rss-live.csv" 2>/dev/null || cat "$OUT/rss-live.csv"; } | head -n 50

@@ -52,4 +52,4 @@ while read -r name pre envs; do
     kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
 done < <(rt_allocators)
 echo
-column -s, -t < "$CSV"
+column -s, -t < "$CSV" 2>/dev/null || cat "$CSV"

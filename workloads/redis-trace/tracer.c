@@ -38,7 +38,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define BUF_EVENTS 4096u
-#define MAX_MARKS 256u
+#define MAX_MARKS 255u /* phase numbers fit the format's 1..255 */
 #define PHASE_SIGNAL (SIGRTMIN + 7)
 
 /* ---- the allocator underneath ---- */
