@@ -12,7 +12,7 @@
  *   fork_busy          100 forks while 4 threads malloc/free; the child frees
  *                      the parent threads' objects, allocates, and execs
  *
- * Counts are the full ones unless SYSTEST_QUICK=1 (debug and TSan runs).
+ * Counts are the full ones unless SYSTEST_QUICK is set (debug and TSan runs).
  * Worker threads never call ck_assert (only the test's main thread does):
  * they count problems in atomics that the main thread checks.
  */
@@ -147,7 +147,7 @@ START_TEST(test_producer_consumer)
 {
     struct pc_state *s = calloc(1, sizeof *s);
     ck_assert_ptr_nonnull(s);
-    s->n = st_count(10000000ul, 2000000ul);
+    s->n = st_count(10000000ul, 2000000ul, 200000ul);
     s->bound = st_rss_bound();
     s->base_rss = st_rss();
     ck_assert_msg(s->base_rss > 0, "cannot read /proc/self/statm");
@@ -276,7 +276,7 @@ static void *ch_thread(void *arg)
 
 START_TEST(test_thread_churn)
 {
-    unsigned long nthreads = st_count(10000, 1000); /* multiples of CH_BATCH */
+    unsigned long nthreads = st_count(10000, 1000, 200); /* multiples of CH_BATCH */
     size_t bound = st_rss_bound(), base = 0, peak = 0;
     double t0 = st_now_ms();
     for (unsigned long done = 0; done < nthreads; done += CH_BATCH) {
@@ -409,7 +409,7 @@ START_TEST(test_late_key_dtor)
 {
     free(malloc(1)); /* the allocator's own key, if any, exists from here on */
     ck_assert_int_eq(pthread_key_create(&late_key, late_dtor), 0);
-    unsigned long n = st_count(1000, 200); /* multiples of the batch size, 8 */
+    unsigned long n = st_count(1000, 200, 64); /* multiples of the batch size, 8 */
     size_t base = 0, bound = st_rss_bound(), peak = 0;
     for (unsigned long done = 0; done < n; done += 8) {
         pthread_t t[8];
@@ -488,7 +488,7 @@ static void *tae_thread(void *arg)
 
 START_TEST(test_thread_atexit_dtor)
 {
-    unsigned long n = st_count(400, 104); /* a multiple of the batch size, 8 */
+    unsigned long n = st_count(400, 104, 64); /* a multiple of the batch size, 8 */
     for (unsigned long done = 0; done < n; done += 8) {
         pthread_t t[8];
         for (int i = 0; i < 8; i++)
@@ -616,7 +616,7 @@ START_TEST(test_fork_busy)
         ck_assert_int_eq(pthread_create(&w[t], NULL, fk_worker, (void *)(intptr_t)t), 0);
     while (atomic_load(&fk_ready) < FK_THREADS)
         sched_yield();
-    unsigned long nforks = st_count(100, 30);
+    unsigned long nforks = st_count(100, 30, 10);
     int bad_status = -1;
     unsigned long hung = 0, failed = 0;
     double t0 = st_now_ms();

@@ -54,12 +54,12 @@ static bool env_is(const char *name, const char *val)
     return v && strcmp(v, val) == 0;
 }
 
-bool st_quick(void) { return env_is("SYSTEST_QUICK", "1"); }
+bool st_quick(void) { return env_is("SYSTEST_QUICK", "1") || env_is("SYSTEST_QUICK", "tsan"); }
 bool st_is_tide(void) { return env_is("SYSTEST_ALLOC", "tide"); }
 
-unsigned long st_count(unsigned long full, unsigned long quick)
+unsigned long st_count(unsigned long full, unsigned long quick, unsigned long tsan)
 {
-    return st_quick() ? quick : full;
+    return env_is("SYSTEST_QUICK", "tsan") ? tsan : env_is("SYSTEST_QUICK", "1") ? quick : full;
 }
 
 size_t st_rss_bound(void)
@@ -75,7 +75,9 @@ const char *st_check_allocator(void)
     Dl_info info;
     if (!m || !dladdr(m, &info) || !info.dli_fname)
         return "cannot locate the object that defines malloc";
-    bool tide = strstr(info.dli_fname, "libtide") != NULL;
+    /* Under TSan, libtsanguard.so sits in front of tide (see tsanguard.c);
+     * the stats.allocated check below shows whether tide serves malloc. */
+    bool tide = strstr(info.dli_fname, "libtide") != NULL || strstr(info.dli_fname, "libtsanguard") != NULL;
     bool libc = strstr(info.dli_fname, "libc.so") != NULL;
     if (st_is_tide() && !tide)
         return "SYSTEST_ALLOC=tide but malloc does not come from libtide (preload ineffective?)";
@@ -99,6 +101,22 @@ const char *st_check_allocator(void)
     size_t n = strcspn(want, ",");
     if (strlen(preset) != n || strncmp(preset, want, n) != 0)
         return "opt.preset differs from the preset in TIDE_CONF";
+    /* A 4 MiB malloc shows in tide's stats.allocated. */
+    uint64_t epoch = 1;
+    size_t before = 0, during = 0;
+    sz = sizeof epoch;
+    ctl("epoch", &epoch, &sz, &epoch, sz);
+    sz = sizeof before;
+    if (ctl("stats.allocated", &before, &sz, NULL, 0) != 0)
+        return "mallctl(\"stats.allocated\") failed";
+    void *volatile big = malloc((size_t)4 << 20);
+    sz = sizeof epoch;
+    ctl("epoch", &epoch, &sz, &epoch, sz);
+    sz = sizeof during;
+    ctl("stats.allocated", &during, &sz, NULL, 0);
+    free(big);
+    if (!big || during < before + ((size_t)4 << 20))
+        return "a 4 MiB malloc did not show in tide's stats.allocated: malloc is not tide's";
     if (strcmp(preset, "bsd2006") == 0) {
         bool tcache = true;
         sz = sizeof tcache;

@@ -9,7 +9,8 @@
  *
  * Environment read here:
  *   SYSTEST_ALLOC    "tide" or "glibc" (default "glibc")
- *   SYSTEST_QUICK    "1": reduced iteration counts (debug and TSan runs)
+ *   SYSTEST_QUICK    "1": reduced iteration counts (debug run); "tsan": smaller
+ *                    still (ThreadSanitizer run, ~10x slower)
  *   SYSTEST_RSS_MB   RSS-growth bound in MiB for the concurrency tests (default 64)
  *
  * Nothing here allocates except st_fail_set, so the RSS probes can be called
@@ -32,10 +33,10 @@ double st_now_ms(void);
 /* Sleep for ms milliseconds (nanosleep; no allocation). */
 void st_sleep_ms(unsigned ms);
 
-/* True when SYSTEST_QUICK=1. */
+/* True when SYSTEST_QUICK is set (to "1" or "tsan"). */
 bool st_quick(void);
-/* full when not quick, else quick. */
-unsigned long st_count(unsigned long full, unsigned long quick);
+/* full normally, quick with SYSTEST_QUICK=1, tsan with SYSTEST_QUICK=tsan. */
+unsigned long st_count(unsigned long full, unsigned long quick, unsigned long tsan);
 /* The RSS growth bound (SYSTEST_RSS_MB, default 64 MiB), in bytes. */
 size_t st_rss_bound(void);
 /* True when SYSTEST_ALLOC=tide. */
