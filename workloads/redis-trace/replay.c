@@ -362,13 +362,16 @@ int main(int argc, char **argv)
     /* Pre-pass in global order: resolve ids to objects, count steps. */
     g_ev = map_zero(g_nev * sizeof *g_ev);
     im_map idm;   /* trace id -> live object index */
+    im_map addrm; /* trace address -> live object index (queries carry id 0) */
     im_init(&idm);
+    im_init(&addrm);
     uint32_t nobj = 0;
     /* At most one object per event; mmap'ed, like every array built before
      * the replay, so the allocator under test starts from a clean heap. */
     size_t objcap = g_nev + 2;
     uint64_t *osize = map_zero(objcap * sizeof *osize);
     uint32_t *ostep = map_zero(objcap * sizeof *ostep);
+    uint64_t *oaddr = map_zero(objcap * sizeof *oaddr);
     uint64_t unknown_frees = 0, not_replayed = 0, failed = 0;
     for (size_t i = 0; i < g_nev; i++) {
         const tf_event *s = &t.ev[i];
@@ -389,6 +392,8 @@ int main(int argc, char **argv)
             if (cur) im_del(&idm, s->id, NULL); /* id reused while live (bad trace): old block stays live */
             ++nobj;
             if (s->id && im_put(&idm, s->id, nobj) < 0) die("out of memory (%s)", "ids");
+            if (s->addr && im_put(&addrm, s->addr, nobj) < 0) die("out of memory (%s)", "addresses");
+            oaddr[nobj] = s->addr;
             e->kind = K_ALLOC;
             if (s->op == TF_OP_REALLOC || s->op == TF_OP_RALLOCX) e->op = TF_OP_MALLOC;
             e->obj = nobj;
@@ -399,6 +404,10 @@ int main(int argc, char **argv)
             e->obj = (uint32_t)*cur;
             e->oldsize = osize[e->obj];
             osize[e->obj] = s->size;
+            uint64_t *a = im_get(&addrm, oaddr[e->obj]);
+            if (a && *a == e->obj) im_del(&addrm, oaddr[e->obj], NULL);
+            if (im_put(&addrm, s->addr, e->obj) < 0) die("out of memory (%s)", "addresses");
+            oaddr[e->obj] = s->addr;
         } else if (eff == TF_EFF_FREE) {
             if (!cur) {
                 if (s->addr) unknown_frees++;
@@ -409,7 +418,10 @@ int main(int argc, char **argv)
             e->obj = (uint32_t)*cur;
             e->size = osize[e->obj];
             im_del(&idm, s->id, NULL);
-        } else if ((s->op == TF_OP_USABLE_SIZE || s->op == TF_OP_SALLOCX || s->op == TF_OP_XALLOCX) && cur) {
+            uint64_t *a = im_get(&addrm, oaddr[e->obj]);
+            if (a && *a == e->obj) im_del(&addrm, oaddr[e->obj], NULL);
+        } else if ((s->op == TF_OP_USABLE_SIZE || s->op == TF_OP_SALLOCX || s->op == TF_OP_XALLOCX) &&
+                   (cur || (s->addr && (cur = im_get(&addrm, s->addr))))) {
             e->kind = K_QUERY;
             e->obj = (uint32_t)*cur;
         } else {
@@ -428,6 +440,8 @@ int main(int argc, char **argv)
     uint64_t dropped = t.dropped;
     tf_trace_free(&t);
     im_free(&idm);
+    im_free(&addrm);
+    munmap(oaddr, objcap * sizeof *oaddr);
     munmap(osize, objcap * sizeof *osize);
     munmap(ostep, objcap * sizeof *ostep);
 

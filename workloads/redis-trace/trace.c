@@ -7,7 +7,7 @@
  *                               (default level 9); the tracer writes stored blocks
  *   trace from-text IN OUT      build a trace from text lines:
  *                                 phase                      next events start a new phase
- *                                 THREAD OP SIZE ID [ADDR [AUX]]
+ *                                 THREAD OP SIZE ID [ADDR [AUX [OLD_ADDR]]]
  *                               (# starts a comment; OP is a name from stats)
  *
  * Bad input gives one line on stderr and exit status 1 (2 for usage).
@@ -139,8 +139,10 @@ static int cmd_dump(const char *path)
     for (size_t i = 0; i < t.nev; i++) {
         const tf_event *e = &t.ev[i];
         while (k < t.nphases && t.phases[k].seq <= e->seq) { printf("phase %u\n", t.phases[k].phase); k++; }
-        printf("%u %s %llu %llu 0x%llx %llu\n", e->thread, tf_op_name(e->op), (unsigned long long)e->size,
+        printf("%u %s %llu %llu 0x%llx %llu", e->thread, tf_op_name(e->op), (unsigned long long)e->size,
                (unsigned long long)e->id, (unsigned long long)e->addr, (unsigned long long)e->aux);
+        if (tf_op_has_old(e->op)) printf(" 0x%llx", (unsigned long long)e->old_addr);
+        putchar('\n');
     }
     while (k < t.nphases) printf("phase %u\n", t.phases[k++].phase);
     tf_trace_free(&t);
@@ -180,7 +182,7 @@ static int cmd_from_text(const char *in, const char *out)
         if (h) *h = 0;
         char opname[64];
         unsigned thr;
-        unsigned long long size, id, addr = 0, aux = 0;
+        unsigned long long size, id, addr = 0, aux = 0, old = 0;
         if (sscanf(line, " %63s", opname) != 1) continue;
         if (!strcmp(opname, "phase")) {
             if (nph == 255) { fprintf(stderr, "trace: %s:%d: too many phases\n", in, lineno); fclose(f); free(ev); return 1; }
@@ -188,7 +190,7 @@ static int cmd_from_text(const char *in, const char *out)
             nph++;
             continue;
         }
-        int got = sscanf(line, " %u %63s %llu %llu %lli %llu", &thr, opname, &size, &id, &addr, &aux);
+        int got = sscanf(line, " %u %63s %llu %llu %lli %llu %lli", &thr, opname, &size, &id, &addr, &aux, &old);
         unsigned op = got >= 4 ? op_by_name(opname) : 0;
         if (!op || thr >= 0xFFFF) {
             fprintf(stderr, "trace: %s:%d: bad event line\n", in, lineno);
@@ -197,7 +199,7 @@ static int cmd_from_text(const char *in, const char *out)
         }
         if (n == cap) { cap *= 2; tf_event *ne = realloc(ev, cap * sizeof *ev); if (!ne) { free(ev); ev = NULL; break; } ev = ne; }
         ev[n] = (tf_event){ .seq = n, .time_us = n, .size = size, .id = id, .addr = addr,
-                            .aux = aux, .thread = (uint16_t)thr, .op = (uint8_t)op };
+                            .aux = aux, .old_addr = old, .thread = (uint16_t)thr, .op = (uint8_t)op };
         if (thr > maxthr) maxthr = thr;
         n++;
     }
@@ -209,7 +211,7 @@ static int cmd_from_text(const char *in, const char *out)
     memset(&zs, 0, sizeof zs);
     deflateInit(&zs, 6);
     uint8_t hdr[32 + TF_MAX_NOTE + 16];
-    int rc = write_file(fd, hdr, tf_encode_header(hdr, "trace from-text", 0));
+    int rc = write_file(fd, hdr, tf_encode_header(hdr, "trace from-text", 0, TF_HDR_IDS_RESOLVED));
     /* Group each thread's events into blocks of at most 4096. */
     tf_event *grp = malloc(4096 * sizeof *grp);
     uint8_t *raw = malloc(4096 * TF_REC_MAX_BYTES + 8192);

@@ -37,7 +37,7 @@ $(RT_REPLAY): $(RT_B)/replay.o $(RT_B)/tracefmt.o $(RT_B)/idmap.o
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lz -ldl
 $(RT_TOOL): $(RT_B)/trace.o $(RT_B)/tracefmt.o $(RT_B)/idmap.o
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lz
-$(RT_TRACER): $(RT_B)/pic/tracer.o $(RT_B)/pic/tracefmt.o
+$(RT_TRACER): $(RT_B)/pic/tracer.o $(RT_B)/pic/tracefmt.o $(RT_B)/pic/idmap.o
 	$(CC) -shared -pthread -Wl,-z,now -o $@ $^ -lz -ldl
 $(RT_SHIM): $(RT_B)/pic/glibcshim.o
 	$(CC) -shared -Wl,-z,now -o $@ $^ -ldl
@@ -48,10 +48,10 @@ $(RT_TPROG): $(RT_B)/test/tracer-prog.o
 $(RT_TCHECK): $(RT_B)/test/tracer-check.o $(RT_B)/tracefmt.o $(RT_B)/idmap.o
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lz
 # The fuzzer always uses clang (libFuzzer), whatever CC is.
-$(RT_FUZZ): $(RT_DIR)/test/fuzz-reader.c $(RT_DIR)/tracefmt.c $(RT_DIR)/tracefmt.h | $(DEPS_STAMP)
+$(RT_FUZZ): $(RT_DIR)/test/fuzz-reader.c $(RT_DIR)/tracefmt.c $(RT_DIR)/tracefmt.h $(RT_DIR)/idmap.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address -I$(RT_DIR) -o $@ \
-	    $(RT_DIR)/test/fuzz-reader.c $(RT_DIR)/tracefmt.c -lz
+	    $(RT_DIR)/test/fuzz-reader.c $(RT_DIR)/tracefmt.c $(RT_DIR)/idmap.c -lz
 
 RT_BINS := $(RT_REPLAY) $(RT_TOOL) $(RT_TRACER) $(RT_SHIM) $(RT_GEN) $(RT_TPROG) $(RT_TCHECK)
 ALL_TARGETS += $(RT_BINS)
@@ -67,8 +67,8 @@ redis-live: $(RT_SHIM) $(RT_GEN) | $(DEPS_STAMP)
 trace-figures: $(RT_REPLAY) | $(DEPS_STAMP)
 	$(RT_DIR)/figures.sh $(RT_REPLAY) $(RT_DEFAULT) results/trace-figures
 
-trace-test-tracer: $(RT_TRACER) $(RT_TPROG) $(RT_TCHECK)
-	$(RT_DIR)/test/test-tracer.sh $(RT_TRACER) $(RT_TPROG) $(RT_TCHECK)
+trace-test-tracer: $(RT_TRACER) $(RT_TPROG) $(RT_TCHECK) $(RT_TOOL)
+	$(RT_DIR)/test/test-tracer.sh $(RT_TRACER) $(RT_TPROG) $(RT_TCHECK) $(RT_TOOL)
 trace-test-replay: $(RT_REPLAY) $(RT_TOOL)
 	$(RT_DIR)/test/test-replay.sh $(RT_REPLAY) $(RT_TINY) $(RT_TOOL)
 trace-test-bad: $(RT_REPLAY) $(RT_TOOL)

@@ -1,5 +1,6 @@
 /* tracefmt.c: encoder, block builder and reader of the trace format. */
 #include "tracefmt.h"
+#include "idmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,8 @@ int tf_op_has_aux(unsigned op)
         return 0;
     }
 }
+
+int tf_op_has_old(unsigned op) { return op == TF_OP_REALLOC || op == TF_OP_RALLOCX; }
 
 int tf_op_effect(unsigned op)
 {
@@ -85,13 +88,13 @@ static int get_var(const uint8_t **p, const uint8_t *end, uint64_t *out)
 
 /* ---- writer ---- */
 
-size_t tf_encode_header(uint8_t *out, const char *note, uint64_t start_unix_ns)
+size_t tf_encode_header(uint8_t *out, const char *note, uint64_t start_unix_ns, uint32_t flags)
 {
     size_t nl = note ? strlen(note) : 0;
     if (nl > TF_MAX_NOTE) nl = TF_MAX_NOTE;
     memcpy(out, TF_MAGIC, 8);
     put32(out + 8, TF_VERSION);
-    put32(out + 12, 0);
+    put32(out + 12, flags);
     put64(out + 16, start_unix_ns);
     put32(out + 24, (uint32_t)nl);
     if (nl) memcpy(out + 28, note, nl);
@@ -113,6 +116,7 @@ size_t tf_encode_events(const tf_event *ev, uint32_t n, uint8_t *out)
         k += put_var(out + k, zz((int64_t)(e->id - pid)));
         k += put_var(out + k, zz((int64_t)(e->addr - paddr)));
         if (tf_op_has_aux(e->op)) k += put_var(out + k, e->aux);
+        if (tf_op_has_old(e->op)) k += put_var(out + k, zz((int64_t)(e->old_addr - e->addr)));
         pseq = e->seq;
         if (e->time_us >= ptime) ptime = e->time_us;
         pid = e->id;
@@ -222,14 +226,14 @@ static int decode_events(const blkhdr *b, const uint8_t *raw, tf_event *slot, ui
     for (uint32_t i = 0; i < b->nrec; i++) {
         if (p >= end) goto bad;
         unsigned op = *p++;
-        uint64_t dseq, dt, size, did, daddr, aux = 0;
+        uint64_t dseq, dt, size, did, daddr, aux = 0, dold = 0;
         if (op == 0 || op >= TF_OP_COUNT) {
             set_err(err, errlen, "corrupt trace: unknown operation %u in block at offset %zu", op, off);
             return -1;
         }
         if (get_var(&p, end, &dseq) || get_var(&p, end, &dt) || get_var(&p, end, &size) ||
             get_var(&p, end, &did) || get_var(&p, end, &daddr) ||
-            (tf_op_has_aux(op) && get_var(&p, end, &aux)))
+            (tf_op_has_aux(op) && get_var(&p, end, &aux)) || (tf_op_has_old(op) && get_var(&p, end, &dold)))
             goto bad;
         uint64_t seq = pseq + 1 + dseq;
         if (seq < pseq + 1 || seq >= total) {
@@ -249,6 +253,7 @@ static int decode_events(const blkhdr *b, const uint8_t *raw, tf_event *slot, ui
         e->id = pid + (uint64_t)unzz(did);
         e->addr = paddr + (uint64_t)unzz(daddr);
         e->aux = aux;
+        e->old_addr = e->addr + (uint64_t)unzz(dold);
         e->op = (uint8_t)op;
         e->thread = (uint16_t)b->thread;
         e->phase = 0;
@@ -262,6 +267,51 @@ static int decode_events(const blkhdr *b, const uint8_t *raw, tf_event *slot, ui
     return 0;
 bad:
     set_err(err, errlen, "corrupt trace: malformed records in block at offset %zu", off);
+    return -1;
+}
+
+/* A trace straight from the tracer has ids on allocations only. Give every
+ * free, realloc and query the id of the block at its address, following the
+ * global order (the tracer orders those events so that this is exact), and
+ * renumber the ids densely from 1. */
+static int resolve_ids(tf_trace *t)
+{
+    im_map live; /* address -> id */
+    im_init(&live);
+    uint64_t next = 0;
+    for (size_t i = 0; i < t->nev; i++) {
+        tf_event *e = &t->ev[i];
+        uint64_t id = 0;
+        switch (tf_op_effect(e->op)) {
+        case TF_EFF_ALLOC:
+            e->id = e->addr ? ++next : 0;
+            if (e->addr && im_put(&live, e->addr, e->id) < 0) goto oom;
+            break;
+        case TF_EFF_REALLOC:
+            if (e->old_addr && !im_del(&live, e->old_addr, &id)) id = 0;
+            if (e->addr) {
+                if (!id) id = ++next;
+                if (im_put(&live, e->addr, id) < 0) goto oom;
+            } else if (e->size && e->old_addr && id && im_put(&live, e->old_addr, id) < 0) {
+                goto oom; /* failed: the old block lives on */
+            }
+            e->id = id;
+            break;
+        case TF_EFF_FREE:
+            e->id = e->addr && im_del(&live, e->addr, &id) ? id : 0;
+            break;
+        default: {
+            uint64_t *v = e->addr ? im_get(&live, e->addr) : NULL;
+            e->id = v ? *v : 0;
+            break;
+        }
+        }
+    }
+    im_free(&live);
+    t->flags |= TF_HDR_IDS_RESOLVED;
+    return 0;
+oom:
+    im_free(&live);
     return -1;
 }
 
@@ -287,6 +337,8 @@ int tf_trace_parse(const uint8_t *buf, size_t len, size_t max_events, tf_trace *
         set_err(err, errlen, "corrupt trace: header checksum mismatch");
         return -1;
     }
+    t->flags = get32(buf + 12);
+    if (t->flags & ~TF_HDR_IDS_RESOLVED) { set_err(err, errlen, "corrupt trace: unknown header flags"); return -1; }
     t->start_unix_ns = get64(buf + 16);
     memcpy(t->note, buf + 28, nl);
     t->note[nl] = 0;
@@ -436,6 +488,10 @@ int tf_trace_parse(const uint8_t *buf, size_t len, size_t max_events, tf_trace *
         while (k < t->nphases && t->phases[k].seq <= t->ev[i].seq) cur = (uint8_t)t->phases[k++].phase;
         t->ev[i].phase = cur;
     }
+    if (!(t->flags & TF_HDR_IDS_RESOLVED) && resolve_ids(t) < 0) {
+        set_err(err, errlen, "out of memory resolving object ids");
+        goto fail;
+    }
     unmap(present, total + 1);
     unmap(raw, maxraw + 1);
     return 0;
@@ -467,35 +523,56 @@ int tf_trace_load(const char *path, tf_trace *t, char *err, size_t errlen)
     return rc;
 }
 
+static int write_full(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) { if (errno == EINTR) continue; return -1; }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
 int tf_repack(const uint8_t *buf, size_t len, int fd, int level, char *err, size_t errlen)
 {
     tf_trace t;
     if (tf_trace_parse(buf, len, 0, &t, err, errlen) < 0) return -1;
-    tf_trace_free(&t);
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    if (deflateInit(&zs, level) != Z_OK) { set_err(err, errlen, "zlib init failed"); return -1; }
-    uint32_t nl = get32(buf + 24);
-    size_t off = 32 + nl, cap = tf_block_bound(TF_MAX_RAW);
-    uint8_t *raw = map_zero(TF_MAX_RAW), *out = map_zero(cap);
+    if (deflateInit(&zs, level) != Z_OK) { tf_trace_free(&t); set_err(err, errlen, "zlib init failed"); return -1; }
+    const uint32_t per = 4096;
+    size_t rawcap = (size_t)per * TF_REC_MAX_BYTES + 65536, cap = tf_block_bound(rawcap);
+    uint8_t *raw = map_zero(rawcap), *out = map_zero(cap);
+    tf_event *grp = map_zero(per * sizeof *grp);
+    uint8_t hdr[32 + TF_MAX_NOTE + 16];
+    uint64_t nblocks = 0;
     int rc = -1;
-    if (!raw || !out) { set_err(err, errlen, "out of memory"); goto done; }
-    if (write(fd, buf, off) != (ssize_t)off) goto werr;
-    while (off < len) {
-        const uint8_t *h = buf + off;
-        blkhdr b = { h[4], h[5], (unsigned)(h[6] | h[7] << 8), get32(h + 8),
-                     get32(h + 12), get32(h + 16), get64(h + 24), h + TF_BLOCK_HDR };
-        uLongf rl = b.raw_len;
-        if (b.flags & TF_BLK_STORED) memcpy(raw, b.payload, b.raw_len);
-        else if (b.raw_len && uncompress(raw, &rl, b.payload, b.comp_len) != Z_OK) { set_err(err, errlen, "corrupt block"); goto done; }
-        size_t bl = tf_build_block(&zs, b.type, b.thread, b.nrec, b.base_seq, raw, b.raw_len, out, cap);
-        for (size_t w = 0; w < bl;) {
-            ssize_t k = write(fd, out + w, bl - w);
-            if (k < 0) { if (errno == EINTR) continue; goto werr; }
-            w += (size_t)k;
+    if (!raw || !out || !grp) { set_err(err, errlen, "out of memory"); goto done; }
+    if (write_full(fd, hdr, tf_encode_header(hdr, t.note, t.start_unix_ns, TF_HDR_IDS_RESOLVED)) < 0) goto werr;
+    for (uint32_t th = 0; th < t.nthreads; th++) {
+        uint32_t g = 0;
+        for (size_t i = 0; i <= t.nev; i++) {
+            if (i < t.nev && t.ev[i].thread == th) grp[g++] = t.ev[i];
+            if (g && (g == per || i == t.nev)) {
+                size_t bl = tf_build_block(&zs, TF_BLK_EVENTS, th, g, grp[0].seq, raw,
+                                           tf_encode_events(grp, g, raw), out, cap);
+                if (!bl || write_full(fd, out, bl) < 0) goto werr;
+                nblocks++;
+                g = 0;
+            }
         }
-        if (!bl) goto werr;
-        off += TF_BLOCK_HDR + b.comp_len;
+    }
+    for (uint32_t k = 0; k < t.nphases; k += per) {
+        uint32_t n = t.nphases - k < per ? t.nphases - k : per;
+        size_t bl = tf_build_block(&zs, TF_BLK_PHASES, 0xFFFF, n, 0, raw, tf_encode_phases(t.phases + k, n, raw), out, cap);
+        if (!bl || write_full(fd, out, bl) < 0) goto werr;
+        nblocks++;
+    }
+    {
+        uint64_t total = t.nev ? t.ev[t.nev - 1].seq + 1 : 0;
+        size_t bl = tf_build_block(&zs, TF_BLK_END, 0xFFFF, 0, 0, raw, tf_encode_end(total, t.nthreads, nblocks, raw), out, cap);
+        if (!bl || write_full(fd, out, bl) < 0) goto werr;
     }
     rc = 0;
     goto done;
@@ -503,7 +580,9 @@ werr:
     set_err(err, errlen, "write failed: %s", strerror(errno));
 done:
     deflateEnd(&zs);
-    unmap(raw, TF_MAX_RAW);
+    unmap(raw, rawcap);
     unmap(out, cap);
+    unmap(grp, per * sizeof *grp);
+    tf_trace_free(&t);
     return rc;
 }

@@ -21,7 +21,8 @@
 #define TF_MAX_NOTE     4096u           /* longest header note */
 #define TF_MAX_BLOCK_RECS (1u << 20)    /* records per block, at most */
 #define TF_MAX_RAW      (64u << 20)     /* uncompressed payload, at most */
-#define TF_REC_MAX_BYTES 64u            /* longest encoded record */
+#define TF_REC_MAX_BYTES 80u            /* longest encoded record */
+#define TF_HDR_IDS_RESOLVED 1u          /* header flag: every record carries its object id */
 
 /* Block types. */
 enum { TF_BLK_EVENTS = 1, TF_BLK_PHASES = 2, TF_BLK_END = 3 };
@@ -40,6 +41,8 @@ enum tf_op {
 const char *tf_op_name(unsigned op);
 /* 1 if the record of this op carries the aux field (alignment or flags). */
 int tf_op_has_aux(unsigned op);
+/* 1 if the record carries the old address (realloc, rallocx). */
+int tf_op_has_old(unsigned op);
 /* Which kind of object effect an op has on its id. */
 enum { TF_EFF_NONE, TF_EFF_ALLOC, TF_EFF_REALLOC, TF_EFF_FREE };
 int tf_op_effect(unsigned op);
@@ -51,9 +54,10 @@ int tf_op_effect(unsigned op);
  * address was unknown to the tracer; realloc keeps the id of its object.
  * addr: the address returned (alloc, realloc) or passed (free, query).
  * aux: alignment (aligned family) or flags (jemalloc API), else 0.
+ * old_addr: realloc and rallocx only: the block passed in (0 for NULL).
  * thread: trace thread index. phase: scenario phase the event belongs to. */
 typedef struct tf_event {
-    uint64_t seq, time_us, size, id, addr, aux;
+    uint64_t seq, time_us, size, id, addr, aux, old_addr;
     uint16_t thread;
     uint8_t op;
     uint8_t phase;
@@ -69,8 +73,10 @@ typedef struct tf_phase {
 /* ---- writer ---- */
 
 /* Encode the file header into out (capacity >= 8+4+4+8+4+TF_MAX_NOTE+4);
- * returns its length. The note is cut to TF_MAX_NOTE bytes. */
-size_t tf_encode_header(uint8_t *out, const char *note, uint64_t start_unix_ns);
+ * returns its length. The note is cut to TF_MAX_NOTE bytes. flags:
+ * TF_HDR_IDS_RESOLVED or 0 (then frees, reallocs and queries carry id 0 and
+ * the reader resolves them by address). */
+size_t tf_encode_header(uint8_t *out, const char *note, uint64_t start_unix_ns, uint32_t flags);
 
 /* Encode n event records (all of one thread, ascending seq) into out; deltas
  * restart at every block. out must hold n * TF_REC_MAX_BYTES. Returns bytes. */
@@ -90,18 +96,21 @@ size_t tf_build_block(z_stream *zs, unsigned type, unsigned thread, uint32_t nre
                       uint64_t base_seq, const uint8_t *raw, size_t raw_len,
                       uint8_t *out, size_t out_cap);
 
-/* Rewrite a whole trace (verified first with tf_trace_parse) to fd with every
- * block compressed at zlib level `level`. Returns 0, or -1 with err set. */
+/* Rewrite a whole trace to fd: parsed (ids resolved), regrouped into blocks
+ * of at most 4096 events per thread, every block compressed at zlib level
+ * `level`, header flag TF_HDR_IDS_RESOLVED set. Returns 0, or -1 with err. */
 int tf_repack(const uint8_t *buf, size_t len, int fd, int level, char *err, size_t errlen);
 
 /* ---- reader ---- */
 
 /* A loaded trace. Invariants: ev[0..nev) in ascending seq (gaps allowed,
  * counted in dropped); every ev[i].thread < nthreads; phases ascending by seq;
- * ev[i].phase is the phase of the last mark with seq <= ev[i].seq (0 if none).
+ * ev[i].phase is the phase of the last mark with seq <= ev[i].seq (0 if none);
+ * ids are resolved (a free, realloc or query of a block known to the trace
+ * carries the block's id; realloc keeps the id).
  * Arrays are mmap'ed; release with tf_trace_free. */
 typedef struct tf_trace {
-    uint32_t version;
+    uint32_t version, flags;
     uint64_t start_unix_ns;
     char note[TF_MAX_NOTE + 1];
     tf_event *ev;

@@ -14,11 +14,10 @@
  * and writes the phase marks and the end block. A forked child records
  * nothing. Signal SIGRTMIN+7 starts the next scenario phase.
  *
- * Object ids: a global counter; an address -> id table (open addressing)
- * maps live blocks to ids. The id of a block is removed from the table before
- * the block is handed back to the allocator, and the event's sequence number
- * is taken under the same lock, so for every id the sequence numbers of its
- * events follow the real order of the calls.
+ * Object ids: an allocation's id is its sequence number + 1; frees,
+ * reallocs and queries are written with id 0 and resolved by address when
+ * the trace is read (see order_lock below for why that is exact). Keeping
+ * no address table in the traced process halves the tracer's cost.
  */
 #include "tracefmt.h"
 
@@ -26,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -110,16 +110,17 @@ static atomic_uint g_nthreads;
 static tf_phase g_marks[MAX_MARKS];
 static atomic_uint g_nmarks;
 
-/* Address -> id table. Invariants (under g_tab_lock): cap is a power of two,
- * count * 2 <= cap, keys are non-zero for used slots, linear probing without
- * tombstones (deletion shifts back). g_seq and g_next_id only change under
- * the lock too. */
-static pthread_mutex_t g_tab_lock = PTHREAD_MUTEX_INITIALIZER;
-typedef struct { uintptr_t key; uint64_t id; } slot;
-static slot *g_tab;
-static size_t g_cap, g_count;
+/* Order lock. Frees and reallocs run inside it, real call included, and take
+ * their sequence number inside it (a realloc before its call); allocations
+ * and queries take theirs after their call, without it. Then, for every
+ * address, the global order of the events is the real order: a block is
+ * allocated before it is freed, freed before the address is handed out
+ * again, and a realloc's old block is released at the realloc's number. The
+ * reader resolves object ids by address on that order (FORMAT.md). */
+static atomic_flag g_order = ATOMIC_FLAG_INIT;
+static void order_lock(void) { while (atomic_flag_test_and_set_explicit(&g_order, memory_order_acquire)) sched_yield(); }
+static void order_unlock(void) { atomic_flag_clear_explicit(&g_order, memory_order_release); }
 static _Atomic uint64_t g_seq;
-static uint64_t g_next_id;
 
 static uint64_t now_ns(void)
 {
@@ -155,68 +156,10 @@ static void time_init(void) { g_t0_ns = now_ns(); }
 static uint64_t event_us(void) { return (now_ns() - g_t0_ns) / 1000u; }
 #endif
 
-static size_t hash_ptr(uintptr_t p, size_t cap) { return (size_t)(((uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1); }
-
 static void *map_mem(size_t len)
 {
     void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? NULL : p;
-}
-
-static void tab_put_raw(slot *t, size_t cap, uintptr_t key, uint64_t id)
-{
-    size_t i = hash_ptr(key, cap);
-    while (t[i].key && t[i].key != key) i = (i + 1) & (cap - 1);
-    if (!t[i].key) g_count++;
-    t[i].key = key;
-    t[i].id = id;
-}
-
-static void tab_insert(uintptr_t key, uint64_t id)
-{
-    if ((g_count + 1) * 2 > g_cap) {
-        size_t ncap = g_cap ? g_cap * 2 : (1u << 16);
-        slot *nt = map_mem(ncap * sizeof *nt);
-        if (!nt) return; /* the id is lost: its later events read as unknown */
-        slot *old = g_tab;
-        size_t ocap = g_cap;
-        g_tab = nt; g_cap = ncap; g_count = 0;
-        for (size_t i = 0; i < ocap; i++)
-            if (old[i].key) tab_put_raw(nt, ncap, old[i].key, old[i].id);
-        if (old) munmap(old, ocap * sizeof *old);
-    }
-    tab_put_raw(g_tab, g_cap, key, id);
-}
-
-static uint64_t tab_find(uintptr_t key)
-{
-    if (!g_cap) return 0;
-    for (size_t i = hash_ptr(key, g_cap); g_tab[i].key; i = (i + 1) & (g_cap - 1))
-        if (g_tab[i].key == key) return g_tab[i].id;
-    return 0;
-}
-
-static uint64_t tab_remove(uintptr_t key)
-{
-    if (!g_cap) return 0;
-    size_t m = g_cap - 1, i = hash_ptr(key, g_cap);
-    while (g_tab[i].key && g_tab[i].key != key) i = (i + 1) & m;
-    if (!g_tab[i].key) return 0;
-    uint64_t id = g_tab[i].id;
-    /* Backward-shift deletion keeps every probe chain intact. */
-    size_t j = i;
-    for (;;) {
-        g_tab[i].key = 0;
-        for (;;) {
-            j = (j + 1) & m;
-            if (!g_tab[j].key) { g_count--; return id; }
-            size_t h = hash_ptr(g_tab[j].key, g_cap);
-            if (i <= j ? (i < h && h <= j) : (i < h || h <= j)) continue;
-            break;
-        }
-        g_tab[i] = g_tab[j];
-        i = j;
-    }
 }
 
 /* ---- writing ---- */
@@ -295,8 +238,10 @@ static tbuf *get_buf(void)
     return b;
 }
 
-/* Append one event; seq was taken by the caller under g_tab_lock. */
-static void record(unsigned op, uint64_t seq, uint64_t size, uint64_t id, const void *addr, uint64_t aux)
+/* Append one event; seq was taken by the caller (under order_lock() when the
+ * event changes the table). */
+static void record(unsigned op, uint64_t seq, uint64_t size, uint64_t id, const void *addr, uint64_t aux,
+                   const void *old)
 {
     tbuf *b = get_buf();
     if (!b) return;
@@ -308,6 +253,7 @@ static void record(unsigned op, uint64_t seq, uint64_t size, uint64_t id, const 
     e->id = id;
     e->addr = (uint64_t)(uintptr_t)addr;
     e->aux = aux;
+    e->old_addr = (uint64_t)(uintptr_t)old;
     e->op = (uint8_t)op;
     e->thread = b->thread;
     e->phase = 0;
@@ -315,58 +261,19 @@ static void record(unsigned op, uint64_t seq, uint64_t size, uint64_t id, const 
     buf_unlock(b);
 }
 
-/* ---- events on the table ---- */
+/* ---- events ---- */
 
 static void ev_alloc(unsigned op, uint64_t size, void *p, uint64_t aux)
 {
-    pthread_mutex_lock(&g_tab_lock);
-    uint64_t id = ++g_next_id;
-    if (p) tab_insert((uintptr_t)p, id);
     uint64_t seq = atomic_fetch_add(&g_seq, 1);
-    pthread_mutex_unlock(&g_tab_lock);
-    record(op, seq, size, p ? id : 0, p, aux);
+    record(op, seq, size, p ? seq + 1 : 0, p, aux, 0);
 }
 
-/* Returns the id of p and removes it; records the free. */
-static void ev_free(unsigned op, void *p, uint64_t size, uint64_t aux)
-{
-    pthread_mutex_lock(&g_tab_lock);
-    uint64_t id = p ? tab_remove((uintptr_t)p) : 0;
-    uint64_t seq = atomic_fetch_add(&g_seq, 1);
-    pthread_mutex_unlock(&g_tab_lock);
-    record(op, seq, size, id, p, aux);
-}
-
+/* Queries and calls on no block: id 0, the reader resolves it by address. */
 static void ev_query(unsigned op, const void *p, uint64_t result, uint64_t aux)
 {
-    pthread_mutex_lock(&g_tab_lock);
-    uint64_t id = p ? tab_find((uintptr_t)p) : 0;
     uint64_t seq = atomic_fetch_add(&g_seq, 1);
-    pthread_mutex_unlock(&g_tab_lock);
-    record(op, seq, result, id, p, aux);
-}
-
-static uint64_t ev_detach(void *p)
-{
-    pthread_mutex_lock(&g_tab_lock);
-    uint64_t id = tab_remove((uintptr_t)p);
-    pthread_mutex_unlock(&g_tab_lock);
-    return id;
-}
-
-/* realloc-like: old id (0 if p was NULL or unknown) detached before the call. */
-static void ev_realloc(unsigned op, void *old, uint64_t id, void *q, uint64_t size, uint64_t aux)
-{
-    pthread_mutex_lock(&g_tab_lock);
-    if (q) {
-        if (!id) id = ++g_next_id;
-        tab_insert((uintptr_t)q, id);
-    } else if (old && size) {
-        tab_insert((uintptr_t)old, id); /* failed: the old block lives on */
-    }
-    uint64_t seq = atomic_fetch_add(&g_seq, 1);
-    pthread_mutex_unlock(&g_tab_lock);
-    record(op, seq, size, id, q, aux);
+    record(op, seq, result, 0, p, aux, 0);
 }
 
 /* ---- init, phases, fork, exit ---- */
@@ -381,14 +288,14 @@ static void phase_handler(int sig)
     g_marks[k].time_us = event_us();
 }
 
-static void fork_prepare(void) { pthread_mutex_lock(&g_writer); pthread_mutex_lock(&g_tab_lock); }
-static void fork_parent(void) { pthread_mutex_unlock(&g_tab_lock); pthread_mutex_unlock(&g_writer); }
+static void fork_prepare(void) { pthread_mutex_lock(&g_writer); order_lock(); }
+static void fork_parent(void) { order_unlock(); pthread_mutex_unlock(&g_writer); }
 static void fork_child(void)
 {
     /* The child records nothing and must never write to the parent's file. */
     atomic_store(&g_tracing, 0);
     g_fd = -1;
-    pthread_mutex_unlock(&g_tab_lock);
+    order_unlock();
     pthread_mutex_unlock(&g_writer);
 }
 
@@ -443,7 +350,7 @@ static void init(void)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         uint8_t hdr[32 + TF_MAX_NOTE + 16];
-        size_t hl = tf_encode_header(hdr, note, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+        size_t hl = tf_encode_header(hdr, note, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, 0);
         write_all(hdr, hl);
         pthread_key_create(&g_key, thread_exit);
         pthread_atfork(fork_prepare, fork_parent, fork_child);
@@ -526,8 +433,11 @@ EXPORT void free(void *p)
     if (in_boot(p)) return;
     if (!ready() && (init(), !ready())) return;
     if (!begin()) { r_free(p); return; }
-    ev_free(TF_OP_FREE, p, 0, 0);
+    order_lock();
+    uint64_t seq = atomic_fetch_add(&g_seq, 1);
     r_free(p);
+    order_unlock();
+    record(TF_OP_FREE, seq, 0, 0, p, 0, 0);
     end();
 }
 
@@ -540,9 +450,11 @@ EXPORT void *realloc(void *p, size_t n)
     }
     if (!ready() && (init(), !ready())) return boot_alloc(n);
     if (!begin()) return r_realloc(p, n);
-    uint64_t id = p ? ev_detach(p) : 0;
+    order_lock();
+    uint64_t seq = atomic_fetch_add(&g_seq, 1);
     void *q = r_realloc(p, n);
-    ev_realloc(TF_OP_REALLOC, p, id, q, n, 0);
+    order_unlock();
+    record(TF_OP_REALLOC, seq, n, p ? 0 : seq + 1, q, 0, p);
     end();
     return q;
 }
@@ -598,9 +510,11 @@ EXPORT void *rallocx(void *p, size_t n, int flags)
     if (!ready()) init();
     if (!r_rallocx) return NULL;
     if (!begin()) return r_rallocx(p, n, flags);
-    uint64_t id = ev_detach(p);
+    order_lock();
+    uint64_t seq = atomic_fetch_add(&g_seq, 1);
     void *q = r_rallocx(p, n, flags);
-    ev_realloc(TF_OP_RALLOCX, p, id, q, n, (uint64_t)(unsigned)flags);
+    order_unlock();
+    record(TF_OP_RALLOCX, seq, n, 0, q, (uint64_t)(unsigned)flags, p);
     end();
     return q;
 }
@@ -629,8 +543,11 @@ EXPORT void dallocx(void *p, int flags)
     if (!ready()) init();
     if (!r_dallocx) return;
     if (!begin()) { r_dallocx(p, flags); return; }
-    ev_free(TF_OP_DALLOCX, p, 0, (uint64_t)(unsigned)flags);
+    order_lock();
+    uint64_t seq = atomic_fetch_add(&g_seq, 1);
     r_dallocx(p, flags);
+    order_unlock();
+    record(TF_OP_DALLOCX, seq, 0, 0, p, (uint64_t)(unsigned)flags, 0);
     end();
 }
 EXPORT void sdallocx(void *p, size_t n, int flags)
@@ -638,8 +555,11 @@ EXPORT void sdallocx(void *p, size_t n, int flags)
     if (!ready()) init();
     if (!r_sdallocx) return;
     if (!begin()) { r_sdallocx(p, n, flags); return; }
-    ev_free(TF_OP_SDALLOCX, p, n, (uint64_t)(unsigned)flags);
+    order_lock();
+    uint64_t seq = atomic_fetch_add(&g_seq, 1);
     r_sdallocx(p, n, flags);
+    order_unlock();
+    record(TF_OP_SDALLOCX, seq, n, 0, p, (uint64_t)(unsigned)flags, 0);
     end();
 }
 EXPORT size_t nallocx(size_t n, int flags)
