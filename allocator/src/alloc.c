@@ -15,6 +15,14 @@
 #include <unistd.h>
 #include "tide.h"
 
+/* In the ThreadSanitizer build, tsanboot.c defines malloc, free, calloc and
+ * realloc, and serves the calls the TSan runtime makes before it is ready. */
+#ifdef TIDE_TSAN
+#define ALLOC_API(name) alloc_tsan_##name
+#else
+#define ALLOC_API(name) name
+#endif
+
 static uint64_t alloc_foreign_frees;   /* frees of pointers tide does not own */
 
 /* ---- slow paths --------------------------------------------------------- */
@@ -107,12 +115,12 @@ TIDE_INLINE void *alloc_small(unsigned c) {
     return *--b->top;
 }
 
-TIDE_EXPORT void *malloc(size_t n) {
+TIDE_EXPORT void *ALLOC_API(malloc)(size_t n) {
     if (TIDE_LIKELY(n <= SC_SMALL_MAX)) return alloc_small(sc_index(n));
     return malloc_slow(n);
 }
 
-TIDE_EXPORT void free(void *p) {
+TIDE_EXPORT void ALLOC_API(free)(void *p) {
     uintptr_t e = pagemap_get(p);
     if (TIDE_LIKELY(pagemap_is_chunk(e))) {
         struct slab *s = chunk_run_of(pagemap_ptr(e), p);
@@ -227,7 +235,7 @@ TIDE_EXPORT void *pvalloc(size_t n) {
 
 /* ---- calloc and realloc -------------------------------------------------- */
 
-TIDE_EXPORT void *calloc(size_t k, size_t n) {
+TIDE_EXPORT void *ALLOC_API(calloc)(size_t k, size_t n) {
     size_t total;
     if (TIDE_UNLIKELY(__builtin_mul_overflow(k, n, &total))) {
         errno = ENOMEM;
@@ -285,7 +293,7 @@ static TIDE_NOINLINE void *realloc_slow(void *p, size_t n, size_t align, bool ze
     return alloc_move(p, old, n, align, zero);
 }
 
-TIDE_EXPORT void *realloc(void *p, size_t n) {
+TIDE_EXPORT void *ALLOC_API(realloc)(void *p, size_t n) {
     if (!p) return malloc(n);
     if (n == 0) {
         free(p);
