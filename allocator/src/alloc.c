@@ -134,6 +134,7 @@ TIDE_EXPORT void ALLOC_API(free)(void *p) {
             b->nfree++;
             return;
         }
+        if (s->kind == RUN_SLAB) return heap_free_foreign_slab(s, p);   /* remote, or a shared heap's */
     }
     free_slow(p);
 }

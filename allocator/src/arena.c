@@ -63,6 +63,9 @@ static struct chunk *chunk_new(struct arena *a) {
     c->arena = a;
     c->header_pages = (uint32_t)((sizeof(struct chunk) + SC_PAGE - 1) >> SC_LG_PAGE);
     for (unsigned i = c->header_pages; i < CHUNK_NPAGES; i++) bit_set(c->free_bits, i);
+    /* Pages with no run map to the static empty slab (no owner, RUN_FREE), so
+     * a lookup never reads a NULL header. */
+    for (unsigned i = 0; i < CHUNK_NPAGES; i++) c->page_slab[i] = &slab_empty;
     c->nfree = CHUNK_NPAGES - c->header_pages;
     c->fail_hint = CHUNK_NPAGES + 1;
     if (!pagemap_set(c, CHUNK_SIZE, (uintptr_t)c | PAGEMAP_TAG_CHUNK)) {
@@ -165,10 +168,11 @@ static unsigned run_first_page(const struct chunk *c, const struct slab *run) {
 
 /* ---- purging ----------------------------------------------------------- */
 
-/* An entirely free, purged chunk needs none of its per-page arrays. */
+/* An entirely free, purged chunk needs none of its run headers (page_slab[]
+ * keeps pointing at them: zeroed, they read as RUN_FREE with no owner). */
 static size_t chunk_purge_header(struct chunk *c) {
     if (c->header_clean || c->ndirty || c->nfree != CHUNK_NPAGES - c->header_pages) return 0;
-    uintptr_t from = TIDE_ALIGN_UP((uintptr_t)c->dirty_ms, SC_PAGE);
+    uintptr_t from = TIDE_ALIGN_UP((uintptr_t)c->runs, SC_PAGE);
     uintptr_t to = (uintptr_t)c + ((uintptr_t)c->header_pages << SC_LG_PAGE);
     c->header_clean = 1;
     if (to <= from) return 0;

@@ -14,7 +14,9 @@
  *    of the run holding allocated page i. Entries of free pages are stale.
  *  - nfree == popcount(free_bits), ndirty == popcount(dirty_bits).
  * When a chunk is entirely free, purging also gives back the pages of its
- * per-page arrays (dirty_ms, page_slab, runs): their contents are dead then.
+ * run headers (runs[]): their contents are dead then, and zeroed they read as
+ * free runs with no owner. page_slab[] of a page that never held a run points
+ * to slab_empty.
  * An arena's chunks never move to another arena and are never unmapped
  * (address space is kept, physical memory is purged).
  */
@@ -37,7 +39,7 @@ struct chunk {
     uint32_t nfree;
     uint32_t ndirty;
     uint32_t fail_hint;                 /* no free run of >= this many pages */
-    uint32_t header_clean;              /* dirty_ms[], page_slab[], runs[] purged (chunk all free) */
+    uint32_t header_clean;              /* runs[] purged (chunk all free) */
     uint64_t free_bits[CHUNK_NWORDS];
     uint64_t dirty_bits[CHUNK_NWORDS];
     uint32_t dirty_ms[CHUNK_NPAGES];    /* when each dirty page was freed */
