@@ -56,9 +56,11 @@ $(ST_BUILD)/linked_static: $(ST_SRC)/linked.c allocator/libtide.a allocator/incl
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Iallocator/include -o $@ $< allocator/libtide.a -pthread -ldl
 # Not instrumented itself; linked with the TSan runtime so that its
 # constructor runs after the runtime's initialisation (see tsanguard.c).
-$(ST_BUILD)/libtsanguard.so: $(ST_SRC)/tsanguard.c | $(DEPS_STAMP)
+$(ST_BUILD)/tsanguard.o: $(ST_SRC)/tsanguard.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared -fsanitize=thread $(ST_TSAN_LDFLAGS) -o $@ $< -ldl
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
+$(ST_BUILD)/libtsanguard.so: $(ST_BUILD)/tsanguard.o
+	$(CC) -shared -fsanitize=thread $(ST_TSAN_LDFLAGS) -o $@ $< -ldl
 $(ST_BUILD)/libbroken.so: $(ST_SRC)/broken.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl

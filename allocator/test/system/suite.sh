@@ -7,6 +7,7 @@
 #                       concurrency tests (conc, tls_cxx) with reduced counts on
 #                       [debug] build/debug/libtide.so and [tsan]
 #                       build/tsan/libtide.so
+#   suite.sh tsan       the [tsan] part only
 #   suite.sh glibc      (make test-system-glibc) the same tests against glibc;
 #                       tide-specific checks are skipped; redis runs without
 #                       preload (its own jemalloc)
@@ -83,12 +84,33 @@ full() {
     run "$label" redis 300 env SYSTEST_PRELOAD="$lib" sh "$SRC/redis.sh"
 }
 
-case $MODE in
-tide)
-    for f in allocator/libtide.so build/debug/libtide.so build/tsan/libtide.so $BIN/conc-tsan; do
+tide_checks() {
+    for f in "$@"; do
         [ -f "$f" ] || { echo "suite.sh: $f is missing (run make test-system)" >&2; exit 1; }
     done
     export SYSTEST_ALLOC=tide
+}
+
+tsan_part() {
+    # ThreadSanitizer build, smaller counts still; RSS includes TSan's shadow
+    # memory, so the bound is lifted (the leak checks are those of the runs
+    # above). Check runs without fork here (a forked Check child of a TSan
+    # process did not get its timeout signal), so each test runs as its own
+    # process under `timeout`; handle_segv=0 makes a crash end the process at
+    # once instead of hanging in TSan's report of it.
+    export SYSTEST_QUICK=tsan SYSTEST_RSS_MB=4096 CK_FORK=no \
+        TSAN_OPTIONS="halt_on_error=1 exitcode=66 die_after_fork=0 handle_segv=0 suppressions=$PWD/$SRC/tsan.supp"
+    TSAN_PRE="$PWD/$BIN/libtsanguard.so $PWD/build/tsan/libtide.so"
+    for t in allocator producer_consumer thread_churn late_key_dtor thread_atexit_dtor fork_busy; do
+        run tsan "conc/$t" 40 env LD_PRELOAD="$TSAN_PRE" "$BIN/conc-tsan" $t
+    done
+    run tsan tls_cxx 20 env LD_PRELOAD="$TSAN_PRE" "$BIN/tls_cxx-tsan" 48
+    unset SYSTEST_QUICK SYSTEST_RSS_MB TSAN_OPTIONS CK_FORK
+}
+
+case $MODE in
+tide)
+    tide_checks allocator/libtide.so build/debug/libtide.so build/tsan/libtide.so $BIN/conc-tsan
     unset TIDE_CONF
     full default allocator/libtide.so
     TIDE_CONF=preset:bsd2006 && export TIDE_CONF
@@ -97,17 +119,14 @@ tide)
     # Debug build: invariant checks after slow-path steps; reduced counts.
     export SYSTEST_QUICK=1
     run debug conc 300 env LD_PRELOAD="$PWD/build/debug/libtide.so" "$BIN/conc"
-    run debug tls_cxx 120 env LD_PRELOAD="$PWD/build/debug/libtide.so" "$BIN/tls_cxx" 100
-    # ThreadSanitizer build, smaller counts still; RSS includes TSan's shadow
-    # memory, so the bound is lifted (the leak checks are those of the runs
-    # above). Check's per-test timeouts are scaled down so that a hang costs
-    # seconds, not minutes.
-    export SYSTEST_QUICK=tsan SYSTEST_RSS_MB=4096 CK_TIMEOUT_MULTIPLIER=0.2 \
-        TSAN_OPTIONS="halt_on_error=1 exitcode=66 die_after_fork=0 second_deadlock_stack=1"
-    TSAN_PRE="$PWD/$BIN/libtsanguard.so $PWD/build/tsan/libtide.so"
-    run tsan conc 150 env LD_PRELOAD="$TSAN_PRE" "$BIN/conc-tsan"
-    run tsan tls_cxx 30 env LD_PRELOAD="$TSAN_PRE" "$BIN/tls_cxx-tsan" 48
-    unset SYSTEST_QUICK SYSTEST_RSS_MB TSAN_OPTIONS CK_TIMEOUT_MULTIPLIER
+    run debug tls_cxx 120 env LD_PRELOAD="$PWD/build/debug/libtide.so" "$BIN/tls_cxx" 104
+    unset SYSTEST_QUICK
+    tsan_part
+    ;;
+tsan)
+    tide_checks build/tsan/libtide.so $BIN/conc-tsan
+    unset TIDE_CONF
+    tsan_part
     ;;
 glibc)
     export SYSTEST_ALLOC=glibc
@@ -131,7 +150,7 @@ selfcheck)
     expect_fail not-tide 60 env SYSTEST_ALLOC=tide "$BIN/conc" allocator
     ;;
 *)
-    echo "usage: suite.sh tide|glibc|selfcheck" >&2
+    echo "usage: suite.sh tide|tsan|glibc|selfcheck" >&2
     exit 2
     ;;
 esac
