@@ -123,17 +123,20 @@ TIDE_EXPORT void *ALLOC_API(malloc)(size_t n) {
 TIDE_EXPORT void ALLOC_API(free)(void *p) {
     uintptr_t e = pagemap_get(p);
     if (TIDE_LIKELY(pagemap_is_chunk(e))) {
-        struct slab *s = chunk_run_of(pagemap_ptr(e), p);
+        struct chunk *c = pagemap_ptr(e);
+        size_t page = ((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE;
+        uintptr_t owner = c->page_owner[page];
         struct heap *h = tide_tls.heap;
-        if (TIDE_LIKELY(s->heap == h)) {   /* a block of our own: into the bin, no lock */
-            struct heap_bin *b = (struct heap_bin *)((char *)h + s->bin_offset);
+        if (TIDE_LIKELY(owner - (uintptr_t)h < sizeof h->bins)) {   /* ours: into the bin, no lock */
+            struct heap_bin *b = (struct heap_bin *)owner;
             void **t = b->top;
-            if (TIDE_UNLIKELY(t == b->limit)) return heap_free_bin_full(h, s, p);
+            if (TIDE_UNLIKELY(t == b->limit)) return heap_free_bin_full(h, c->page_slab[page], p);
             *t = p;
             b->top = t + 1;
             b->nfree++;
             return;
         }
+        struct slab *s = c->page_slab[page];
         if (s->kind == RUN_SLAB) return heap_free_foreign_slab(s, p);   /* remote, or a shared heap's */
     }
     free_slow(p);

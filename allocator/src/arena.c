@@ -252,6 +252,9 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h) {
     if (p) {
         s = chunk_run_of(c, p);
         slab_init(s, cls, h, (uintptr_t)p);
+        unsigned first = (unsigned)(((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE);
+        uintptr_t bin = (uintptr_t)&h->bins[cls];
+        for (unsigned i = first; i < first + ci->slab_pages; i++) c->page_owner[i] = bin;
         a->ctr.slabs_created[cls]++;
         a->ctr.slabs_current[cls]++;
     }
@@ -271,6 +274,7 @@ void arena_slab_free(struct slab *s) {
     if (!locked) util_lock(&a->lock);
     TIDE_ASSERT(s->used == 0);
     a->ctr.slabs_current[s->cls]--;
+    for (unsigned i = run_first_page(c, s); i < run_first_page(c, s) + s->npages; i++) c->page_owner[i] = 0;
     s->kind = RUN_FREE;
     s->heap = NULL;
     chunk_give(a, c, run_first_page(c, s), s->npages, TIDE_MIN(touched, s->npages), now);

@@ -5,7 +5,7 @@
 #include "init.h"
 
 TIDE_TLS struct tide_tls tide_tls = {.heap = &heap_empty};
-struct heap heap_empty = {.current = {[0 ... SC_NSMALL - 1] = &slab_empty}};
+_Alignas(64) struct heap heap_empty = {.current = {[0 ... SC_NSMALL - 1] = &slab_empty}};
 
 /* Bin capacity: about 64 KiB of blocks, between 8 and 128 of them. */
 static uint32_t heap_bin_cap(unsigned c) {

@@ -63,8 +63,8 @@ struct heap {
     bool shared;
     bool parked;
 };
-_Static_assert(sizeof(struct heap_bin) == 64 && __builtin_offsetof(struct heap, bins) == 0,
-               "slab_init computes bin offsets as cls * 64");
+_Static_assert(__builtin_offsetof(struct heap, bins) == 0,
+               "free's ownership test needs the bins at the start of the heap");
 
 /* Per-thread state, initial-exec TLS. */
 enum { TLS_FRESH = 0, TLS_LIVE = 1, TLS_DEAD = 2 };

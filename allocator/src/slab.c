@@ -13,7 +13,6 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
     s->block_size = ci->size;
     s->nregs = ci->nregs;
     s->cls = (uint8_t)cls;
-    s->bin_offset = (uint16_t)(cls * 64u);   /* bins[] is the first member of struct heap */
     s->kind = RUN_SLAB;
     s->linked = 0;
     s->zeroed = 0;

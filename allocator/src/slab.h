@@ -58,7 +58,6 @@ struct slab {
     uint8_t zeroed;              /* large run: its pages are known zero */
     uint8_t cached;              /* counted in heap->cached_pages */
     uint8_t pad_;
-    uint16_t bin_offset;         /* offsetof(struct heap, bins[cls]), for free's fast path */
     uint32_t npages;
     uintptr_t base;              /* first data byte */
     /* Second cache line: list links and the remote side. */
