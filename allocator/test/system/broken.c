@@ -6,8 +6,13 @@
  *             no memory returned);
  *   forklock  every malloc/free takes a global mutex that is not handled at
  *             fork, so a child forked while another thread holds it hangs.
- * Everything else is forwarded to glibc's __libc_* entry points.
+ *   none      glibc's malloc only; with redis-server (linked with
+ *             libjemalloc) that leaves jemalloc's mallctl idle.
+ * Everything else is forwarded to glibc's __libc_* entry points, and
+ * malloc_usable_size to libc's (a program linked with another allocator
+ * would otherwise ask that one about glibc's blocks).
  */
+#include <dlfcn.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -38,6 +43,17 @@ void *malloc(size_t n)
     void *p = __libc_malloc(n);
     pthread_mutex_unlock(&lock);
     return p;
+}
+
+static size_t (*libc_usable)(void *);
+
+size_t malloc_usable_size(void *p)
+{
+    if (!libc_usable) {
+        void *h = dlopen("libc.so.6", RTLD_NOLOAD | RTLD_LAZY);
+        libc_usable = h ? (size_t(*)(void *))dlsym(h, "malloc_usable_size") : NULL;
+    }
+    return libc_usable ? libc_usable(p) : 0;
 }
 
 void free(void *p)
