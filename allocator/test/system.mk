@@ -26,7 +26,7 @@ ST_TSAN_LDFLAGS := $(if $(findstring clang,$(CC)),-shared-libsan -Wl$(comma)-rpa
 
 ST_BINS := $(ST_BUILD)/conc $(ST_BUILD)/memret $(ST_BUILD)/tls_cxx $(ST_BUILD)/cxxprog \
            $(ST_BUILD)/linked_dyn $(ST_BUILD)/linked_static $(ST_BUILD)/libbroken.so
-ST_TSAN_BINS := $(ST_BUILD)/conc-tsan $(ST_BUILD)/tls_cxx-tsan $(ST_BUILD)/libtsanguard.so
+ST_TSAN_BINS := $(ST_BUILD)/conc-tsan $(ST_BUILD)/tls_cxx-tsan
 
 $(ST_BUILD)/conc: $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -54,13 +54,6 @@ $(ST_BUILD)/linked_dyn: $(ST_SRC)/linked.c allocator/libtide.so allocator/tide.p
 $(ST_BUILD)/linked_static: $(ST_SRC)/linked.c allocator/libtide.a allocator/include/tide.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Iallocator/include -o $@ $< allocator/libtide.a -pthread -ldl
-# Not instrumented itself; linked with the TSan runtime so that its
-# constructor runs after the runtime's initialisation (see tsanguard.c).
-$(ST_BUILD)/tsanguard.o: $(ST_SRC)/tsanguard.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
-$(ST_BUILD)/libtsanguard.so: $(ST_BUILD)/tsanguard.o
-	$(CC) -shared -fsanitize=thread $(ST_TSAN_LDFLAGS) -o $@ $< -ldl
 $(ST_BUILD)/libbroken.so: $(ST_SRC)/broken.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl

@@ -601,10 +601,17 @@ static int fk_child(void)
     }
     for (int i = 0; i < FK_XCHG / 2; i++) /* objects in flight between parent threads */
         free(atomic_exchange(&fk_xchg[i], NULL));
-    pthread_t th;
-    void *ret = NULL;
-    if (pthread_create(&th, NULL, fk_child_thread, NULL) != 0 || pthread_join(th, &ret) != 0 || ret != (void *)1)
-        return 7;
+    /* A thread in the child. Not under TSan: its registry keeps the parent's
+     * threads after fork, and a new thread on a reused stack address stops
+     * it ("dup thread with used id"), whatever the allocator. */
+    const char *q = getenv("SYSTEST_QUICK");
+    if (!q || strcmp(q, "tsan") != 0) {
+        pthread_t th;
+        void *ret = NULL;
+        if (pthread_create(&th, NULL, fk_child_thread, NULL) != 0 || pthread_join(th, &ret) != 0 ||
+            ret != (void *)1)
+            return 7;
+    }
     execl("/bin/true", "true", (char *)NULL);
     return 8;
 }

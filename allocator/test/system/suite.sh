@@ -21,15 +21,15 @@
 # "N passed, N failed"; the exit status is 1 if anything failed.
 #
 # TSan: the test programs are built with -fsanitize=thread (gcc: shared
-# libtsan; clang: -shared-libsan) and build/tsan/libtide.so is preloaded,
-# behind build/systest/libtsanguard.so (tsanguard.c: serves the allocations
-# TSan's runtime makes while it initialises, then forwards to tide). The
-# preloads come before the TSan runtime in symbol lookup, so malloc/free
-# resolve to tide, not to TSan's own allocator, and tide's instrumented
-# atomics and locks give TSan the happens-before edges that make reuse of a
-# freed block race-free; the conc "allocator" test checks that tide serves
-# malloc (its stats.allocated follows a 4 MiB malloc). TSan reports abort
-# the process (exitcode 66), which fails the test.
+# libtsan; clang: -shared-libsan) and build/tsan/libtide.so is preloaded.
+# The preload comes before the TSan runtime in symbol lookup, so the
+# program's and libc's malloc/free resolve to tide, not to TSan's own
+# allocator, and tide's instrumented atomics and locks give TSan the
+# happens-before edges that make reuse of a freed block race-free (the TSan
+# build of tide serves the runtime's own start-up allocations itself, see
+# allocator/src/tsanboot.c). The conc "allocator" test checks that tide
+# serves malloc. TSan reports end the process with exitcode 66, which fails
+# the test.
 set -u
 MODE=${1:-tide}
 BIN=build/systest
@@ -100,7 +100,7 @@ tsan_part() {
     # once instead of hanging in TSan's report of it.
     export SYSTEST_QUICK=tsan SYSTEST_RSS_MB=4096 CK_FORK=no \
         TSAN_OPTIONS="halt_on_error=1 exitcode=66 die_after_fork=0 handle_segv=0 suppressions=$PWD/$SRC/tsan.supp"
-    TSAN_PRE="$PWD/$BIN/libtsanguard.so $PWD/build/tsan/libtide.so"
+    TSAN_PRE="$PWD/build/tsan/libtide.so"
     for t in allocator producer_consumer thread_churn late_key_dtor thread_atexit_dtor fork_busy; do
         run tsan "conc/$t" 40 env LD_PRELOAD="$TSAN_PRE" "$BIN/conc-tsan" $t
     done

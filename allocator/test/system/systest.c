@@ -75,9 +75,7 @@ const char *st_check_allocator(void)
     Dl_info info;
     if (!m || !dladdr(m, &info) || !info.dli_fname)
         return "cannot locate the object that defines malloc";
-    /* Under TSan, libtsanguard.so sits in front of tide (see tsanguard.c);
-     * the stats.allocated check below shows whether tide serves malloc. */
-    bool tide = strstr(info.dli_fname, "libtide") != NULL || strstr(info.dli_fname, "libtsanguard") != NULL;
+    bool tide = strstr(info.dli_fname, "libtide") != NULL;
     bool libc = strstr(info.dli_fname, "libc.so") != NULL;
     if (st_is_tide() && !tide)
         return "SYSTEST_ALLOC=tide but malloc does not come from libtide (preload ineffective?)";
