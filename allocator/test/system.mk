@@ -7,7 +7,8 @@
 #                            a reference; tide-specific checks are skipped
 #   make test-system-selfcheck  runs chosen tests against deliberately broken
 #                            allocators (build/systest/libbroken.so) and
-#                            passes only if those tests fail
+#                            tide configured not to purge, and passes only
+#                            if those tests fail
 #
 # Test binaries are ordinary programs built against glibc's headers; the
 # driver (suite.sh) runs them with LD_PRELOAD of the allocator under test.
@@ -67,5 +68,5 @@ test-system: $(ST_BINS) $(ST_TSAN_BINS) $(TIDE_LIBS) $(BUILD)/debug/libtide.so $
 	@sh $(ST_SRC)/suite.sh tide
 test-system-glibc: $(ST_BINS)
 	@sh $(ST_SRC)/suite.sh glibc
-test-system-selfcheck: $(ST_BINS)
+test-system-selfcheck: $(ST_BINS) $(TIDE_LIBS)
 	@sh $(ST_SRC)/suite.sh selfcheck

@@ -146,6 +146,13 @@ selfcheck)
     # preload without mallctl gives): INFO memory must not look right.
     export BROKEN_MODE=none
     expect_fail idle-jemalloc 300 env SYSTEST_PRELOAD="$B" SYSTEST_ALLOC=glibc sh "$SRC/redis.sh"
+    # tide that never purges, and tide without its background thread while
+    # the program sleeps: the memory-return children must fail.
+    unset BROKEN_MODE
+    expect_fail tide-no-decay 60 env TIDE_CONF=dirty_decay_ms:-1 LD_PRELOAD="$PWD/allocator/libtide.so" \
+        "$BIN/memret" --child decay
+    expect_fail tide-no-bg-thread 60 env TIDE_CONF=dirty_decay_ms:500 LD_PRELOAD="$PWD/allocator/libtide.so" \
+        "$BIN/memret" --child bg
     # glibc's malloc while tide is claimed: the allocator checks must notice.
     expect_fail not-tide 60 env SYSTEST_ALLOC=tide "$BIN/conc" allocator
     ;;
