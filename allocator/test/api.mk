@@ -56,6 +56,8 @@ test-api-glibc: $(TAPI_C) $(TAPI_CXX)
 
 test-unit: $(TUNIT)
 	@$(TUNIT)
+	@echo "-- unit, TIDE_CONF=preset:bsd2006"
+	@TIDE_CONF=preset:bsd2006 $(TUNIT)
 
 test-fastpath: $(TFAST) allocator/libtide.so
 	@sh allocator/test/fastpath/check.sh $(TFAST) allocator/libtide.so allocator/test/fastpath/bounds.txt

@@ -31,6 +31,12 @@
 #include "slab.h"
 #include "tide.h"
 
+/* The heap this thread's small blocks come from: its own in thread-cache
+ * mode, its arena's shared heap in the 2006 design (tcache:false). */
+static struct heap *test_heap(void) {
+    return conf_opt.tcache ? tide_tls.heap : tide_tls.arena->shared;
+}
+
 /* alloc.c, for tests: frees of pointers tide did not own. */
 uint64_t alloc_foreign_free_count(void);
 
@@ -134,7 +140,7 @@ static void check_ours(size_t n) {
             REQUIRE(r->kind == RUN_SLAB, "malloc(%zu): run kind %u", n, r->kind);
             REQUIRE(r->block_size == sc_usable(n), "malloc(%zu): block size %u", n, r->block_size);
             REQUIRE(slab_block_index(r, p) >= 0, "malloc(%zu) = %p is not a block start", n, (void *)p);
-            REQUIRE(r->heap == tide_tls.heap, "malloc(%zu): slab of another heap", n);
+            REQUIRE(r->heap == test_heap(), "malloc(%zu): slab of another heap", n);
         } else {
             REQUIRE(r->kind == RUN_LARGE, "malloc(%zu): run kind %u", n, r->kind);
             REQUIRE(r->base == (uintptr_t)p, "malloc(%zu): run base %#lx", n, (unsigned long)r->base);
@@ -259,7 +265,7 @@ static struct slab *expected_slab(struct heap *h, unsigned c) {
 
 /* Allocate one block of size n and check it comes from the expected slab. */
 static void *alloc_checked(size_t n, const char *phase, size_t i) {
-    struct heap *h = tide_tls.heap;
+    struct heap *h = tide_tls.arena ? test_heap() : &heap_empty;
     unsigned c = sc_index(n);
     struct slab *want = h != &heap_empty ? expected_slab(h, c) : NULL;
     void *p = malloc(opaque(n));
@@ -318,8 +324,8 @@ static void check_slab_order(size_t n) {
         else if (s == low1 && freed1 < (nregs + 2) / 3) { free(v[i]); v[i] = NULL; freed1++; }
     }
     /* Freed blocks wait in the thread's bin (LIFO, as in jemalloc's tcache);
-     * flush it so they are back in their slabs. */
-    ck_assert_int_eq(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0), 0);
+     * flush it so they are back in their slabs. The 2006 design has no bins. */
+    if (conf_opt.tcache) ck_assert_int_eq(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0), 0);
     /* New blocks: the lower slab first, then the next, never the high one
      * while those have space. */
     size_t ne = freed1 + freed2;
