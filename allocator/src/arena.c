@@ -17,7 +17,16 @@ struct arena *arena_get(unsigned i) { return i < narenas ? &arenas[i] : NULL; }
 
 struct arena *arena_next_rr(void) {
     unsigned i = __atomic_fetch_add(&arena_rr, 1, __ATOMIC_RELAXED);
-    return &arenas[i % narenas];
+    if (conf_opt.bsd2006) return &arenas[i % narenas];   /* the paper: plain round-robin */
+    /* The first arena with the fewest live threads (as jemalloc chooses).
+     * While no thread exits this deals threads out exactly round-robin
+     * (thread k gets arena k mod narenas); a program that keeps replacing
+     * its threads reuses the arenas it already has memory in. */
+    struct arena *best = &arenas[0];
+    for (unsigned k = 1; k < narenas && __atomic_load_n(&best->nthreads, __ATOMIC_RELAXED); k++)
+        if (__atomic_load_n(&arenas[k].nthreads, __ATOMIC_RELAXED) < __atomic_load_n(&best->nthreads, __ATOMIC_RELAXED))
+            best = &arenas[k];
+    return best;
 }
 
 bool arena_boot(unsigned n) {

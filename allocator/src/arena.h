@@ -76,7 +76,8 @@ struct arena {
 
 unsigned arena_count(void);
 struct arena *arena_get(unsigned i);
-/* Next arena, round-robin. */
+/* The arena for a new thread: the first with the fewest live threads, which
+ * is round-robin while threads live on (the 2006 preset: plain round-robin). */
 struct arena *arena_next_rr(void);
 /* Create the arenas (called once by init). */
 bool arena_boot(unsigned n);

@@ -295,6 +295,7 @@ struct heap *heap_thread_acquire(void) {
     util_unlock(&heap_lock);
     if (!h && !(h = heap_create(a, false))) return NULL;
     h->arena = a;   /* an adopted heap draws new slabs from this thread's arena */
+    heap_flush(h);  /* take in what other threads freed while it was parked */
     t->heap = h;
     t->state = TLS_LIVE;
     heap_bytes(h, &t->allocated0, &t->deallocated0);
@@ -346,6 +347,9 @@ void heap_thread_exit(void) {
     t->heap = &heap_empty;
     heap_flush(h);
     util_lock(&heap_lock);
+    /* Blocks of parked heaps freed by other threads since: give back the
+     * slabs they emptied, so memory does not wait for an adopter. */
+    for (struct heap *p = heap_pool; p; p = p->next_pool) heap_flush(p);
     h->parked = true;
     h->next_pool = heap_pool;
     heap_pool = h;
