@@ -13,7 +13,11 @@ for s in "$HERE"/fuzz-seeds/*.txt; do "$TOOL" from-text "$s" "$T/corpus/$(basena
 "$TOOL" dump "$TINY" > "$T/full.txt"
 head -n 300 "$T/full.txt" | grep -v "^#" > "$T/cut.txt"
 "$TOOL" from-text "$T/cut.txt" "$T/corpus/cut.trc"
+# Inputs that fail are kept under build/ (ignored), not in the working directory.
+ART=build/redis-trace/fuzz-artifacts
+mkdir -p "$ART"
 "$FUZZ" -max_total_time="$SECS" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    "$T/corpus" > "$T/log" 2>&1 || { tail -n 30 "$T/log" >&2; echo "trace-test-fuzz: the fuzzer found a failure" >&2; exit 1; }
+    -artifact_prefix="$ART/" "$T/corpus" > "$T/log" 2>&1 ||
+    { tail -n 30 "$T/log" >&2; echo "trace-test-fuzz: the fuzzer found a failure (input kept in $ART)" >&2; exit 1; }
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$T/log")
 echo "trace-test-fuzz: ok (${SECS} s, ${runs:-?} inputs, no crash)"
