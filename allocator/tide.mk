@@ -14,6 +14,9 @@ TIDE_CFLAGS := $(BASE_CFLAGS) -fPIC -fexceptions -fvisibility=hidden -fno-semant
                -ftls-model=initial-exec -Iallocator/include -Iallocator/src
 TIDE_LDFLAGS := -shared -pthread -Wl,-z,now -Wl,--no-undefined -Wl,-Bsymbolic-functions
 
+# clang links no sanitizer runtime into a shared library unless asked to.
+TIDE_TSAN_LIBSAN = $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -n 1)),-shared-libsan)
+
 tide_objs = $(patsubst allocator/src/%.c,$(BUILD)/$(1)/%.o,$(TIDE_SRCS))
 
 TIDE_REL_OBJS   := $(call tide_objs,rel)
@@ -37,7 +40,7 @@ allocator/libtide.a: $(TIDE_REL_OBJS)
 $(BUILD)/debug/libtide.so: $(TIDE_DEBUG_OBJS)
 	$(CC) $(TIDE_LDFLAGS) -o $@ $(TIDE_DEBUG_OBJS)
 $(BUILD)/tsan/libtide.so: $(TIDE_TSAN_OBJS)
-	$(CC) $(TIDE_LDFLAGS) -fsanitize=thread -o $@ $(TIDE_TSAN_OBJS)
+	$(CC) $(TIDE_LDFLAGS) -fsanitize=thread $(TIDE_TSAN_LIBSAN) -o $@ $(TIDE_TSAN_OBJS)
 
 allocator/tide.pc: allocator/tide.pc.in
 	sed -e 's|@PREFIX@|$(abspath .)|' -e 's|@VERSION@|1.0.0|' $< > $@
