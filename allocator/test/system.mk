@@ -31,13 +31,13 @@ ST_TSAN_BINS := $(ST_BUILD)/conc-tsan $(ST_BUILD)/tls_cxx-tsan
 
 $(ST_BUILD)/conc: $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
 $(ST_BUILD)/conc-tsan: $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ST_TSAN_CFLAGS) $(ST_TSAN_LDFLAGS) -o $@ $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
 $(ST_BUILD)/memret: $(ST_SRC)/memret.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(ST_SRC)/memret.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/memret.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
 $(ST_BUILD)/tls_cxx: $(ST_SRC)/tls_cxx.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -o $@ $<
@@ -51,10 +51,10 @@ $(ST_BUILD)/cxxprog: $(ST_SRC)/cxxprog.cc | $(DEPS_STAMP)
 # rpath) and with allocator/libtide.a copied into the executable.
 $(ST_BUILD)/linked_dyn: $(ST_SRC)/linked.c allocator/libtide.so allocator/tide.pc allocator/include/tide.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -DEXPECT_SHARED -o $@ $< $$(pkg-config --cflags --libs allocator/tide.pc) -ldl
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -DEXPECT_SHARED -o $@ $< $$(pkg-config --cflags --libs allocator/tide.pc) -ldl
 $(ST_BUILD)/linked_static: $(ST_SRC)/linked.c allocator/libtide.a allocator/include/tide.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Iallocator/include -o $@ $< allocator/libtide.a -pthread -ldl
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -Iallocator/include -o $@ $< allocator/libtide.a -pthread -ldl
 $(ST_BUILD)/libbroken.so: $(ST_SRC)/broken.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
