@@ -15,7 +15,6 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
     s->cls = (uint8_t)cls;
     s->kind = RUN_SLAB;
     s->linked = 0;
-    s->zeroed = 0;
     s->cached = 0;
     s->npages = ci->slab_pages;
     s->base = base;

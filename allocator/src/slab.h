@@ -55,7 +55,7 @@ struct slab {
     uint8_t cls;
     uint8_t kind;                /* RUN_* */
     uint8_t linked;
-    uint8_t zeroed;              /* large run: its pages are known zero */
+    uint8_t pad0_;
     uint8_t cached;              /* counted in heap->cached_pages */
     uint8_t pad_;
     uint32_t npages;
