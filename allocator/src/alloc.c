@@ -144,11 +144,16 @@ TIDE_EXPORT void ALLOC_API(free)(void *p) {
 
 /* ---- sizes --------------------------------------------------------------- */
 
+/* Usable size of the block an owner lookup found (0: not ours). */
+static size_t alloc_owner_usable(const struct alloc_owner *o) {
+    if (o->run) return o->run->kind == RUN_SLAB ? o->run->block_size : (size_t)o->run->npages << SC_LG_PAGE;
+    if (o->huge) return o->huge->usable;
+    return 0;
+}
+
 static size_t alloc_usable(const void *p) {
     struct alloc_owner o = alloc_owner_of(p);
-    if (o.run) return o.run->kind == RUN_SLAB ? o.run->block_size : (size_t)o.run->npages << SC_LG_PAGE;
-    if (o.huge) return o.huge->usable;
-    return 0;
+    return alloc_owner_usable(&o);
 }
 
 TIDE_EXPORT size_t malloc_usable_size(void *p) { return p ? alloc_usable(p) : 0; }
@@ -284,8 +289,7 @@ static TIDE_NOINLINE void *realloc_slow(void *p, size_t n, size_t align, bool ze
         errno = ENOMEM;   /* not a block of ours: its size is unknown */
         return NULL;
     }
-    size_t old = o.run ? (o.run->kind == RUN_SLAB ? o.run->block_size : (size_t)o.run->npages << SC_LG_PAGE)
-                       : o.huge->usable;
+    size_t old = alloc_owner_usable(&o);
     if ((align <= 16 || ((uintptr_t)p & (align - 1)) == 0) && alloc_resize_in_place(&o, n)) {
         if (zero && n > old) memset((char *)p + old, 0, n - old);
         return p;
@@ -412,16 +416,16 @@ TIDE_EXPORT void *rallocx(void *p, size_t n, int flags) {
 TIDE_EXPORT size_t xallocx(void *p, size_t n, size_t extra, int flags) {
     bool zero = flags & MALLOCX_ZERO;
     struct alloc_owner o = alloc_owner_of(p);
-    size_t old = alloc_usable(p);
+    size_t old = alloc_owner_usable(&o);
     size_t want = n + extra < n ? SIZE_MAX : n + extra;
     if (want > (size_t)PTRDIFF_MAX) want = (size_t)PTRDIFF_MAX;
     /* Try the largest first, then the minimum. */
     if ((want != old && alloc_resize_in_place(&o, want)) || (n != old && n < want && alloc_resize_in_place(&o, n))) {
-        size_t now = alloc_usable(p);
+        size_t now = alloc_owner_usable(&o);   /* the run or huge record, resized in place */
         if (zero && now > old) memset((char *)p + old, 0, now - old);
         return now;
     }
-    return alloc_usable(p);
+    return old;
 }
 
 TIDE_EXPORT size_t sallocx(const void *p, int flags) {
