@@ -32,15 +32,22 @@ char *ab_xstrdup(const char *s)
     return p;
 }
 
+static char *ab_xvasprintf(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    char *p = ab_xmalloc((size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
 char *ab_xasprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *p = ab_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    char *p = ab_xvasprintf(fmt, ap);
     va_end(ap);
     return p;
 }
@@ -64,13 +71,9 @@ void ab_str_addf(ab_str *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *tmp = ab_xvasprintf(fmt, ap);
     va_end(ap);
-    char *tmp = ab_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    ab_str_addn(s, tmp, (size_t)n);
+    ab_str_add(s, tmp);
     free(tmp);
 }
 
