@@ -56,10 +56,6 @@ static TIDE_NOINLINE void *alloc_small_slow(unsigned c) {
     return p;
 }
 
-static TIDE_NOINLINE void *malloc_slow(size_t n) {
-    if (n <= SC_SMALL_MAX) return alloc_small_slow(sc_index(n));
-    return alloc_large_or_huge_slow(n, SC_PAGE, false);
-}
 
 /* The owner of a block, found through the page map. */
 struct alloc_owner {
@@ -90,7 +86,7 @@ static TIDE_NOINLINE void free_slow(void *p) {
     int e = errno;
     struct alloc_owner o = alloc_owner_of(p);
     if (o.run && o.run->kind == RUN_SLAB) {
-        heap_free_foreign_slab(o.run, p);
+        heap_free_other(o.run, p);
     } else if (o.run) {
         tide_tls.slow_deallocated += (size_t)o.run->npages << SC_LG_PAGE;
         arena_large_free(o.chunk, o.run);
@@ -104,42 +100,67 @@ static TIDE_NOINLINE void free_slow(void *p) {
     errno = e;
 }
 
+/* Block p of slab s is not a plain local free: a full slab of ours, another
+ * thread's or a shared heap's slab, or not a slab at all (large, header). */
+static TIDE_NOINLINE void free_other_slow(struct slab *s, void *p) {
+    if (s->kind == RUN_SLAB && slab_owner_word(s)) return heap_free_other(s, p);
+    free_slow(p);
+}
+
+static TIDE_NOINLINE void free_emptied_slow(struct heap *h, struct slab *s) { heap_free_emptied(h, s); }
+
+/* free of p, a pointer into chunk c. */
+TIDE_INLINE void free_in_chunk(struct tide_tls *t, struct chunk *c, void *p) {
+    struct slab *s = c->page_slab[((uintptr_t)p >> SC_LG_PAGE) & (CHUNK_NPAGES - 1)];
+    struct heap *h = t->heap;
+    if (TIDE_UNLIKELY(slab_owner_word_fast(s) != (uintptr_t)h)) return free_other_slow(s, p);
+    slab_block_t *b = p;   /* a block of our own slab: onto its local list, no lock */
+    b->next = s->local_free;
+    s->local_free = b;
+    h->nfree[s->cls]++;
+    if (TIDE_UNLIKELY(--s->used == 0)) free_emptied_slow(h, s);
+}
+
+/* p is not in the chunk free last found: ask the page map, and remember the
+ * chunk (chunks are never unmapped, so a remembered chunk stays one). */
+static TIDE_NOINLINE void free_lookup_slow(void *p) {
+    uintptr_t e = pagemap_get(p);
+    if (!pagemap_is_chunk(e)) return free_slow(p);
+    struct tide_tls *t = &tide_tls;
+    t->last_chunk = (uintptr_t)pagemap_ptr(e);
+    free_in_chunk(t, pagemap_ptr(e), p);
+}
+
 /* ---- fast paths ---------------------------------------------------------- */
 
-/* Pop a block of class c from the thread's bin. */
+/* Pop the first free block of the thread's current slab of class c. */
 TIDE_INLINE void *alloc_small(unsigned c) {
     struct heap *h = tide_tls.heap;
-    struct heap_bin *b = &h->bins[c];
-    if (TIDE_UNLIKELY(b->top == b->base)) return alloc_small_slow(c);
-    b->nmalloc++;
-    return *--b->top;
+    struct slab *s = h->current[c];
+    slab_block_t *b = s->free;
+    if (TIDE_UNLIKELY(!b)) return alloc_small_slow(c);
+    s->free = b->next;
+    s->used++;
+    h->nmalloc[c]++;
+    return b;
+}
+
+/* Sizes above the lookup table: the upper small classes, large and huge. */
+static TIDE_NOINLINE void *malloc_above_lookup(size_t n) {
+    if (n <= SC_SMALL_MAX) return alloc_small(sc_index(n));
+    return alloc_large_or_huge_slow(n, SC_PAGE, false);
 }
 
 TIDE_EXPORT void *ALLOC_API(malloc)(size_t n) {
-    if (TIDE_LIKELY(n <= SC_SMALL_MAX)) return alloc_small(sc_index(n));
-    return malloc_slow(n);
+    if (TIDE_LIKELY(n <= SC_LOOKUP_MAX)) return alloc_small(sc_lookup[(n + 7) >> 3]);
+    return malloc_above_lookup(n);
 }
 
 TIDE_EXPORT void ALLOC_API(free)(void *p) {
-    uintptr_t e = pagemap_get(p);
-    if (TIDE_LIKELY(pagemap_is_chunk(e))) {
-        struct chunk *c = pagemap_ptr(e);
-        size_t page = ((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE;
-        uintptr_t owner = c->page_owner[page];
-        struct heap *h = tide_tls.heap;
-        if (TIDE_LIKELY(owner - (uintptr_t)h < sizeof h->bins)) {   /* ours: into the bin, no lock */
-            struct heap_bin *b = (struct heap_bin *)owner;
-            void **t = b->top;
-            if (TIDE_UNLIKELY(t == b->limit)) return heap_free_bin_full(h, c->page_slab[page], p);
-            *t = p;
-            b->top = t + 1;
-            b->nfree++;
-            return;
-        }
-        struct slab *s = c->page_slab[page];
-        if (s->kind == RUN_SLAB) return heap_free_foreign_slab(s, p);   /* remote, or a shared heap's */
-    }
-    free_slow(p);
+    struct tide_tls *t = &tide_tls;
+    uintptr_t chunk = (uintptr_t)p & ~(CHUNK_SIZE - 1);
+    if (TIDE_UNLIKELY(chunk != t->last_chunk)) return free_lookup_slow(p);
+    free_in_chunk(t, (struct chunk *)chunk, p);
 }
 
 /* ---- sizes --------------------------------------------------------------- */

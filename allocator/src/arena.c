@@ -261,9 +261,6 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h) {
     if (p) {
         s = chunk_run_of(c, p);
         slab_init(s, cls, h, (uintptr_t)p);
-        unsigned first = (unsigned)(((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE);
-        uintptr_t bin = (uintptr_t)&h->bins[cls];
-        for (unsigned i = first; i < first + ci->slab_pages; i++) c->page_owner[i] = bin;
         a->ctr.slabs_created[cls]++;
         a->ctr.slabs_current[cls]++;
     }
@@ -279,13 +276,12 @@ void arena_slab_free(struct slab *s) {
     uintptr_t touched_end = TIDE_ALIGN_UP(s->base + (uintptr_t)s->capacity * s->block_size, SC_PAGE);
     unsigned touched = (unsigned)((touched_end - s->base) >> SC_LG_PAGE);
     uint64_t now = os_now_ms();
-    bool locked = s->heap->shared;   /* a shared heap's caller holds the lock */
+    bool locked = slab_heap(s)->shared;   /* a shared heap's caller holds the lock */
     if (!locked) util_lock(&a->lock);
     TIDE_ASSERT(s->used == 0);
     a->ctr.slabs_current[s->cls]--;
-    for (unsigned i = run_first_page(c, s); i < run_first_page(c, s) + s->npages; i++) c->page_owner[i] = 0;
     s->kind = RUN_FREE;
-    s->heap = NULL;
+    slab_set_owner(s, 0);
     chunk_give(a, c, run_first_page(c, s), s->npages, TIDE_MIN(touched, s->npages), now);
     if (conf_opt.dirty_decay_ms == 0) arena_purge_locked(a, false, now);
     else arena_maybe_purge_locked(a);

@@ -10,13 +10,9 @@
  *  - free_bits has a 1 for every free data page; header pages are never free.
  *  - dirty_bits is a subset of free_bits: free pages that may be resident.
  *    A free page that is not dirty reads as zero (fresh or purged).
- *  - page_owner[i] is the address of owner->bins[class] for every page of a
- *    slab of that class owned by `owner`, and 0 for pages of large runs and
- *    free pages. free's fast path reads this one word: the block is the
- *    calling thread's iff page_owner - heap < sizeof heap->bins (bins are the
- *    heap's first member, and heaps do not overlap).
  *  - page_slab[i] is the header (in runs[], indexed by the run's first page)
- *    of the run holding allocated page i. Entries of free pages are stale.
+ *    of the run holding allocated page i; free's fast path reads it. Entries
+ *    of free pages are stale.
  *  - nfree == popcount(free_bits), ndirty == popcount(dirty_bits).
  * When a chunk is entirely free, purging also gives back the pages of its
  * run headers (runs[]): their contents are dead then, and zeroed they read as
@@ -48,7 +44,6 @@ struct chunk {
     uint64_t free_bits[CHUNK_NWORDS];
     uint64_t dirty_bits[CHUNK_NWORDS];
     uint32_t dirty_ms[CHUNK_NPAGES];    /* when each dirty page was freed */
-    uintptr_t page_owner[CHUNK_NPAGES]; /* &owner->bins[class] of the slab on the page, else 0 */
     struct slab *page_slab[CHUNK_NPAGES];
     struct slab runs[CHUNK_NPAGES];
 };

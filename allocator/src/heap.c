@@ -4,14 +4,8 @@
 #include "conf.h"
 #include "init.h"
 
-TIDE_TLS struct tide_tls tide_tls = {.heap = &heap_empty};
+TIDE_TLS struct tide_tls tide_tls = {.heap = &heap_empty, .last_chunk = 1};
 _Alignas(64) struct heap heap_empty = {.current = {[0 ... SC_NSMALL - 1] = &slab_empty}};
-
-/* Bin capacity: about 64 KiB of blocks, between 8 and 128 of them. */
-static uint32_t heap_bin_cap(unsigned c) {
-    size_t n = ((size_t)64 << 10) / sc_size(c);
-    return (uint32_t)TIDE_MAX(8, TIDE_MIN(n, 128));
-}
 
 static util_mutex_t heap_lock = UTIL_MUTEX_INIT;  /* heap_pool and heap_list */
 static struct heap *heap_pool;
@@ -23,17 +17,6 @@ struct heap *heap_create(struct arena *a, bool shared) {
     struct heap *h = base_alloc(sizeof *h);
     if (!h) return NULL;
     for (unsigned c = 0; c < SC_NSMALL; c++) h->current[c] = &slab_empty;
-    if (!shared) {
-        size_t total = 0;
-        for (unsigned c = 0; c < SC_NSMALL; c++) total += heap_bin_cap(c);
-        void **stacks = base_alloc(total * sizeof(void *));
-        if (!stacks) return NULL;
-        for (unsigned c = 0; c < SC_NSMALL; c++) {
-            h->bins[c].base = h->bins[c].top = stacks;
-            stacks += heap_bin_cap(c);
-            h->bins[c].limit = stacks;
-        }
-    }
     h->arena = a;
     h->shared = shared;
     util_lock(&heap_lock);
@@ -54,23 +37,46 @@ struct arena *heap_thread_arena(void) {
 
 /* ---- slab lists --------------------------------------------------------- */
 
+static void heap_list_push(struct slab **head, struct slab *s) {
+    s->prev = NULL;
+    s->next = *head;
+    if (s->next) s->next->prev = s;
+    *head = s;
+}
+
+static void heap_list_remove(struct slab **head, struct slab *s) {
+    if (s->prev) s->prev->next = s->next;
+    else *head = s->next;
+    if (s->next) s->next->prev = s->prev;
+    s->next = s->prev = NULL;
+}
+
 static void heap_link(struct heap *h, struct slab *s) {
     TIDE_ASSERT(!s->linked);
-    s->prev = NULL;
-    s->next = h->slabs[s->cls];
-    if (s->next) s->next->prev = s;
-    h->slabs[s->cls] = s;
+    heap_list_push(&h->slabs[s->cls], s);
     s->linked = 1;
 }
 
 static void heap_unlink(struct heap *h, struct slab *s) {
     TIDE_ASSERT(s->linked);
-    if (s->prev) s->prev->next = s->next;
-    else h->slabs[s->cls] = s->next;
-    if (s->next) s->next->prev = s->prev;
-    s->next = s->prev = NULL;
+    heap_list_remove(&h->slabs[s->cls], s);
     s->linked = 0;
     if (h->current[s->cls] == s) h->current[s->cls] = &slab_empty;
+}
+
+/* s is exhausted: move it to the full list and tag its owner word, so the
+ * next local free of one of its blocks takes the slow path and relinks it. */
+static void heap_make_full(struct heap *h, struct slab *s) {
+    heap_unlink(h, s);
+    heap_list_push(&h->full[s->cls], s);
+    slab_set_owner(s, (uintptr_t)h | SLAB_OWNER_FULL);
+}
+
+static void heap_unfull(struct heap *h, struct slab *s) {
+    TIDE_ASSERT(slab_is_full(s) && !s->linked);
+    heap_list_remove(&h->full[s->cls], s);
+    slab_set_owner(s, (uintptr_t)h);
+    heap_link(h, s);
 }
 
 static void heap_collect(struct heap *h, struct slab *s) {
@@ -118,10 +124,10 @@ static void heap_process_pending(struct heap *h) {
     struct slab *s = __atomic_exchange_n(&h->pending, NULL, __ATOMIC_ACQUIRE);
     while (s) {
         struct slab *next = __atomic_load_n(&s->pending_next, __ATOMIC_RELAXED);
-        TIDE_ASSERT(s->heap == h);
+        TIDE_ASSERT(slab_heap(s) == h);
         slab_clear_notified(s);
         heap_collect(h, s);
-        if (!s->linked) heap_link(h, s);
+        if (!s->linked) heap_unfull(h, s);
         if (s->used == 0 && h->current[s->cls] != s) heap_slab_emptied(h, s);
         s = next;
     }
@@ -153,14 +159,14 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
             if (b) {
                 s->free = b->next;
                 s->used++;
-                h->bins[c].nmalloc++;
+                h->nmalloc[c]++;
 #ifdef TIDE_DEBUG
                 slab_check(s);
 #endif
                 return b;
             }
             if (!slab_try_mark_full(s)) continue;  /* remote frees arrived: collect them */
-            heap_unlink(h, s);
+            heap_make_full(h, s);
         }
         heap_process_pending(h);
         s = heap_lowest(h, c);
@@ -169,80 +175,31 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
     }
 }
 
-void *heap_refill(struct heap *h, unsigned c) {
-    struct heap_bin *b = &h->bins[c];
-    TIDE_ASSERT(b->top == b->base);
-    void *first = heap_alloc_small(h, c);   /* may switch slabs, lowest address first */
-    if (!first) return NULL;
-    /* Then what the current slab has ready, no further switch. */
-    struct slab *s = h->current[c];
-    uint32_t k = 0;
-    uint32_t half = heap_bin_cap_of(b) / 2;
-    while (k < half && s->free) {
-        slab_block_t *blk = s->free;
-        s->free = blk->next;
-        s->used++;
-        b->base[k++] = blk;
-    }
-    /* Lowest addresses on top of the stack, so they are handed out first. */
-    for (uint32_t i = 0; i < k / 2; i++) {
-        void *t = b->base[i];
-        b->base[i] = b->base[k - 1 - i];
-        b->base[k - 1 - i] = t;
-    }
-    b->top = b->base + k;
-    return first;
-}
-
-/* Give the oldest `count` blocks of bin c back to their slabs. */
-static void heap_bin_flush(struct heap *h, unsigned c, uint32_t count) {
-    struct heap_bin *b = &h->bins[c];
-    uint32_t n = heap_bin_n(b);
-    count = TIDE_MIN(count, n);
-    struct slab *s = NULL;
-    uintptr_t lo = 0, hi = 0;   /* data range of s: blocks in a row often share a slab */
-    for (uint32_t i = 0; i < count; i++) {
-        void *p = b->base[i];
-        if ((uintptr_t)p - lo >= hi - lo) {
-            s = chunk_run_of(pagemap_ptr(pagemap_get(p)), p);
-            lo = s->base;
-            hi = s->base + ((uintptr_t)s->npages << SC_LG_PAGE);
-        }
-        TIDE_ASSERT(s->heap == h && s->cls == c);
-        slab_block_t *blk = p;
-        blk->next = s->local_free;
-        s->local_free = blk;
-        if (--s->used == 0 || !s->linked) {
-            heap_free_local_slow(h, s);
-            lo = hi = 0;
-        }
-    }
-    for (uint32_t i = count; i < n; i++) b->base[i - count] = b->base[i];
-    b->top = b->base + (n - count);
-}
-
-void heap_free_bin_full(struct heap *h, struct slab *s, void *p) {
-    unsigned c = s->cls;
-    struct heap_bin *b = &h->bins[c];
-    heap_bin_flush(h, c, heap_bin_cap_of(b) / 2);
-    *b->top++ = p;
-    h->bins[c].nfree++;
-}
-
-void heap_free_local_slow(struct heap *h, struct slab *s) {
-    struct slab *cur = h->current[s->cls];
-    if (!s->linked) {
-        /* It was full: it has space again. Prefer it if it is lower. */
-        heap_link(h, s);
-        if (cur == &slab_empty || s->base < cur->base) {
-            heap_set_current(h, s->cls, s);
-            return;
-        }
-    }
+void heap_free_emptied(struct heap *h, struct slab *s) {
+    TIDE_ASSERT(s->used == 0 && s->linked);
 #ifdef TIDE_DEBUG
     slab_check(s);
 #endif
-    if (s->used == 0 && cur != s) heap_slab_emptied(h, s);
+    if (h->current[s->cls] != s) heap_slab_emptied(h, s);
+}
+
+/* A local free into a full slab: it has space again. Prefer it if it is lower. */
+static void heap_free_into_full(struct heap *h, struct slab *s) {
+    heap_unfull(h, s);
+    struct slab *cur = h->current[s->cls];
+    if (cur == &slab_empty || s->base < cur->base) heap_set_current(h, s->cls, s);
+    else if (s->used == 0) heap_slab_emptied(h, s);
+}
+
+/* Owner (or lock holder of a shared heap): p back on its slab's local list. */
+static void heap_free_local(struct heap *h, struct slab *s, void *p) {
+    slab_block_t *b = p;
+    b->next = s->local_free;
+    s->local_free = b;
+    h->nfree[s->cls]++;
+    s->used--;
+    if (!s->linked) heap_free_into_full(h, s);
+    else if (s->used == 0) heap_free_emptied(h, s);
 }
 
 static void heap_push_pending(struct heap *h, struct slab *s) {
@@ -253,29 +210,29 @@ static void heap_push_pending(struct heap *h, struct slab *s) {
                                           __ATOMIC_RELAXED));
 }
 
-void heap_free_foreign_slab(struct slab *s, void *p) {
-    struct heap *owner = s->heap;
-    if (owner->shared) {
-        struct arena *a = owner->arena;
-        tide_tls.slow_deallocated += s->block_size;
-        util_lock(&a->lock);
-        slab_block_t *b = p;
-        b->next = s->local_free;
-        s->local_free = b;
-        owner->bins[s->cls].nfree++;
-        if (--s->used == 0 || !s->linked) heap_free_local_slow(owner, s);
-        util_unlock(&a->lock);
+void heap_free_other(struct slab *s, void *p) {
+    uintptr_t w = slab_owner_word(s);
+    struct heap *owner = (struct heap *)(w & ~SLAB_OWNER_FULL);
+    if (owner == tide_tls.heap) {   /* our own full slab */
+        heap_free_local(owner, s, p);
         return;
     }
     tide_tls.slow_deallocated += s->block_size;
+    if (owner->shared) {
+        struct arena *a = owner->arena;
+        util_lock(&a->lock);
+        heap_free_local(owner, s, p);
+        util_unlock(&a->lock);
+        return;
+    }
     if (slab_remote_free(s, p)) heap_push_pending(owner, s);
 }
 
 TIDE_RACY_READER static void heap_bytes(const struct heap *h, uint64_t *in, uint64_t *out) {
     uint64_t a = 0, d = 0;
     for (unsigned c = 0; c < SC_NSMALL; c++) {
-        a += h->bins[c].nmalloc * sc_size(c);
-        d += h->bins[c].nfree * sc_size(c);
+        a += h->nmalloc[c] * sc_size(c);
+        d += h->nfree[c] * sc_size(c);
     }
     *in = a;
     *out = d;
@@ -318,11 +275,10 @@ void *heap_alloc_small_any(unsigned c) {
             return p;
         }
     }
-    return heap_refill(h, c);
+    return heap_alloc_small(h, c);
 }
 
 void heap_flush(struct heap *h) {
-    for (unsigned c = 0; c < SC_NSMALL; c++) heap_bin_flush(h, c, heap_bin_n(&h->bins[c]));
     heap_process_pending(h);
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         h->current[c] = &slab_empty;

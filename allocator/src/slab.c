@@ -7,7 +7,7 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
     const struct sc_info *ci = &sc_table[cls];
     s->free = NULL;
     s->local_free = NULL;
-    s->heap = owner;
+    slab_set_owner(s, (uintptr_t)owner);
     s->used = 0;
     s->capacity = 0;
     s->block_size = ci->size;
@@ -28,20 +28,15 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
  * order, so a fresh slab gives out its lowest addresses first. */
 bool slab_extend(struct slab *s) {
     if (s->capacity >= s->nregs) return false;
-    uintptr_t start = s->base + (uintptr_t)s->capacity * s->block_size;
+    uintptr_t bs = s->block_size;
+    uintptr_t start = s->base + (uintptr_t)s->capacity * bs;
     uintptr_t limit = TIDE_ALIGN_UP(start + 1, 4096);
-    uint32_t n = 0;
-    while (s->capacity + n < s->nregs && start + (uintptr_t)(n + 1) * s->block_size <= limit) n++;
+    uint32_t n = (uint32_t)TIDE_MIN((limit - start) / bs, (uintptr_t)(s->nregs - s->capacity));
     if (n == 0) n = 1;
-    slab_block_t *head = (slab_block_t *)start;
-    slab_block_t *b = head;
-    for (uint32_t i = 1; i < n; i++) {
-        slab_block_t *nb = (slab_block_t *)(start + (uintptr_t)i * s->block_size);
-        b->next = nb;
-        b = nb;
-    }
-    b->next = s->free;
-    s->free = head;
+    uintptr_t last = start + (uintptr_t)(n - 1) * bs;
+    for (uintptr_t b = start; b < last; b += bs) ((slab_block_t *)b)->next = (slab_block_t *)(b + bs);
+    ((slab_block_t *)last)->next = s->free;
+    s->free = (slab_block_t *)start;
     s->capacity += n;
     return true;
 }
