@@ -86,7 +86,7 @@ static TIDE_NOINLINE void free_slow(void *p) {
     int e = errno;
     struct alloc_owner o = alloc_owner_of(p);
     if (o.run && o.run->kind == RUN_SLAB) {
-        heap_free_other(o.run, p);
+        heap_free_foreign_slab(o.run, p);
     } else if (o.run) {
         tide_tls.slow_deallocated += (size_t)o.run->npages << SC_LG_PAGE;
         arena_large_free(o.chunk, o.run);
@@ -100,49 +100,29 @@ static TIDE_NOINLINE void free_slow(void *p) {
     errno = e;
 }
 
-/* Block p of slab s is not a plain local free: a full slab of ours, another
- * thread's or a shared heap's slab, or not a slab at all (large, header). */
-static TIDE_NOINLINE void free_other_slow(struct slab *s, void *p) {
-    if (s->kind == RUN_SLAB && slab_owner_word(s)) return heap_free_other(s, p);
+/* A block of page `page` of chunk c that is not ours: another thread's or a
+ * shared heap's slab, or not a slab at all (large run, header, free page). */
+static TIDE_NOINLINE void free_other_slow(struct chunk *c, size_t page, void *p) {
+    struct slab *s = c->page_slab[page];
+    if (s->kind == RUN_SLAB && s->heap) return heap_free_foreign_slab(s, p);
     free_slow(p);
 }
 
-static TIDE_NOINLINE void free_emptied_slow(struct heap *h, struct slab *s) { heap_free_emptied(h, s); }
-
-/* free of p, a pointer into chunk c. */
-TIDE_INLINE void free_in_chunk(struct tide_tls *t, struct chunk *c, void *p) {
-    struct slab *s = c->page_slab[((uintptr_t)p >> SC_LG_PAGE) & (CHUNK_NPAGES - 1)];
-    struct heap *h = t->heap;
-    if (TIDE_UNLIKELY(slab_owner_word_fast(s) != (uintptr_t)h)) return free_other_slow(s, p);
-    slab_block_t *b = p;   /* a block of our own slab: onto its local list, no lock */
-    b->next = s->local_free;
-    s->local_free = b;
-    h->nfree[s->cls]++;
-    if (TIDE_UNLIKELY(--s->used == 0)) free_emptied_slow(h, s);
-}
-
-/* p is not in the chunk free last found: ask the page map, and remember the
- * chunk (chunks are never unmapped, so a remembered chunk stays one). */
-static TIDE_NOINLINE void free_lookup_slow(void *p) {
-    uintptr_t e = pagemap_get(p);
-    if (!pagemap_is_chunk(e)) return free_slow(p);
-    struct tide_tls *t = &tide_tls;
-    t->last_chunk = (uintptr_t)pagemap_ptr(e);
-    free_in_chunk(t, pagemap_ptr(e), p);
+static TIDE_NOINLINE void free_bin_full_slow(struct heap *h, struct chunk *c, size_t page, void *p) {
+    heap_free_bin_full(h, c->page_slab[page]->cls, p);
 }
 
 /* ---- fast paths ---------------------------------------------------------- */
 
-/* Pop the first free block of the thread's current slab of class c. */
-TIDE_INLINE void *alloc_small(unsigned c) {
+/* Pop a block of class c from the thread's bin. */
+TIDE_INLINE void *alloc_small(size_t c) {
     struct heap *h = tide_tls.heap;
-    struct slab *s = h->current[c];
-    slab_block_t *b = s->free;
-    if (TIDE_UNLIKELY(!b)) return alloc_small_slow(c);
-    s->free = b->next;
-    s->used++;
-    h->nmalloc[c]++;
-    return b;
+    struct heap_bin *b = &h->bins[c];
+    void **t = b->top;
+    if (TIDE_UNLIKELY(t == b->base)) return alloc_small_slow((unsigned)c);
+    b->top = --t;
+    b->nmalloc++;
+    return *t;
 }
 
 /* Sizes above the lookup table: the upper small classes, large and huge. */
@@ -156,10 +136,25 @@ TIDE_EXPORT void *ALLOC_API(malloc)(size_t n) {
     return malloc_above_lookup(n);
 }
 
+/* free of p, a pointer into chunk c: into the thread's bin if it is a block
+ * of one of the thread's own slabs. */
+TIDE_INLINE void free_in_chunk(struct tide_tls *t, struct chunk *c, void *p) {
+    size_t page = ((uintptr_t)p >> SC_LG_PAGE) & (CHUNK_NPAGES - 1);
+    struct heap_bin *b = c->page_owner[page];
+    if (TIDE_UNLIKELY(b->heap != t->heap)) return free_other_slow(c, page, p);
+    void **top = b->top;
+    if (TIDE_UNLIKELY(top == b->limit)) return free_bin_full_slow(t->heap, c, page, p);
+    *top = p;
+    b->top = top + 1;
+}
+
 TIDE_EXPORT void ALLOC_API(free)(void *p) {
     struct tide_tls *t = &tide_tls;
     uintptr_t chunk = (uintptr_t)p & ~(CHUNK_SIZE - 1);
-    if (TIDE_UNLIKELY(chunk != t->last_chunk)) return free_lookup_slow(p);
+    if (TIDE_UNLIKELY(chunk != t->last_chunk)) {   /* another 4 MiB slot: ask the page map */
+        if (!pagemap_is_chunk(pagemap_get(p))) return free_slow(p);
+        t->last_chunk = chunk;   /* chunks are never unmapped: it stays one */
+    }
     free_in_chunk(t, (struct chunk *)chunk, p);
 }
 

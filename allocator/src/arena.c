@@ -74,7 +74,10 @@ static struct chunk *chunk_new(struct arena *a) {
     for (unsigned i = c->header_pages; i < CHUNK_NPAGES; i++) bit_set(c->free_bits, i);
     /* Pages with no run map to the static empty slab (no owner, RUN_FREE), so
      * a lookup never reads a NULL header. */
-    for (unsigned i = 0; i < CHUNK_NPAGES; i++) c->page_slab[i] = &slab_empty;
+    for (unsigned i = 0; i < CHUNK_NPAGES; i++) {
+        c->page_slab[i] = &slab_empty;
+        c->page_owner[i] = &heap_bin_none;
+    }
     c->nfree = CHUNK_NPAGES - c->header_pages;
     c->fail_hint = CHUNK_NPAGES + 1;
     if (!pagemap_set(c, CHUNK_SIZE, (uintptr_t)c | PAGEMAP_TAG_CHUNK)) {
@@ -261,6 +264,8 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h) {
     if (p) {
         s = chunk_run_of(c, p);
         slab_init(s, cls, h, (uintptr_t)p);
+        unsigned first = (unsigned)(((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE);
+        for (unsigned i = first; i < first + ci->slab_pages; i++) c->page_owner[i] = &h->bins[cls];
         a->ctr.slabs_created[cls]++;
         a->ctr.slabs_current[cls]++;
     }
@@ -276,12 +281,13 @@ void arena_slab_free(struct slab *s) {
     uintptr_t touched_end = TIDE_ALIGN_UP(s->base + (uintptr_t)s->capacity * s->block_size, SC_PAGE);
     unsigned touched = (unsigned)((touched_end - s->base) >> SC_LG_PAGE);
     uint64_t now = os_now_ms();
-    bool locked = slab_heap(s)->shared;   /* a shared heap's caller holds the lock */
+    bool locked = s->heap->shared;   /* a shared heap's caller holds the lock */
     if (!locked) util_lock(&a->lock);
     TIDE_ASSERT(s->used == 0);
     a->ctr.slabs_current[s->cls]--;
+    for (unsigned i = run_first_page(c, s); i < run_first_page(c, s) + s->npages; i++) c->page_owner[i] = &heap_bin_none;
     s->kind = RUN_FREE;
-    slab_set_owner(s, 0);
+    s->heap = NULL;
     chunk_give(a, c, run_first_page(c, s), s->npages, TIDE_MIN(touched, s->npages), now);
     if (conf_opt.dirty_decay_ms == 0) arena_purge_locked(a, false, now);
     else arena_maybe_purge_locked(a);

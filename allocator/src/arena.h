@@ -10,9 +10,13 @@
  *  - free_bits has a 1 for every free data page; header pages are never free.
  *  - dirty_bits is a subset of free_bits: free pages that may be resident.
  *    A free page that is not dirty reads as zero (fresh or purged).
+ *  - page_owner[i] is &owner->bins[class] for every page of a slab of that
+ *    class owned by `owner`, and &heap_bin_none (owned by no heap) for
+ *    header pages, pages of large runs and free pages. free's fast path reads
+ *    this one dense word: the block is the calling thread's iff
+ *    page_owner[i]->heap is the thread's heap.
  *  - page_slab[i] is the header (in runs[], indexed by the run's first page)
- *    of the run holding allocated page i; free's fast path reads it. Entries
- *    of free pages are stale.
+ *    of the run holding allocated page i. Entries of free pages are stale.
  *  - nfree == popcount(free_bits), ndirty == popcount(dirty_bits).
  * When a chunk is entirely free, purging also gives back the pages of its
  * run headers (runs[]): their contents are dead then, and zeroed they read as
@@ -32,6 +36,7 @@
 #define CHUNK_NWORDS  (CHUNK_NPAGES / 64)
 
 struct arena;
+struct heap_bin;
 
 struct chunk {
     struct arena *arena;
@@ -44,6 +49,7 @@ struct chunk {
     uint64_t free_bits[CHUNK_NWORDS];
     uint64_t dirty_bits[CHUNK_NWORDS];
     uint32_t dirty_ms[CHUNK_NPAGES];    /* when each dirty page was freed */
+    struct heap_bin *page_owner[CHUNK_NPAGES];
     struct slab *page_slab[CHUNK_NPAGES];
     struct slab runs[CHUNK_NPAGES];
 };

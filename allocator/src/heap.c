@@ -4,8 +4,17 @@
 #include "conf.h"
 #include "init.h"
 
+#include <string.h>
+
 TIDE_TLS struct tide_tls tide_tls = {.heap = &heap_empty, .last_chunk = 1};
+struct heap_bin heap_bin_none;
 _Alignas(64) struct heap heap_empty = {.current = {[0 ... SC_NSMALL - 1] = &slab_empty}};
+
+/* Bin capacity: about 64 KiB of blocks, between 8 and 128 of them. */
+static uint32_t heap_bin_cap(unsigned c) {
+    size_t n = ((size_t)64 << 10) / sc_size(c);
+    return (uint32_t)TIDE_MAX(8, TIDE_MIN(n, 128));
+}
 
 static util_mutex_t heap_lock = UTIL_MUTEX_INIT;  /* heap_pool and heap_list */
 static struct heap *heap_pool;
@@ -16,7 +25,21 @@ struct heap *heap_all(void) { return __atomic_load_n(&heap_list, __ATOMIC_ACQUIR
 struct heap *heap_create(struct arena *a, bool shared) {
     struct heap *h = base_alloc(sizeof *h);
     if (!h) return NULL;
-    for (unsigned c = 0; c < SC_NSMALL; c++) h->current[c] = &slab_empty;
+    for (unsigned c = 0; c < SC_NSMALL; c++) {
+        h->current[c] = &slab_empty;
+        h->bins[c].heap = h;
+    }
+    if (!shared) {
+        size_t total = 0;
+        for (unsigned c = 0; c < SC_NSMALL; c++) total += heap_bin_cap(c);
+        void **stacks = base_alloc(total * sizeof(void *));
+        if (!stacks) return NULL;
+        for (unsigned c = 0; c < SC_NSMALL; c++) {
+            h->bins[c].base = h->bins[c].top = stacks;
+            stacks += heap_bin_cap(c);
+            h->bins[c].limit = stacks;
+        }
+    }
     h->arena = a;
     h->shared = shared;
     util_lock(&heap_lock);
@@ -37,46 +60,23 @@ struct arena *heap_thread_arena(void) {
 
 /* ---- slab lists --------------------------------------------------------- */
 
-static void heap_list_push(struct slab **head, struct slab *s) {
-    s->prev = NULL;
-    s->next = *head;
-    if (s->next) s->next->prev = s;
-    *head = s;
-}
-
-static void heap_list_remove(struct slab **head, struct slab *s) {
-    if (s->prev) s->prev->next = s->next;
-    else *head = s->next;
-    if (s->next) s->next->prev = s->prev;
-    s->next = s->prev = NULL;
-}
-
 static void heap_link(struct heap *h, struct slab *s) {
     TIDE_ASSERT(!s->linked);
-    heap_list_push(&h->slabs[s->cls], s);
+    s->prev = NULL;
+    s->next = h->slabs[s->cls];
+    if (s->next) s->next->prev = s;
+    h->slabs[s->cls] = s;
     s->linked = 1;
 }
 
 static void heap_unlink(struct heap *h, struct slab *s) {
     TIDE_ASSERT(s->linked);
-    heap_list_remove(&h->slabs[s->cls], s);
+    if (s->prev) s->prev->next = s->next;
+    else h->slabs[s->cls] = s->next;
+    if (s->next) s->next->prev = s->prev;
+    s->next = s->prev = NULL;
     s->linked = 0;
     if (h->current[s->cls] == s) h->current[s->cls] = &slab_empty;
-}
-
-/* s is exhausted: move it to the full list and tag its owner word, so the
- * next local free of one of its blocks takes the slow path and relinks it. */
-static void heap_make_full(struct heap *h, struct slab *s) {
-    heap_unlink(h, s);
-    heap_list_push(&h->full[s->cls], s);
-    slab_set_owner(s, (uintptr_t)h | SLAB_OWNER_FULL);
-}
-
-static void heap_unfull(struct heap *h, struct slab *s) {
-    TIDE_ASSERT(slab_is_full(s) && !s->linked);
-    heap_list_remove(&h->full[s->cls], s);
-    slab_set_owner(s, (uintptr_t)h);
-    heap_link(h, s);
 }
 
 static void heap_collect(struct heap *h, struct slab *s) {
@@ -124,10 +124,10 @@ static void heap_process_pending(struct heap *h) {
     struct slab *s = __atomic_exchange_n(&h->pending, NULL, __ATOMIC_ACQUIRE);
     while (s) {
         struct slab *next = __atomic_load_n(&s->pending_next, __ATOMIC_RELAXED);
-        TIDE_ASSERT(slab_heap(s) == h);
+        TIDE_ASSERT(s->heap == h);
         slab_clear_notified(s);
         heap_collect(h, s);
-        if (!s->linked) heap_unfull(h, s);
+        if (!s->linked) heap_link(h, s);
         if (s->used == 0 && h->current[s->cls] != s) heap_slab_emptied(h, s);
         s = next;
     }
@@ -159,14 +159,13 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
             if (b) {
                 s->free = b->next;
                 s->used++;
-                h->nmalloc[c]++;
 #ifdef TIDE_DEBUG
                 slab_check(s);
 #endif
                 return b;
             }
             if (!slab_try_mark_full(s)) continue;  /* remote frees arrived: collect them */
-            heap_make_full(h, s);
+            heap_unlink(h, s);
         }
         heap_process_pending(h);
         s = heap_lowest(h, c);
@@ -175,31 +174,74 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
     }
 }
 
-void heap_free_emptied(struct heap *h, struct slab *s) {
-    TIDE_ASSERT(s->used == 0 && s->linked);
+void *heap_refill(struct heap *h, unsigned c) {
+    struct heap_bin *b = &h->bins[c];
+    TIDE_ASSERT(b->top == b->base);
+    void *first = heap_alloc_small(h, c);   /* may switch slabs, lowest address first */
+    if (!first) return NULL;
+    b->nmalloc++;
+    /* Then what the current slab has ready, no further switch. */
+    struct slab *s = h->current[c];
+    uint32_t k = 0;
+    uint32_t half = heap_bin_cap_of(b) / 2;
+    slab_block_t *blk = s->free;
+    while (k < half && blk) {
+        b->base[k++] = blk;
+        blk = blk->next;
+    }
+    s->free = blk;
+    s->used += k;
+    /* Lowest addresses on top of the stack, so they are handed out first. */
+    for (uint32_t i = 0; i < k / 2; i++) {
+        void *t = b->base[i];
+        b->base[i] = b->base[k - 1 - i];
+        b->base[k - 1 - i] = t;
+    }
+    b->top = b->base + k;
+    b->nfill += k + 1;   /* the first block counts as put in and popped */
+    return first;
+}
+
+/* Give the oldest `count` blocks of bin c back to their slabs. */
+static void heap_bin_flush(struct heap *h, unsigned c, uint32_t count) {
+    struct heap_bin *b = &h->bins[c];
+    uint32_t n = heap_bin_n(b);
+    count = TIDE_MIN(count, n);
+    for (uint32_t i = 0; i < count; i++) {
+        void *p = b->base[i];
+        struct chunk *ch = (struct chunk *)((uintptr_t)p & ~(CHUNK_SIZE - 1));
+        struct slab *s = ch->page_slab[((uintptr_t)p >> SC_LG_PAGE) & (CHUNK_NPAGES - 1)];
+        TIDE_ASSERT(s->heap == h && s->cls == c);
+        slab_block_t *blk = p;
+        blk->next = s->local_free;
+        s->local_free = blk;
+        if (TIDE_UNLIKELY(--s->used == 0 || !s->linked)) heap_free_local_slow(h, s);
+    }
+    memmove(b->base, b->base + count, (size_t)(n - count) * sizeof(void *));
+    b->top = b->base + (n - count);
+    b->nflush += count;
+}
+
+void heap_free_bin_full(struct heap *h, unsigned c, void *p) {
+    struct heap_bin *b = &h->bins[c];
+    heap_bin_flush(h, c, heap_bin_cap_of(b) / 2);
+    *b->top++ = p;
+}
+
+void heap_free_local_slow(struct heap *h, struct slab *s) {
+    struct slab *cur = h->current[s->cls];
+    if (!s->linked) {
+        /* It was full: it has space again. Prefer it if it is lower. */
+        heap_link(h, s);
+        if (cur == &slab_empty || s->base < cur->base) {
+            heap_set_current(h, s->cls, s);
+            return;
+        }
+    }
 #ifdef TIDE_DEBUG
     slab_check(s);
 #endif
-    if (h->current[s->cls] != s) heap_slab_emptied(h, s);
-}
-
-/* A local free into a full slab: it has space again. Prefer it if it is lower. */
-static void heap_free_into_full(struct heap *h, struct slab *s) {
-    heap_unfull(h, s);
-    struct slab *cur = h->current[s->cls];
-    if (cur == &slab_empty || s->base < cur->base) heap_set_current(h, s->cls, s);
-    else if (s->used == 0) heap_slab_emptied(h, s);
-}
-
-/* Owner (or lock holder of a shared heap): p back on its slab's local list. */
-static void heap_free_local(struct heap *h, struct slab *s, void *p) {
-    slab_block_t *b = p;
-    b->next = s->local_free;
-    s->local_free = b;
-    h->nfree[s->cls]++;
-    s->used--;
-    if (!s->linked) heap_free_into_full(h, s);
-    else if (s->used == 0) heap_free_emptied(h, s);
+    if (s->used == 0 && cur != s) heap_slab_emptied(h, s);
 }
 
 static void heap_push_pending(struct heap *h, struct slab *s) {
@@ -210,29 +252,29 @@ static void heap_push_pending(struct heap *h, struct slab *s) {
                                           __ATOMIC_RELAXED));
 }
 
-void heap_free_other(struct slab *s, void *p) {
-    uintptr_t w = slab_owner_word(s);
-    struct heap *owner = (struct heap *)(w & ~SLAB_OWNER_FULL);
-    if (owner == tide_tls.heap) {   /* our own full slab */
-        heap_free_local(owner, s, p);
-        return;
-    }
-    tide_tls.slow_deallocated += s->block_size;
+void heap_free_foreign_slab(struct slab *s, void *p) {
+    struct heap *owner = s->heap;
     if (owner->shared) {
         struct arena *a = owner->arena;
+        tide_tls.slow_deallocated += s->block_size;
         util_lock(&a->lock);
-        heap_free_local(owner, s, p);
+        slab_block_t *b = p;
+        b->next = s->local_free;
+        s->local_free = b;
+        owner->bins[s->cls].nfree_slow++;
+        if (--s->used == 0 || !s->linked) heap_free_local_slow(owner, s);
         util_unlock(&a->lock);
         return;
     }
+    tide_tls.slow_deallocated += s->block_size;
     if (slab_remote_free(s, p)) heap_push_pending(owner, s);
 }
 
 TIDE_RACY_READER static void heap_bytes(const struct heap *h, uint64_t *in, uint64_t *out) {
     uint64_t a = 0, d = 0;
     for (unsigned c = 0; c < SC_NSMALL; c++) {
-        a += h->nmalloc[c] * sc_size(c);
-        d += h->nfree[c] * sc_size(c);
+        a += h->bins[c].nmalloc * sc_size(c);
+        d += heap_bin_nfree(&h->bins[c]) * sc_size(c);
     }
     *in = a;
     *out = d;
@@ -270,15 +312,20 @@ void *heap_alloc_small_any(unsigned c) {
             struct arena *a = heap_thread_arena();
             util_lock(&a->lock);
             void *p = heap_alloc_small(a->shared, c);
+            if (p) {   /* counted as put in and popped: see heap_bin_nfree */
+                a->shared->bins[c].nmalloc++;
+                a->shared->bins[c].nfill++;
+            }
             util_unlock(&a->lock);
             if (p) t->slow_allocated += sc_size(c);
             return p;
         }
     }
-    return heap_alloc_small(h, c);
+    return heap_refill(h, c);
 }
 
 void heap_flush(struct heap *h) {
+    for (unsigned c = 0; c < SC_NSMALL; c++) heap_bin_flush(h, c, heap_bin_n(&h->bins[c]));
     heap_process_pending(h);
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         h->current[c] = &slab_empty;

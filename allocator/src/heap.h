@@ -6,26 +6,21 @@
  * slabs are all slab_empty, so the first malloc of a thread falls into the
  * slow path with no "is it initialised" test on the fast path.
  *
- * Thread-cache mode: each thread owns one heap, and the heap's slabs are the
- * thread's cache. malloc pops the first block of current[c]->free; free of a
- * block of one of the calling thread's own slabs pushes it on that slab's
- * local_free. Neither takes a lock, does an atomic read-modify-write or
- * touches memory another thread writes. When current[c] runs dry the slow
- * path collects the slab's local_free and remote frees, carves fresh blocks,
- * or switches to the lowest-address slab of the class with space.
- * 2006 mode (tcache:false), and threads past their TLS destructor:
- * tide_tls.heap stays heap_empty and the slow path uses the arena's shared
- * heap under the arena lock: the paper's design, with the same slab code.
+ * Thread-cache mode: each thread owns one heap. In front of its slabs sits a
+ * bin per class: a bounded stack of free blocks of the heap's own slabs.
+ * malloc pops from the bin and free pushes onto it, with no lock, no atomic
+ * read-modify-write and no write to slab metadata; the bin is refilled from
+ * the slabs (lowest address first) and flushed back to them in batches. 2006 mode
+ * (tcache:false), and threads past their TLS destructor: tide_tls.heap stays
+ * heap_empty and the slow path uses the arena's shared heap under the arena
+ * lock: the paper's design, with the same slab code.
  *
  * Invariants:
+ *  - bins[c] holds top - base <= limit - base free blocks, all of class c and all of slabs
+ *    owned by this heap; they still count in their slab's `used`.
+ *    heap_empty and shared heaps have empty bins (base == top == limit).
  *  - current[c] is slab_empty or a slab on slabs[c] (linked).
- *  - slabs[c] holds this heap's slabs of class c with space (doubly linked);
- *    full[c] its exhausted ones (owner tagged SLAB_OWNER_FULL). Every slab
- *    the heap owns is on exactly one of the two.
- *  - nmalloc[c] counts the owner's mallocs of class c, nfree[c] the owner's
- *    frees of blocks of its own slabs, nfree_remote[c] other threads' frees
- *    once collected: live blocks of class c = nmalloc - nfree - nfree_remote
- *    (exact when the heap's thread is quiet and remote frees are collected).
+ *  - slabs[c] holds this heap's non-full slabs of class c (doubly linked).
  *  - pending is a lock-free stack of slabs in state NOTIFIED.
  *  - cached_pages = pages of the slabs with the `cached` flag: linked, empty
  *    slabs other than the current ones, kept for reuse instead of returned
@@ -41,14 +36,39 @@
 
 #define HEAP_CACHE_PAGES 64
 
+/* One cache line per class: the bin and the class's counters.
+ * The owner's frees of blocks of its own slabs are not counted one by one:
+ * every such free pushes one block, so they number
+ *   (top - base) + nmalloc + nflush - nfill + nfree_slow
+ * (heap_bin_nfree): blocks in the bin, plus those popped, plus those flushed
+ * back to their slabs, less those the refill put in. */
+struct heap_bin {
+    void **top;          /* next free slot: the stack holds [base, top) */
+    void **base;
+    void **limit;        /* base + capacity */
+    struct heap *heap;   /* the heap this bin belongs to (free's ownership test) */
+    uint64_t nmalloc;    /* owner's plain counters: blocks popped (mallocs of this class) */
+    uint64_t nfill;      /* blocks the refill put in */
+    uint64_t nflush;     /* blocks flushed back to their slabs */
+    uint64_t nfree_slow; /* own frees that did not go through the bin (shared heaps) */
+};
+_Static_assert(sizeof(struct heap_bin) == 64, "one cache line per bin");
+/* A bin no heap owns: what chunk->page_owner[] names for pages without a slab. */
+extern struct heap_bin heap_bin_none;
+TIDE_INLINE uint32_t heap_bin_n(const struct heap_bin *b) { return (uint32_t)(b->top - b->base); }
+TIDE_INLINE uint32_t heap_bin_cap_of(const struct heap_bin *b) { return (uint32_t)(b->limit - b->base); }
+TIDE_INLINE uint64_t heap_bin_nfree(const struct heap_bin *b) {
+    return (uint64_t)(__atomic_load_n(&b->top, __ATOMIC_RELAXED) - b->base) +
+           __atomic_load_n(&b->nmalloc, __ATOMIC_RELAXED) + __atomic_load_n(&b->nflush, __ATOMIC_RELAXED) -
+           __atomic_load_n(&b->nfill, __ATOMIC_RELAXED) + __atomic_load_n(&b->nfree_slow, __ATOMIC_RELAXED);
+}
+
 struct heap {
     /* Fast path. */
+    struct heap_bin bins[SC_NSMALL];
     struct slab *current[SC_NSMALL];
-    uint64_t nmalloc[SC_NSMALL];       /* owner's plain counters */
-    uint64_t nfree[SC_NSMALL];
     /* Slow path. */
     struct slab *slabs[SC_NSMALL];
-    struct slab *full[SC_NSMALL];
     struct arena *arena;               /* where new slabs come from */
     struct slab *pending;              /* atomic (__atomic builtins) */
     struct heap *next_all;             /* every heap ever made */
@@ -67,7 +87,7 @@ struct tide_tls {
     struct arena *arena;    /* the thread's arena (round-robin on first use) */
     uint8_t state;
     uint64_t allocated0, deallocated0;  /* the heap's small-block bytes when this thread took it */
-    uint64_t slow_allocated;            /* bytes outside the thread's own slabs: */
+    uint64_t slow_allocated;            /* bytes this thread got outside its bins: */
     uint64_t slow_deallocated;          /* large, huge, shared-heap and remote frees */
 };
 extern TIDE_TLS struct tide_tls tide_tls;
@@ -84,13 +104,16 @@ struct heap *heap_thread_acquire(void);
 void *heap_alloc_small(struct heap *h, unsigned c);
 /* A block of class c for the calling thread, whatever its mode (slow path). */
 void *heap_alloc_small_any(unsigned c);
-/* Owner side of a local free that left slab s of h empty (used == 0). */
-void heap_free_emptied(struct heap *h, struct slab *s);
-/* Free block p of slab s that free's fast path did not take: a full slab of
- * the calling thread's own, another thread's slab (remote free), or a slab of
- * an arena-shared heap (under its arena lock). */
-void heap_free_other(struct slab *s, void *p);
-/* Collect every slab's returned blocks and give empty slabs back to the arena. */
+/* Fill the calling thread's bin of class c from its slabs and pop one block. */
+void *heap_refill(struct heap *h, unsigned c);
+/* Free p, a block of h's slab of class c, into its full bin: flush the oldest half first. */
+void heap_free_bin_full(struct heap *h, unsigned c, void *p);
+/* Owner-side slow part of a slab-level local free (slab full before, or now empty). */
+void heap_free_local_slow(struct heap *h, struct slab *s);
+/* Free block p of slab s whose owner is not the calling thread's heap
+ * (another thread's heap, or an arena-shared heap: then under its arena lock). */
+void heap_free_foreign_slab(struct slab *s, void *p);
+/* Return everything the calling thread's heap caches: collect, retire empty slabs. */
 void heap_flush(struct heap *h);
 /* Thread exit: flush and park the calling thread's heap. */
 void heap_thread_exit(void);

@@ -7,7 +7,7 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
     const struct sc_info *ci = &sc_table[cls];
     s->free = NULL;
     s->local_free = NULL;
-    slab_set_owner(s, (uintptr_t)owner);
+    s->heap = owner;
     s->used = 0;
     s->capacity = 0;
     s->block_size = ci->size;

@@ -3,21 +3,18 @@
  * class, or one large allocation. The header lives in the chunk's header
  * array (chunk->runs[first page]), never beside user data.
  *
- * A slab is owned by exactly one heap (slab_heap(s)). The owner's thread (or,
+ * A slab is owned by exactly one heap (slab->heap). The owner's thread (or,
  * for an arena-shared heap, whoever holds the arena lock) alone touches
- * free, local_free, used, capacity, linked, next, prev and writes owner.
- * Other threads only read owner and push onto thread_free with a CAS.
+ * free, local_free, used, capacity, linked, next and prev. Other threads only
+ * push onto thread_free with a CAS.
  *
  * Invariants, for a slab owned by a heap:
  *  - used = blocks handed out and not yet returned to free/local_free; blocks
  *    sitting in thread_free still count in used until the owner collects them.
  *  - used + len(free) + len(local_free) == capacity <= nregs.
  *  - blocks [capacity, nregs) have never been touched (lazy extension).
- *  - linked == 1 iff the slab is on heap->slabs[cls]. Otherwise the slab is
- *    exhausted ("full"): it is on heap->full[cls] and owner carries
- *    SLAB_OWNER_FULL, so that free's fast path (which compares owner with
- *    the calling thread's heap) sends its next local free to the slow path,
- *    which relinks it.
+ *  - linked == 1 iff the slab is on heap->slabs[cls]. A slab is unlinked
+ *    only when its owner found it exhausted ("full").
  *  - thread_free's low two bits are a state, for the remote side:
  *      NORMAL   remote frees just push;
  *      FULL     the owner unlinked the slab (or did so once: the owner relinks
@@ -28,7 +25,7 @@
  *    A NOTIFIED slab is never retired: it may still be on its way to pending.
  *    A slab with used == 0 has no live block, so no remote free can be under
  *    way on it, and its state can change no more.
- * A large run has owner == 0 and kind == RUN_LARGE.
+ * A large run has heap == NULL and kind == RUN_LARGE.
  */
 #ifndef TIDE_SLAB_H
 #define TIDE_SLAB_H
@@ -46,13 +43,11 @@ enum { RUN_FREE = 0, RUN_SLAB = 1, RUN_LARGE = 2 };
 #define SLAB_TF_NOTIFIED ((uintptr_t)2)
 #define SLAB_TF_MASK     ((uintptr_t)3)
 
-#define SLAB_OWNER_FULL  ((uintptr_t)1)
-
 struct slab {
     /* First cache line: everything the malloc and free fast paths read. */
     slab_block_t *free;          /* next blocks to hand out */
     slab_block_t *local_free;    /* blocks the owner freed */
-    uintptr_t owner;             /* heap | SLAB_OWNER_FULL; 0 for a large run */
+    struct heap *heap;           /* owner, NULL for a large run */
     uint32_t used;
     uint32_t capacity;
     uint32_t block_size;
@@ -66,29 +61,13 @@ struct slab {
     uint32_t npages;
     uintptr_t base;              /* first data byte */
     /* Second cache line: list links and the remote side. */
-    struct slab *next, *prev;    /* heap->slabs[cls] if linked, else heap->full[cls] */
+    struct slab *next, *prev;    /* heap->slabs[cls] */
     uintptr_t thread_free;                /* remote frees | SLAB_TF_* */
     struct slab *pending_next;            /* link on heap->pending */
 };
 
 /* The static slab with no free block: every fast path that finds it misses. */
 extern struct slab slab_empty;
-
-/* The owner word, read by any thread (the owner rewrites its FULL tag). */
-TIDE_INLINE uintptr_t slab_owner_word(const struct slab *s) { return __atomic_load_n(&s->owner, __ATOMIC_RELAXED); }
-TIDE_INLINE struct heap *slab_heap(const struct slab *s) {
-    return (struct heap *)(slab_owner_word(s) & ~SLAB_OWNER_FULL);
-}
-TIDE_INLINE bool slab_is_full(const struct slab *s) { return slab_owner_word(s) & SLAB_OWNER_FULL; }
-TIDE_INLINE void slab_set_owner(struct slab *s, uintptr_t w) { __atomic_store_n(&s->owner, w, __ATOMIC_RELAXED); }
-/* The same read for free's fast path, as a plain load the compiler can fold
- * into its compare (an aligned word: whichever value it sees, tagged or not,
- * only the owner's own thread can find it equal to its heap). */
-#ifdef TIDE_TSAN
-#define slab_owner_word_fast slab_owner_word
-#else
-TIDE_INLINE uintptr_t slab_owner_word_fast(const struct slab *s) { return s->owner; }
-#endif
 
 void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base);
 /* Carve up to a page worth of never-used blocks onto s->free. False if none left. */

@@ -76,8 +76,8 @@ static void stats_sum_heaps(struct stats_arena *arenas, unsigned n, uint64_t *li
         if (i >= n) i = 0;
         struct stats_arena *sa = &arenas[i];
         for (unsigned c = 0; c < SC_NSMALL; c++) {
-            uint64_t f = stats_word(&h->nfree[c]) + stats_word(&h->nfree_remote[c]);
-            uint64_t m = stats_word(&h->nmalloc[c]);
+            uint64_t f = heap_bin_nfree(&h->bins[c]) + stats_word(&h->nfree_remote[c]);
+            uint64_t m = stats_word(&h->bins[c].nmalloc);
             if (m < f) m = f;   /* weakly ordered stores seen out of order */
             sa->bins[c].nmalloc += m;
             sa->bins[c].nfree += f;
@@ -224,6 +224,28 @@ static bool stats_refresh_locked(void) {
     return true;
 }
 
+/* Blocks waiting in the heaps' bins are free for the program but still
+ * count in their slab's used: take each off the curregs of the arena that
+ * owns its chunk. The bins are the owners' plain words, read racily (a
+ * stale entry is still a pointer the page map can classify). */
+TIDE_RACY_READER static void stats_uncount_bins(struct stats_arena *arenas, unsigned n) {
+    for (const struct heap *h = heap_all(); h; h = h->next_all) {
+        for (unsigned c = 0; c < SC_NSMALL; c++) {
+            const struct heap_bin *b = &h->bins[c];
+            void *const *st = b->base;
+            void **top = __atomic_load_n(&b->top, __ATOMIC_RELAXED);
+            uint32_t k = top >= b->base && top <= b->limit ? (uint32_t)(top - b->base) : 0;
+            for (uint32_t x = 0; x < k; x++) {
+                uintptr_t e = pagemap_get(__atomic_load_n(&st[x], __ATOMIC_RELAXED));
+                if (!pagemap_is_chunk(e)) continue;
+                const struct chunk *ch = pagemap_ptr(e);
+                unsigned i = ch->arena->index;
+                if (i < n && arenas[i].bins[c].curregs) arenas[i].bins[c].curregs--;
+            }
+        }
+    }
+}
+
 static void stats_detail_locked(void) {
     if (stats_detail_epoch == stats_snap.epoch) return;
     unsigned n = stats_snap.narenas;
@@ -236,6 +258,7 @@ static void stats_detail_locked(void) {
         if (a) stats_walk_arena(a, sa);
         for (unsigned c = 0; c < SC_NSMALL; c++) all->bins[c].nonfull_slabs += sa->bins[c].nonfull_slabs;
     }
+    stats_uncount_bins(stats_arenas, n);
     for (unsigned i = 0; i < n; i++) {
         struct stats_arena *sa = &stats_arenas[i];
         sa->small_allocated = 0;

@@ -140,7 +140,7 @@ static void check_ours(size_t n) {
             REQUIRE(r->kind == RUN_SLAB, "malloc(%zu): run kind %u", n, r->kind);
             REQUIRE(r->block_size == sc_usable(n), "malloc(%zu): block size %u", n, r->block_size);
             REQUIRE(slab_block_index(r, p) >= 0, "malloc(%zu) = %p is not a block start", n, (void *)p);
-            REQUIRE(slab_heap(r) == test_heap(), "malloc(%zu): slab of another heap", n);
+            REQUIRE(r->heap == test_heap(), "malloc(%zu): slab of another heap", n);
         } else {
             REQUIRE(r->kind == RUN_LARGE, "malloc(%zu): run kind %u", n, r->kind);
             REQUIRE(r->base == (uintptr_t)p, "malloc(%zu): run base %#lx", n, (unsigned long)r->base);
@@ -247,10 +247,15 @@ static bool slab_has_space(const struct slab *s) {
 }
 
 /* The slab the 2006 rule says the next block of class c comes from: the
- * lowest-address slab of the heap with a free block; NULL if none (a new
- * slab). */
+ * lowest-address slab of the heap with a free block, counting the blocks
+ * waiting in the thread's bin (filled from the lowest slabs, lowest address
+ * on top); NULL if none (a new slab). */
 static struct slab *expected_slab(struct heap *h, unsigned c) {
     struct slab *best = NULL;
+    for (void **q = h->bins[c].base; q < h->bins[c].top; q++) {
+        struct slab *s = slab_of(*q);
+        if (!best || s->base < best->base) best = s;
+    }
     for (struct slab *s = h->slabs[c]; s; s = s->next)
         if (slab_has_space(s) && (!best || s->base < best->base)) best = s;
     struct slab *cur = h->current[c];
