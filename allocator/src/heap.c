@@ -151,10 +151,7 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
     struct slab *s = h->current[c];
     for (;;) {
         if (s != &slab_empty) {
-            if (!s->free) {
-                heap_collect(h, s);
-                if (!s->free) slab_extend(s);
-            }
+            if (!s->free) heap_collect(h, s);
             slab_block_t *b = s->free;
             if (b) {
                 s->free = b->next;
@@ -163,6 +160,10 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
                 slab_check(s);
 #endif
                 return b;
+            }
+            if (s->capacity < s->nregs) {   /* a never-used block (lazy extension) */
+                s->used++;
+                return (void *)(s->base + (uintptr_t)s->capacity++ * s->block_size);
             }
             if (!slab_try_mark_full(s)) continue;  /* remote frees arrived: collect them */
             heap_unlink(h, s);
@@ -180,23 +181,32 @@ void *heap_refill(struct heap *h, unsigned c) {
     void *first = heap_alloc_small(h, c);   /* may switch slabs, lowest address first */
     if (!first) return NULL;
     b->nmalloc++;
-    /* Then what the current slab has ready, no further switch. */
+    /* Then what the current slab has ready, no further switch: its free
+     * list, its own returned blocks, then never-used blocks carved straight
+     * into the bin (addresses only: no block is touched before malloc hands
+     * it out). Stacked top down, so the first taken is popped first. */
     struct slab *s = h->current[c];
-    uint32_t k = 0;
-    uint32_t half = heap_bin_cap_of(b) / 2;
-    slab_block_t *blk = s->free;
-    while (k < half && blk) {
-        b->base[k++] = blk;
-        blk = blk->next;
+    uint32_t half = heap_bin_cap_of(b) / 2, k = 0;
+    void **dst = b->base + half;   /* fills dst[-1], dst[-2], ... */
+    for (;;) {
+        slab_block_t *blk = s->free;
+        while (k < half && blk) {
+            dst[-(ptrdiff_t)++k] = blk;
+            blk = blk->next;
+        }
+        s->free = blk;
+        if (k == half || !s->local_free) break;
+        s->free = s->local_free;
+        s->local_free = NULL;
     }
-    s->free = blk;
+    if (k < half && !s->free && s->capacity < s->nregs) {
+        uint32_t n = TIDE_MIN(half - k, (uint32_t)(s->nregs - s->capacity));
+        uintptr_t a = s->base + (uintptr_t)s->capacity * s->block_size;
+        for (uint32_t i = 0; i < n; i++, a += s->block_size) dst[-(ptrdiff_t)++k] = (void *)a;
+        s->capacity += n;
+    }
     s->used += k;
-    /* Lowest addresses on top of the stack, so they are handed out first. */
-    for (uint32_t i = 0; i < k / 2; i++) {
-        void *t = b->base[i];
-        b->base[i] = b->base[k - 1 - i];
-        b->base[k - 1 - i] = t;
-    }
+    if (k < half) memmove(b->base, dst - k, (size_t)k * sizeof(void *));
     b->top = b->base + k;
     b->nfill += k + 1;   /* the first block counts as put in and popped */
     return first;

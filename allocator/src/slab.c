@@ -23,24 +23,6 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
     __atomic_store_n(&s->pending_next, NULL, __ATOMIC_RELAXED);
 }
 
-/* Carve blocks up to the end of the next page (at least one block), so a
- * slab touches memory only as it is handed out. Blocks are linked in address
- * order, so a fresh slab gives out its lowest addresses first. */
-bool slab_extend(struct slab *s) {
-    if (s->capacity >= s->nregs) return false;
-    uintptr_t bs = s->block_size;
-    uintptr_t start = s->base + (uintptr_t)s->capacity * bs;
-    uintptr_t limit = TIDE_ALIGN_UP(start + 1, 4096);
-    uint32_t n = (uint32_t)TIDE_MIN((limit - start) / bs, (uintptr_t)(s->nregs - s->capacity));
-    if (n == 0) n = 1;
-    uintptr_t last = start + (uintptr_t)(n - 1) * bs;
-    for (uintptr_t b = start; b < last; b += bs) ((slab_block_t *)b)->next = (slab_block_t *)(b + bs);
-    ((slab_block_t *)last)->next = s->free;
-    s->free = (slab_block_t *)start;
-    s->capacity += n;
-    return true;
-}
-
 uint32_t slab_collect(struct slab *s) {
     if (!s->free) {
         s->free = s->local_free;

@@ -70,8 +70,6 @@ struct slab {
 extern struct slab slab_empty;
 
 void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base);
-/* Carve up to a page worth of never-used blocks onto s->free. False if none left. */
-bool slab_extend(struct slab *s);
 /* Owner: move local_free and remote frees onto free. Returns blocks collected remotely. */
 uint32_t slab_collect(struct slab *s);
 /* Any thread but the owner: push p on thread_free. True when the caller must
