@@ -104,7 +104,12 @@ static TIDE_NOINLINE void free_slow(void *p) {
  * shared heap's slab, or not a slab at all (large run, header, free page). */
 static TIDE_NOINLINE void free_other_slow(struct chunk *c, size_t page, void *p) {
     struct slab *s = c->page_slab[page];
-    if (s->kind == RUN_SLAB && s->heap) return heap_free_foreign_slab(s, p);
+    if (TIDE_LIKELY(s->kind == RUN_SLAB && s->heap && !s->shared)) {   /* remote: one CAS */
+        tide_tls.slow_deallocated += s->block_size;
+        if (slab_remote_free(s, p)) heap_push_pending(s->heap, s);
+        return;
+    }
+    if (s->kind == RUN_SLAB && s->heap) return heap_free_foreign_slab(s, p);   /* a shared heap's */
     free_slow(p);
 }
 

@@ -264,6 +264,7 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h) {
     if (p) {
         s = chunk_run_of(c, p);
         slab_init(s, cls, h, (uintptr_t)p);
+        s->shared = h->shared;
         unsigned first = (unsigned)(((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE);
         for (unsigned i = first; i < first + ci->slab_pages; i++) c->page_owner[i] = &h->bins[cls];
         a->ctr.slabs_created[cls]++;

@@ -254,7 +254,7 @@ void heap_free_local_slow(struct heap *h, struct slab *s) {
     if (s->used == 0 && cur != s) heap_slab_emptied(h, s);
 }
 
-static void heap_push_pending(struct heap *h, struct slab *s) {
+void heap_push_pending(struct heap *h, struct slab *s) {
     struct slab *old = __atomic_load_n(&h->pending, __ATOMIC_RELAXED);
     do {
         __atomic_store_n(&s->pending_next, old, __ATOMIC_RELAXED);
@@ -264,9 +264,9 @@ static void heap_push_pending(struct heap *h, struct slab *s) {
 
 void heap_free_foreign_slab(struct slab *s, void *p) {
     struct heap *owner = s->heap;
-    if (owner->shared) {
+    tide_tls.slow_deallocated += s->block_size;
+    if (s->shared) {
         struct arena *a = owner->arena;
-        tide_tls.slow_deallocated += s->block_size;
         util_lock(&a->lock);
         slab_block_t *b = p;
         b->next = s->local_free;
@@ -276,7 +276,6 @@ void heap_free_foreign_slab(struct slab *s, void *p) {
         util_unlock(&a->lock);
         return;
     }
-    tide_tls.slow_deallocated += s->block_size;
     if (slab_remote_free(s, p)) heap_push_pending(owner, s);
 }
 

@@ -15,6 +15,7 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
     s->cls = (uint8_t)cls;
     s->kind = RUN_SLAB;
     s->linked = 0;
+    s->shared = 0;
     s->cached = 0;
     s->npages = ci->slab_pages;
     s->base = base;
@@ -45,19 +46,6 @@ uint32_t slab_collect(struct slab *s) {
     s->free = head;
     s->used -= n;
     return n;
-}
-
-bool slab_remote_free(struct slab *s, void *p) {
-    slab_block_t *b = p;
-    uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_RELAXED);
-    for (;;) {
-        uintptr_t state = tf & SLAB_TF_MASK;
-        b->next = (slab_block_t *)(tf & ~SLAB_TF_MASK);
-        uintptr_t nv = (uintptr_t)b | (state == SLAB_TF_FULL ? SLAB_TF_NOTIFIED : state);
-        if (__atomic_compare_exchange_n(&s->thread_free, &tf, nv, true, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED))
-            return state == SLAB_TF_FULL;
-    }
 }
 
 bool slab_try_mark_full(struct slab *s) {

@@ -55,7 +55,7 @@ struct slab {
     uint8_t cls;
     uint8_t kind;                /* RUN_* */
     uint8_t linked;
-    uint8_t pad0_;
+    uint8_t shared;              /* owned by an arena-shared heap (frees under its lock) */
     uint8_t cached;              /* counted in heap->cached_pages */
     uint8_t pad_;
     uint32_t npages;
@@ -74,7 +74,17 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
 uint32_t slab_collect(struct slab *s);
 /* Any thread but the owner: push p on thread_free. True when the caller must
  * push the slab on its heap's pending list (the FULL -> NOTIFIED transition). */
-bool slab_remote_free(struct slab *s, void *p);
+TIDE_INLINE bool slab_remote_free(struct slab *s, void *p) {
+    slab_block_t *b = p;
+    uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_RELAXED);
+    for (;;) {
+        uintptr_t state = tf & SLAB_TF_MASK;
+        b->next = (slab_block_t *)(tf & ~SLAB_TF_MASK);
+        uintptr_t nv = (uintptr_t)b | (state == SLAB_TF_FULL ? SLAB_TF_NOTIFIED : state);
+        if (__atomic_compare_exchange_n(&s->thread_free, &tf, nv, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            return state == SLAB_TF_FULL;
+    }
+}
 /* Owner: before unlinking an exhausted slab, make sure the next remote free
  * notifies us. False if remote frees are waiting (collect them instead). */
 bool slab_try_mark_full(struct slab *s);
