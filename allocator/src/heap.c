@@ -13,7 +13,7 @@ _Alignas(64) struct heap heap_empty = {.current = {[0 ... SC_NSMALL - 1] = &slab
 /* Bin capacity: about 64 KiB of blocks, between 8 and 128 of them. */
 static uint32_t heap_bin_cap(unsigned c) {
     size_t n = ((size_t)64 << 10) / sc_size(c);
-    return (uint32_t)TIDE_MAX(8, TIDE_MIN(n, 128));
+    return (uint32_t)TIDE_MAX(8, TIDE_MIN(n, HEAP_BIN_MAX));
 }
 
 static util_mutex_t heap_lock = UTIL_MUTEX_INIT;  /* heap_pool and heap_list */
@@ -186,7 +186,7 @@ void *heap_refill(struct heap *h, unsigned c) {
      * into the bin (addresses only: no block is touched before malloc hands
      * it out). Stacked top down, so the first taken is popped first. */
     struct slab *s = h->current[c];
-    uint32_t half = heap_bin_cap_of(b) / 2, k = 0;
+    uint32_t half = TIDE_MIN(heap_bin_cap_of(b) / 2, HEAP_REFILL_MAX), k = 0;
     void **dst = b->base + half;   /* fills dst[-1], dst[-2], ... */
     for (;;) {
         slab_block_t *blk = s->free;
@@ -212,21 +212,44 @@ void *heap_refill(struct heap *h, unsigned c) {
     return first;
 }
 
-/* Give the oldest `count` blocks of bin c back to their slabs. */
+/* Return a run of blocks [head .. tail] of slab s to its local list. */
+static void heap_slab_take_back(struct heap *h, struct slab *s, slab_block_t *head, slab_block_t *tail,
+                                uint32_t n) {
+    tail->next = s->local_free;
+    s->local_free = head;
+    s->used -= n;
+    if (TIDE_UNLIKELY(s->used == 0 || !s->linked)) heap_free_local_slow(h, s);
+}
+
+/* Give the oldest `count` blocks of bin c back to their slabs. Blocks in a
+ * row often share a slab: each run of them is linked up and handed back at
+ * once. */
 static void heap_bin_flush(struct heap *h, unsigned c, uint32_t count) {
     struct heap_bin *b = &h->bins[c];
     uint32_t n = heap_bin_n(b);
     count = TIDE_MIN(count, n);
+    struct slab *s = NULL;
+    uintptr_t lo = 0, span = 0;
+    slab_block_t *head = NULL, *tail = NULL;
+    uint32_t run = 0;
     for (uint32_t i = 0; i < count; i++) {
-        void *p = b->base[i];
-        struct chunk *ch = (struct chunk *)((uintptr_t)p & ~(CHUNK_SIZE - 1));
-        struct slab *s = ch->page_slab[((uintptr_t)p >> SC_LG_PAGE) & (CHUNK_NPAGES - 1)];
-        TIDE_ASSERT(s->heap == h && s->cls == c);
-        slab_block_t *blk = p;
-        blk->next = s->local_free;
-        s->local_free = blk;
-        if (TIDE_UNLIKELY(--s->used == 0 || !s->linked)) heap_free_local_slow(h, s);
+        slab_block_t *blk = b->base[i];
+        if ((uintptr_t)blk - lo >= span) {   /* another slab */
+            if (run) heap_slab_take_back(h, s, head, tail, run);
+            struct chunk *ch = (struct chunk *)((uintptr_t)blk & ~(CHUNK_SIZE - 1));
+            s = ch->page_slab[((uintptr_t)blk >> SC_LG_PAGE) & (CHUNK_NPAGES - 1)];
+            TIDE_ASSERT(s->heap == h && s->cls == c);
+            lo = s->base;
+            span = (uintptr_t)s->npages << SC_LG_PAGE;
+            tail = blk;
+            head = NULL;
+            run = 0;
+        }
+        blk->next = head;
+        head = blk;
+        run++;
     }
+    if (run) heap_slab_take_back(h, s, head, tail, run);
     memmove(b->base, b->base + count, (size_t)(n - count) * sizeof(void *));
     b->top = b->base + (n - count);
     b->nflush += count;

@@ -35,6 +35,8 @@
 #include "arena.h"
 
 #define HEAP_CACHE_PAGES 64
+#define HEAP_BIN_MAX     512   /* most blocks a bin holds (and about 64 KiB of them) */
+#define HEAP_REFILL_MAX  64    /* most blocks one refill moves into a bin */
 
 /* One cache line per class: the bin and the class's counters.
  * The owner's frees of blocks of its own slabs are not counted one by one:
