@@ -200,6 +200,11 @@ static int ctl_epoch(const struct ctl_node *n, const size_t *mib, size_t miblen,
         uint64_t ignored;
         int r = ctl_in(a, CT_U64, &ignored);
         if (r) return r;
+        /* A program that polls its statistics (Redis does, every 100 ms)
+         * also gets its due decay work done here, idle or not: the calling
+         * thread's sparse slabs and every arena's old dirty pages. */
+        heap_maintain();
+        for (unsigned i = 0; i < arena_count(); i++) arena_maybe_purge(arena_get(i));
         if (!stats_refresh()) return EAGAIN;
     }
     struct stats_global g;

@@ -3,6 +3,7 @@
 #include "base.h"
 #include "conf.h"
 #include "init.h"
+#include "os.h"
 
 #include <string.h>
 
@@ -91,7 +92,10 @@ static void heap_uncache(struct heap *h, struct slab *s) {
     }
 }
 
+static void heap_sparse_remove(struct heap *h, struct slab *s);
+
 static void heap_retire(struct heap *h, struct slab *s) {
+    if (s->scavenged == SLAB_SCAV_QUEUED) heap_sparse_remove(h, s);
     TIDE_ASSERT(s->used == 0 && s->linked);
     heap_uncache(h, s);
     heap_unlink(h, s);
@@ -116,6 +120,76 @@ static void heap_set_current(struct heap *h, unsigned c, struct slab *s) {
     heap_uncache(h, s);
     h->current[c] = s;
     if (old != &slab_empty && old != s && old->linked && old->used == 0) heap_slab_emptied(h, old);
+}
+
+/* ---- scavenging sparse slabs ----------------------------------------------
+ * A slab that mass frees leave a quarter full or less pins its pages for the
+ * few survivors. After the decay delay (dirty_decay_ms, as for free pages),
+ * if it is still that sparse, the pages its free blocks cover are given back
+ * (slab_scavenge). The delay keeps a program that empties and refills its
+ * slabs (threadtest) from paying a madvise and page faults per cycle. */
+
+static void heap_sparse_remove(struct heap *h, struct slab *s) {
+    TIDE_ASSERT(s->scavenged == SLAB_SCAV_QUEUED);
+    if (s->sparse_prev) s->sparse_prev->sparse_next = s->sparse_next;
+    else h->sparse_head = s->sparse_next;
+    if (s->sparse_next) s->sparse_next->sparse_prev = s->sparse_prev;
+    else h->sparse_tail = s->sparse_prev;
+    s->sparse_next = s->sparse_prev = NULL;
+    s->scavenged = SLAB_SCAV_NONE;
+}
+
+/* s filled past half: it may be scavenged again after its next dip. */
+static void heap_sparse_reset(struct heap *h, struct slab *s) {
+    if (s->scavenged == SLAB_SCAV_QUEUED) heap_sparse_remove(h, s);
+    s->scavenged = SLAB_SCAV_NONE;
+}
+
+static void heap_scavenge_now(struct heap *h, struct slab *s) {
+    s->scavenged = SLAB_SCAV_DONE;
+    if (s->used * 4 <= s->nregs) h->scavenged_pages += slab_scavenge(s);
+}
+
+/* Scavenge the queued slabs whose delay is over (all of them if `all`). */
+static TIDE_NOINLINE void heap_sparse_run(struct heap *h, bool all) {
+    h->sparse_tick = 0;
+    uint32_t now = (uint32_t)os_now_ms();
+    struct slab *s;
+    while ((s = h->sparse_head)) {
+        if (!all && (int64_t)(uint32_t)(now - s->sparse_ms) < conf_opt.dirty_decay_ms) break;
+        heap_sparse_remove(h, s);
+        heap_scavenge_now(h, s);
+    }
+}
+
+/* Slab s of h went down to a quarter full or less. */
+static TIDE_NOINLINE void heap_sparse_note(struct heap *h, struct slab *s) {
+    if (conf_opt.dirty_decay_ms < 0) {
+        s->scavenged = SLAB_SCAV_DONE;   /* never purge */
+    } else if (conf_opt.dirty_decay_ms == 0) {
+        heap_scavenge_now(h, s);
+    } else {
+        s->scavenged = SLAB_SCAV_QUEUED;
+        s->sparse_ms = (uint32_t)os_now_ms();
+        s->sparse_next = NULL;
+        s->sparse_prev = h->sparse_tail;
+        if (h->sparse_tail) h->sparse_tail->sparse_next = s;
+        else h->sparse_head = s;
+        h->sparse_tail = s;
+    }
+}
+
+/* From the slow paths: look at the queue now and then (every 64th call). */
+static inline void heap_sparse_tick(struct heap *h) {
+    if (TIDE_UNLIKELY(h->sparse_head != NULL) && ++h->sparse_tick >= 64) heap_sparse_run(h, false);
+}
+
+/* After the owner returned blocks to s (used already lowered). */
+static inline void heap_slab_freed(struct heap *h, struct slab *s) {
+    if (TIDE_UNLIKELY(s->used == 0)) return heap_free_local_slow(h, s);   /* may retire it */
+    if (TIDE_UNLIKELY(!s->linked)) heap_free_local_slow(h, s);            /* was full: relink */
+    if (TIDE_UNLIKELY(s->used * 4 <= s->nregs && s->scavenged == SLAB_SCAV_NONE && s->npages > 1 && !h->shared))
+        heap_sparse_note(h, s);
 }
 
 /* Take in the slabs that remote frees made non-full. */
@@ -152,17 +226,18 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
     for (;;) {
         if (s != &slab_empty) {
             if (!s->free) heap_collect(h, s);
+            if (!s->free && s->purged) slab_unpurge(s);
             slab_block_t *b = s->free;
             if (b) {
                 s->free = b->next;
-                s->used++;
+                if (++s->used * 2 > s->nregs && s->scavenged) heap_sparse_reset(h, s);
 #ifdef TIDE_DEBUG
                 slab_check(s);
 #endif
                 return b;
             }
             if (s->capacity < s->nregs) {   /* a never-used block (lazy extension) */
-                s->used++;
+                if (++s->used * 2 > s->nregs && s->scavenged) heap_sparse_reset(h, s);
                 return (void *)(s->base + (uintptr_t)s->capacity++ * s->block_size);
             }
             if (!slab_try_mark_full(s)) continue;  /* remote frees arrived: collect them */
@@ -178,6 +253,7 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
 void *heap_refill(struct heap *h, unsigned c) {
     struct heap_bin *b = &h->bins[c];
     TIDE_ASSERT(b->top == b->base);
+    heap_sparse_tick(h);
     void *first = heap_alloc_small(h, c);   /* may switch slabs, lowest address first */
     if (!first) return NULL;
     b->nmalloc++;
@@ -195,9 +271,13 @@ void *heap_refill(struct heap *h, unsigned c) {
             blk = blk->next;
         }
         s->free = blk;
-        if (k == half || !s->local_free) break;
-        s->free = s->local_free;
-        s->local_free = NULL;
+        if (k == half) break;
+        if (s->local_free) {
+            s->free = s->local_free;
+            s->local_free = NULL;
+        } else if (!s->purged || !slab_unpurge(s)) {
+            break;
+        }
     }
     if (k < half && !s->free && s->capacity < s->nregs) {
         uint32_t n = TIDE_MIN(half - k, (uint32_t)(s->nregs - s->capacity));
@@ -206,6 +286,7 @@ void *heap_refill(struct heap *h, unsigned c) {
         s->capacity += n;
     }
     s->used += k;
+    if (s->used * 2 > s->nregs && s->scavenged) heap_sparse_reset(h, s);
     if (k < half) memmove(b->base, dst - k, (size_t)k * sizeof(void *));
     b->top = b->base + k;
     b->nfill += k + 1;   /* the first block counts as put in and popped */
@@ -218,7 +299,7 @@ static void heap_slab_take_back(struct heap *h, struct slab *s, slab_block_t *he
     tail->next = s->local_free;
     s->local_free = head;
     s->used -= n;
-    if (TIDE_UNLIKELY(s->used == 0 || !s->linked)) heap_free_local_slow(h, s);
+    heap_slab_freed(h, s);
 }
 
 /* Give the oldest `count` blocks of bin c back to their slabs. Blocks in a
@@ -257,6 +338,7 @@ static void heap_bin_flush(struct heap *h, unsigned c, uint32_t count) {
 
 void heap_free_bin_full(struct heap *h, unsigned c, void *p) {
     struct heap_bin *b = &h->bins[c];
+    heap_sparse_tick(h);
     heap_bin_flush(h, c, heap_bin_cap_of(b) / 2);
     *b->top++ = p;
 }
@@ -295,7 +377,8 @@ void heap_free_foreign_slab(struct slab *s, void *p) {
         b->next = s->local_free;
         s->local_free = b;
         owner->bins[s->cls].nfree_slow++;
-        if (--s->used == 0 || !s->linked) heap_free_local_slow(owner, s);
+        s->used--;
+        heap_slab_freed(owner, s);
         util_unlock(&a->lock);
         return;
     }
@@ -370,6 +453,12 @@ void heap_flush(struct heap *h) {
             s = next;
         }
     }
+    if (h->sparse_head) heap_sparse_run(h, true);   /* sparse slabs give back their free pages now */
+}
+
+void heap_maintain(void) {
+    struct heap *h = tide_tls.heap;
+    if (h != &heap_empty && h->sparse_head) heap_sparse_run(h, false);
 }
 
 void heap_thread_exit(void) {

@@ -21,6 +21,11 @@
  *    heap_empty and shared heaps have empty bins (base == top == limit).
  *  - current[c] is slab_empty or a slab on slabs[c] (linked).
  *  - slabs[c] holds this heap's non-full slabs of class c (doubly linked).
+ *  - sparse_head..sparse_tail: this heap's slabs in state SLAB_SCAV_QUEUED,
+ *    in the order they went down to a quarter full (doubly linked through
+ *    sparse_next/prev). After dirty_decay_ms a slab still that sparse has
+ *    its free pages given back (slab_scavenge); a retired slab, or one that
+ *    fills past half, leaves the queue first.
  *  - pending is a lock-free stack of slabs in state NOTIFIED.
  *  - cached_pages = pages of the slabs with the `cached` flag: linked, empty
  *    slabs other than the current ones, kept for reuse instead of returned
@@ -76,6 +81,9 @@ struct heap {
     struct heap *next_all;             /* every heap ever made */
     struct heap *next_pool;            /* parked heaps */
     uint64_t nfree_remote[SC_NSMALL];  /* other threads' frees, counted when collected */
+    uint64_t scavenged_pages;          /* slab pages slab_scavenge gave back */
+    struct slab *sparse_head, *sparse_tail;   /* slabs QUEUED for scavenging, oldest first */
+    uint32_t sparse_tick;              /* slow paths since the queue was last looked at */
     uint32_t cached_pages;
     bool shared;
     bool parked;
@@ -119,6 +127,9 @@ void heap_free_foreign_slab(struct slab *s, void *p);
 void heap_push_pending(struct heap *h, struct slab *s);
 /* Return everything the calling thread's heap caches: collect, retire empty slabs. */
 void heap_flush(struct heap *h);
+/* Decay work of the calling thread's heap that is due (sparse slabs whose
+ * delay is over); for entry points a program calls while otherwise idle. */
+void heap_maintain(void);
 /* Thread exit: flush and park the calling thread's heap. */
 void heap_thread_exit(void);
 

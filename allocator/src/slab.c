@@ -1,5 +1,8 @@
 /* slab.c: blocks inside one slab: lazy carving, collection, remote frees. */
 #include "slab.h"
+#include "os.h"
+
+#include <string.h>
 
 struct slab slab_empty;
 
@@ -16,6 +19,9 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
     s->kind = RUN_SLAB;
     s->linked = 0;
     s->shared = 0;
+    s->scavenged = SLAB_SCAV_NONE;
+    s->sparse_next = s->sparse_prev = NULL;
+    s->purged = 0;
     s->cached = 0;
     s->npages = ci->slab_pages;
     s->base = base;
@@ -73,6 +79,92 @@ long slab_block_index(const struct slab *s, const void *p) {
     return (long)(off / s->block_size);
 }
 
+/* ---- page scavenging ------------------------------------------------------ */
+
+/* Blocks of s whose index starts in page p of the slab: [first, end). */
+static void slab_page_blocks(const struct slab *s, unsigned p, uint32_t *first, uint32_t *end) {
+    uint32_t bs = s->block_size;
+    uint32_t lo = (uint32_t)(((size_t)p << SC_LG_PAGE) + bs - 1) / bs;
+    uint32_t hi = (uint32_t)(((size_t)(p + 1) << SC_LG_PAGE) + bs - 1) / bs;
+    *first = TIDE_MIN(lo, (uint32_t)s->nregs);
+    *end = TIDE_MIN(hi, (uint32_t)s->nregs);
+}
+
+static void slab_bit_set(uint64_t *m, uint32_t i) { m[i >> 6] |= (uint64_t)1 << (i & 63); }
+static bool slab_bit(const uint64_t *m, uint32_t i) { return (m[i >> 6] >> (i & 63)) & 1; }
+
+/* Link the free blocks of s (bitmap `fr`) that start outside purged pages
+ * into s->free, in address order; local_free ends up empty. */
+static void slab_relink(struct slab *s, const uint64_t *fr) {
+    slab_block_t *head = NULL;
+    for (uint32_t i = s->capacity; i-- > 0;) {
+        if (!slab_bit(fr, i)) continue;
+        unsigned p = (unsigned)(((size_t)i * s->block_size) >> SC_LG_PAGE);
+        if (s->purged & (1u << p)) continue;
+        slab_block_t *b = (slab_block_t *)(s->base + (uintptr_t)i * s->block_size);
+        b->next = head;
+        head = b;
+    }
+    s->free = head;
+    s->local_free = NULL;
+}
+
+/* Free blocks of s: its lists, the blocks of its purged pages, and the
+ * blocks never carved. */
+static void slab_free_map(const struct slab *s, uint64_t *fr) {
+    memset(fr, 0, SLAB_MAP_WORDS * sizeof(uint64_t));
+    for (const slab_block_t *b = s->free; b; b = b->next) slab_bit_set(fr, (uint32_t)slab_block_index(s, b));
+    for (const slab_block_t *b = s->local_free; b; b = b->next) slab_bit_set(fr, (uint32_t)slab_block_index(s, b));
+    for (unsigned p = 0; p < s->npages; p++) {
+        if (!(s->purged & (1u << p))) continue;
+        uint32_t f, e;
+        slab_page_blocks(s, p, &f, &e);
+        for (uint32_t i = f; i < e && i < s->capacity; i++) slab_bit_set(fr, i);
+    }
+    for (uint32_t i = s->capacity; i < s->nregs; i++) slab_bit_set(fr, i);
+}
+
+unsigned slab_scavenge(struct slab *s) {
+    if (s->npages < 2 || s->npages > 16) return 0;
+    uint64_t fr[SLAB_MAP_WORDS];
+    slab_free_map(s, fr);
+    uint32_t bs = s->block_size;
+    unsigned fresh = 0, n = 0;
+    for (unsigned p = 0; p < s->npages; p++) {
+        if (s->purged & (1u << p)) continue;
+        uint32_t lo = (uint32_t)(((size_t)p << SC_LG_PAGE) / bs);               /* first block overlapping p */
+        uint32_t hi = (uint32_t)((((size_t)(p + 1) << SC_LG_PAGE) - 1) / bs);  /* last one */
+        if (lo >= s->capacity) break;   /* never touched from here on */
+        bool all = true;
+        for (uint32_t i = lo; i <= hi && i < s->nregs && all; i++) all = slab_bit(fr, i);
+        if (all) fresh |= 1u << p;
+    }
+    if (!fresh) return 0;
+    for (unsigned p = 0; p < s->npages;) {   /* one madvise per run of pages */
+        if (!(fresh & (1u << p))) {
+            p++;
+            continue;
+        }
+        unsigned q = p;
+        while (q < s->npages && (fresh & (1u << q))) q++;
+        os_purge((void *)(s->base + ((uintptr_t)p << SC_LG_PAGE)), (size_t)(q - p) << SC_LG_PAGE);
+        n += q - p;
+        p = q;
+    }
+    s->purged |= (uint16_t)fresh;
+    slab_relink(s, fr);
+    return n;
+}
+
+bool slab_unpurge(struct slab *s) {
+    if (!s->purged) return false;
+    uint64_t fr[SLAB_MAP_WORDS];
+    slab_free_map(s, fr);
+    s->purged = 0;
+    slab_relink(s, fr);
+    return s->free != NULL;
+}
+
 void slab_check(const struct slab *s) {
 #ifdef TIDE_DEBUG
     TIDE_ASSERT(s->kind == RUN_SLAB);
@@ -85,6 +177,12 @@ void slab_check(const struct slab *s) {
     for (const slab_block_t *b = s->local_free; b; b = b->next) {
         TIDE_ASSERT(slab_block_index(s, b) >= 0 && (uint32_t)slab_block_index(s, b) < s->capacity);
         TIDE_ASSERT(++nfree <= s->capacity);
+    }
+    for (unsigned p = 0; p < s->npages; p++) {
+        if (!(s->purged & (1u << p))) continue;
+        uint32_t f, e;
+        slab_page_blocks(s, p, &f, &e);
+        for (uint32_t i = f; i < e && i < s->capacity; i++) nfree++;
     }
     TIDE_ASSERT(s->used + nfree == s->capacity);
 #else

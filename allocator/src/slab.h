@@ -11,8 +11,13 @@
  * Invariants, for a slab owned by a heap:
  *  - used = blocks handed out and not yet returned to free/local_free; blocks
  *    sitting in thread_free still count in used until the owner collects them.
- *  - used + len(free) + len(local_free) == capacity <= nregs.
+ *  - used + len(free) + len(local_free) + (blocks below capacity that start
+ *    in a purged page) == capacity <= nregs.
  *  - blocks [capacity, nregs) have never been touched (lazy extension).
+ *  - purged pages (slabs of 2..16 pages only) hold no used block and no
+ *    list link: every block overlapping them was free when slab_scavenge
+ *    gave them back; the blocks starting in them are on no list until
+ *    slab_unpurge links them again.
  *  - linked == 1 iff the slab is on heap->slabs[cls]. A slab is unlinked
  *    only when its owner found it exhausted ("full").
  *  - thread_free's low two bits are a state, for the remote side:
@@ -43,6 +48,8 @@ enum { RUN_FREE = 0, RUN_SLAB = 1, RUN_LARGE = 2 };
 #define SLAB_TF_NOTIFIED ((uintptr_t)2)
 #define SLAB_TF_MASK     ((uintptr_t)3)
 
+#define SLAB_MAP_WORDS   8   /* bitmap words for the most blocks a slab holds (512) */
+
 struct slab {
     /* First cache line: everything the malloc and free fast paths read. */
     slab_block_t *free;          /* next blocks to hand out */
@@ -57,19 +64,33 @@ struct slab {
     uint8_t linked;
     uint8_t shared;              /* owned by an arena-shared heap (frees under its lock) */
     uint8_t cached;              /* counted in heap->cached_pages */
-    uint8_t pad_;
-    uint32_t npages;
+    uint8_t scavenged;           /* SLAB_SCAV_*: since used last exceeded nregs / 2 */
+    uint16_t npages;
+    uint16_t purged;             /* pages given back by slab_scavenge (bit p = page p) */
     uintptr_t base;              /* first data byte */
     /* Second cache line: list links and the remote side. */
     struct slab *next, *prev;    /* heap->slabs[cls] */
     uintptr_t thread_free;                /* remote frees | SLAB_TF_* */
     struct slab *pending_next;            /* link on heap->pending */
+    struct slab *sparse_next, *sparse_prev;   /* heap->sparse queue (owner only) */
+    uint32_t sparse_ms;                   /* when it went on the queue */
 };
+
+/* A slab's scavenging state, owner only. It went down to a quarter full or
+ * less: QUEUED, it waits on its heap's sparse queue for the decay delay;
+ * DONE, slab_scavenge ran (or will not). Back to NONE past half full. */
+enum { SLAB_SCAV_NONE = 0, SLAB_SCAV_QUEUED = 1, SLAB_SCAV_DONE = 2 };
 
 /* The static slab with no free block: every fast path that finds it misses. */
 extern struct slab slab_empty;
 
 void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base);
+/* Owner, on a sparse slab: give back (MADV_DONTNEED) every page of s that
+ * holds only free blocks, taking their blocks off the lists. Returns pages. */
+unsigned slab_scavenge(struct slab *s);
+/* Owner, when s has no listed free block: put the blocks of its purged pages
+ * back on s->free (the pages fault back in as they are linked). False if none. */
+bool slab_unpurge(struct slab *s);
 /* Owner: move local_free and remote frees onto free. Returns blocks collected remotely. */
 uint32_t slab_collect(struct slab *s);
 /* Any thread but the owner: push p on thread_free. True when the caller must

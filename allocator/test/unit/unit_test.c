@@ -242,7 +242,7 @@ static struct slab *slab_of(const void *p) {
 }
 
 static bool slab_has_space(const struct slab *s) {
-    return s->free || s->local_free || s->capacity < s->nregs ||
+    return s->free || s->local_free || s->capacity < s->nregs || s->purged ||
            (__atomic_load_n(&s->thread_free, __ATOMIC_RELAXED) & ~SLAB_TF_MASK);
 }
 
@@ -563,6 +563,95 @@ START_TEST(t_purge_timing)
 }
 END_TEST
 
+/* ---- scavenging: sparse slabs give back the pages of their free blocks ---- */
+
+enum { SN = 4000, SSIZE = 1280 };   /* class 1280: 5-page slabs of 16 blocks */
+static unsigned char *sblk[SN];
+
+static void spattern(unsigned char *p, int i) {
+    for (int k = 0; k < SSIZE; k++) p[k] = (unsigned char)(i * 7 + k);
+}
+
+static bool spattern_ok(const unsigned char *p, int i) {
+    for (int k = 0; k < SSIZE; k++)
+        if (p[k] != (unsigned char)(i * 7 + k)) return false;
+    return true;
+}
+
+/* Pages of the slabs holding sblk[] that are resident. */
+static size_t sresident(void) {
+    size_t n = 0;
+    for (int i = 0; i < SN; i++) {
+        struct slab *sl = slab_of(sblk[i]);
+        if (!sl) continue;
+        for (unsigned p = 0; p < sl->npages; p++) {
+            unsigned char v = 0;
+            if (mincore((void *)(sl->base + ((uintptr_t)p << SC_LG_PAGE)), SC_PAGE, &v) == 0 && (v & 1)) n++;
+        }
+    }
+    return n;   /* counts each page once per block of it in sblk: a relative measure */
+}
+
+START_TEST(t_scavenge)
+{
+    free(malloc(opaque(1)));
+    struct heap *h = test_heap();
+    uint64_t before = h != &heap_empty && !h->shared ? h->scavenged_pages : 0;
+    for (int i = 0; i < SN; i++) {
+        sblk[i] = malloc(opaque(SSIZE));
+        ck_assert_ptr_nonnull(sblk[i]);
+        spattern(sblk[i], i);
+    }
+    size_t r0 = sresident();
+    /* Free 85 % at random: the survivors leave every slab sparse. */
+    uint64_t x = 12345;
+    bool *gone = calloc(SN, 1);
+    ck_assert_ptr_nonnull(gone);
+    for (int i = 0; i < SN; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        gone[i] = (x >> 33) % 100 < 85;
+    }
+    unsigned char *keep[SN];
+    for (int i = 0; i < SN; i++) keep[i] = sblk[i];
+    for (int i = 0; i < SN; i++)
+        if (gone[i]) free(sblk[i]);
+    /* malloc_trim(0) gives the free pages of sparse slabs back at once. */
+    malloc_trim(0);
+    for (int i = 0; i < SN; i++) sblk[i] = keep[i];
+    size_t r1 = sresident();
+    if (conf_opt.tcache) {
+        ck_assert_msg(h->scavenged_pages > before, "no slab page scavenged (%llu)",
+                      (unsigned long long)h->scavenged_pages);
+        ck_assert_msg(r1 * 10 < r0 * 7, "resident slab pages %zu -> %zu after freeing 85 %% and malloc_trim", r0,
+                      r1);
+        for (int i = 0; i < SN; i++)
+            if (gone[i]) {   /* a page of a sparse slab with no survivor on it is not resident */
+                bool alone = true;
+                uintptr_t pg = (uintptr_t)sblk[i] & ~(SC_PAGE - 1);
+                for (int j = 0; j < SN && alone; j++)
+                    if (!gone[j] && ((uintptr_t)sblk[j] + SSIZE > pg && (uintptr_t)sblk[j] < pg + SC_PAGE)) alone = false;
+                struct slab *sl = slab_of((void *)pg);
+                if (alone && sl->used * 4 <= sl->nregs)   /* a sparse slab: its empty pages went back */
+                    ck_assert_msg(!resident((void *)pg), "page %#lx of a slab %u/%u full holds no live block but is resident",
+                                  (unsigned long)pg, sl->used, sl->nregs);
+            }
+    }
+    /* The survivors are intact; new blocks come from the purged pages and
+     * the slabs stay consistent (debug builds check every slab on the way). */
+    for (int i = 0; i < SN; i++)
+        if (!gone[i]) ck_assert_msg(spattern_ok(sblk[i], i), "survivor %d corrupted", i);
+    for (int i = 0; i < SN; i++)
+        if (gone[i]) {
+            sblk[i] = malloc(opaque(SSIZE));
+            ck_assert_ptr_nonnull(sblk[i]);
+            spattern(sblk[i], i);
+        }
+    for (int i = 0; i < SN; i++) ck_assert_msg(spattern_ok(sblk[i], i), "block %d corrupted after refill", i);
+    for (int i = 0; i < SN; i++) free(sblk[i]);
+    free(gone);
+}
+END_TEST
+
 static void tcase(Suite *s, const char *name, const TTest *t, int timeout) {
     TCase *tc = tcase_create(name);
     tcase_set_timeout(tc, timeout);
@@ -586,6 +675,7 @@ int main(int argc, char **argv) {
     tcase(s, "large_first_fit", t_large_first_fit, 30);
     tcase(s, "conf_parse", t_conf_parse, 10);
     tcase(s, "purge_timing", t_purge_timing, 60);
+    tcase(s, "scavenge", t_scavenge, 60);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
