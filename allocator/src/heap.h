@@ -2,9 +2,9 @@
  * heap.h: the per-thread cache layer.
  *
  * A heap owns slabs. A thread's heap is reached through initial-exec TLS
- * (tide_tls.heap), which starts at heap_empty: a static heap whose current
- * slabs are all slab_empty, so the first malloc of a thread falls into the
- * slow path with no "is it initialised" test on the fast path.
+ * (tide_tls.heap), which starts at heap_empty: a static heap whose bins are
+ * all empty, so the first malloc of a thread falls into the slow path with
+ * no "is it initialised" test on the fast path.
  *
  * Thread-cache mode: each thread owns one heap. In front of its slabs sits a
  * bin per class: a bounded stack of free blocks of the heap's own slabs.
@@ -18,7 +18,9 @@
  * Invariants:
  *  - bins[c] holds top - base <= limit - base free blocks, all of class c and all of slabs
  *    owned by this heap; they still count in their slab's `used`.
- *    heap_empty and shared heaps have empty bins (base == top == limit).
+ *    bins[c].heap == this heap. heap_empty and shared heaps have empty bins
+ *    (base == top == limit). chunk->page_owner[] names the bin of a slab's
+ *    owner, so free finds "a block of my own slab" with one compare.
  *  - current[c] is slab_empty or a slab on slabs[c] (linked).
  *  - slabs[c] holds this heap's non-full slabs of class c (doubly linked).
  *  - sparse_head..sparse_tail: this heap's slabs in state SLAB_SCAV_QUEUED,

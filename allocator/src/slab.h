@@ -51,7 +51,7 @@ enum { RUN_FREE = 0, RUN_SLAB = 1, RUN_LARGE = 2 };
 #define SLAB_MAP_WORDS   8   /* bitmap words for the most blocks a slab holds (512) */
 
 struct slab {
-    /* First cache line: everything the malloc and free fast paths read. */
+    /* First cache line: what refills and flushes of the owner's bins touch. */
     slab_block_t *free;          /* next blocks to hand out */
     slab_block_t *local_free;    /* blocks the owner freed */
     struct heap *heap;           /* owner, NULL for a large run */
