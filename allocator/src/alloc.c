@@ -104,17 +104,13 @@ static TIDE_NOINLINE void free_slow(void *p) {
  * shared heap's slab, or not a slab at all (large run, header, free page). */
 static TIDE_NOINLINE void free_other_slow(struct chunk *c, size_t page, void *p) {
     struct slab *s = c->page_slab[page];
-    if (TIDE_LIKELY(s->kind == RUN_SLAB && s->heap && !s->shared)) {   /* remote: one CAS */
-        tide_tls.slow_deallocated += s->block_size;
-        if (slab_remote_free(s, p)) heap_push_pending(s->heap, s);
-        return;
-    }
-    if (s->kind == RUN_SLAB && s->heap) return heap_free_foreign_slab(s, p);   /* a shared heap's */
+    if (TIDE_LIKELY(s->kind == RUN_SLAB && s->heap)) return heap_free_foreign_slab(s, p);
     free_slow(p);
 }
 
-static TIDE_NOINLINE void free_bin_full_slow(struct heap *h, struct chunk *c, size_t page, void *p) {
-    heap_free_bin_full(h, c->page_slab[page]->cls, p);
+/* p, a block of h's own slab, and its bin b (the class is b's index) is full. */
+static TIDE_NOINLINE void free_bin_full_slow(struct heap *h, struct heap_bin *b, void *p) {
+    heap_free_bin_full(h, (unsigned)(b - h->bins), p);
 }
 
 /* ---- fast paths ---------------------------------------------------------- */
@@ -144,23 +140,23 @@ TIDE_EXPORT void *ALLOC_API(malloc)(size_t n) {
 /* free of p, a pointer into chunk c: into the thread's bin if it is a block
  * of one of the thread's own slabs. */
 TIDE_INLINE void free_in_chunk(struct tide_tls *t, struct chunk *c, void *p) {
-    size_t page = ((uintptr_t)p >> SC_LG_PAGE) & (CHUNK_NPAGES - 1);
+    size_t page = chunk_page_of(p);
     struct heap_bin *b = c->page_owner[page];
     if (TIDE_UNLIKELY(b->heap != t->heap)) return free_other_slow(c, page, p);
     void **top = b->top;
-    if (TIDE_UNLIKELY(top == b->limit)) return free_bin_full_slow(t->heap, c, page, p);
+    if (TIDE_UNLIKELY(top == b->limit)) return free_bin_full_slow(t->heap, b, p);
     *top = p;
     b->top = top + 1;
 }
 
 TIDE_EXPORT void ALLOC_API(free)(void *p) {
     struct tide_tls *t = &tide_tls;
-    uintptr_t chunk = (uintptr_t)p & ~(CHUNK_SIZE - 1);
-    if (TIDE_UNLIKELY(chunk != t->last_chunk)) {   /* another 4 MiB slot: ask the page map */
+    struct chunk *c = chunk_of(p);
+    if (TIDE_UNLIKELY((uintptr_t)c != t->last_chunk)) {   /* another 4 MiB slot: ask the page map */
         if (!pagemap_is_chunk(pagemap_get(p))) return free_slow(p);
-        t->last_chunk = chunk;   /* chunks are never unmapped: it stays one */
+        t->last_chunk = (uintptr_t)c;   /* chunks are never unmapped: it stays one */
     }
-    free_in_chunk(t, (struct chunk *)chunk, p);
+    free_in_chunk(t, c, p);
 }
 
 /* ---- sizes --------------------------------------------------------------- */

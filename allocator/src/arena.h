@@ -99,10 +99,13 @@ size_t arena_purge(struct arena *a, bool all);
 /* Cheap check from slow paths: purge if something is due. */
 void arena_maybe_purge(struct arena *a);
 
+/* The chunk slot of p (its chunk, if p is in one: chunks are CHUNK_SIZE-aligned)
+ * and p's page in it. */
+TIDE_INLINE struct chunk *chunk_of(const void *p) { return (struct chunk *)((uintptr_t)p & ~(CHUNK_SIZE - 1)); }
+TIDE_INLINE size_t chunk_page_of(const void *p) { return ((uintptr_t)p >> SC_LG_PAGE) & (CHUNK_NPAGES - 1); }
+
 /* The run holding p inside chunk c. */
-TIDE_INLINE struct slab *chunk_run_of(struct chunk *c, const void *p) {
-    return c->page_slab[((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE];
-}
+TIDE_INLINE struct slab *chunk_run_of(struct chunk *c, const void *p) { return c->page_slab[chunk_page_of(p)]; }
 
 void arena_prefork(void);
 void arena_postfork_parent(void);

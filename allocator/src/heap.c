@@ -11,7 +11,7 @@ TIDE_TLS struct tide_tls tide_tls = {.heap = &heap_empty, .last_chunk = 1};
 struct heap_bin heap_bin_none;
 _Alignas(64) struct heap heap_empty = {.current = {[0 ... SC_NSMALL - 1] = &slab_empty}};
 
-/* Bin capacity: about 64 KiB of blocks, between 8 and 128 of them. */
+/* Bin capacity: about 64 KiB of blocks, between 8 and HEAP_BIN_MAX of them. */
 static uint32_t heap_bin_cap(unsigned c) {
     size_t n = ((size_t)64 << 10) / sc_size(c);
     return (uint32_t)TIDE_MAX(8, TIDE_MIN(n, HEAP_BIN_MAX));
@@ -150,6 +150,11 @@ static void heap_scavenge_now(struct heap *h, struct slab *s) {
     if (s->used * 4 <= s->nregs) h->scavenged_pages += slab_scavenge(s);
 }
 
+/* After the owner handed out blocks of s (used already raised). */
+static inline void heap_slab_taken(struct heap *h, struct slab *s) {
+    if (TIDE_UNLIKELY(s->scavenged) && s->used * 2 > s->nregs) heap_sparse_reset(h, s);
+}
+
 /* Scavenge the queued slabs whose delay is over (all of them if `all`). */
 static TIDE_NOINLINE void heap_sparse_run(struct heap *h, bool all) {
     h->sparse_tick = 0;
@@ -230,14 +235,16 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
             slab_block_t *b = s->free;
             if (b) {
                 s->free = b->next;
-                if (++s->used * 2 > s->nregs && s->scavenged) heap_sparse_reset(h, s);
+                s->used++;
+                heap_slab_taken(h, s);
 #ifdef TIDE_DEBUG
                 slab_check(s);
 #endif
                 return b;
             }
             if (s->capacity < s->nregs) {   /* a never-used block (lazy extension) */
-                if (++s->used * 2 > s->nregs && s->scavenged) heap_sparse_reset(h, s);
+                s->used++;
+                heap_slab_taken(h, s);
                 return (void *)(s->base + (uintptr_t)s->capacity++ * s->block_size);
             }
             if (!slab_try_mark_full(s)) continue;  /* remote frees arrived: collect them */
@@ -286,7 +293,7 @@ void *heap_refill(struct heap *h, unsigned c) {
         s->capacity += n;
     }
     s->used += k;
-    if (s->used * 2 > s->nregs && s->scavenged) heap_sparse_reset(h, s);
+    heap_slab_taken(h, s);
     if (k < half) memmove(b->base, dst - k, (size_t)k * sizeof(void *));
     b->top = b->base + k;
     b->nfill += k + 1;   /* the first block counts as put in and popped */
@@ -317,8 +324,7 @@ static void heap_bin_flush(struct heap *h, unsigned c, uint32_t count) {
         slab_block_t *blk = b->base[i];
         if ((uintptr_t)blk - lo >= span) {   /* another slab */
             if (run) heap_slab_take_back(h, s, head, tail, run);
-            struct chunk *ch = (struct chunk *)((uintptr_t)blk & ~(CHUNK_SIZE - 1));
-            s = ch->page_slab[((uintptr_t)blk >> SC_LG_PAGE) & (CHUNK_NPAGES - 1)];
+            s = chunk_run_of(chunk_of(blk), blk);
             TIDE_ASSERT(s->heap == h && s->cls == c);
             lo = s->base;
             span = (uintptr_t)s->npages << SC_LG_PAGE;
@@ -359,7 +365,7 @@ void heap_free_local_slow(struct heap *h, struct slab *s) {
     if (s->used == 0 && cur != s) heap_slab_emptied(h, s);
 }
 
-void heap_push_pending(struct heap *h, struct slab *s) {
+static void heap_push_pending(struct heap *h, struct slab *s) {
     struct slab *old = __atomic_load_n(&h->pending, __ATOMIC_RELAXED);
     do {
         __atomic_store_n(&s->pending_next, old, __ATOMIC_RELAXED);
@@ -367,22 +373,24 @@ void heap_push_pending(struct heap *h, struct slab *s) {
                                           __ATOMIC_RELAXED));
 }
 
-void heap_free_foreign_slab(struct slab *s, void *p) {
+/* A block of an arena-shared heap's slab: freed under the arena lock. */
+static TIDE_NOINLINE void heap_free_shared_slab(struct slab *s, void *p) {
     struct heap *owner = s->heap;
+    struct arena *a = owner->arena;
+    util_lock(&a->lock);
+    slab_block_t *b = p;
+    b->next = s->local_free;
+    s->local_free = b;
+    owner->bins[s->cls].nfree_slow++;
+    s->used--;
+    heap_slab_freed(owner, s);
+    util_unlock(&a->lock);
+}
+
+void heap_free_foreign_slab(struct slab *s, void *p) {
     tide_tls.slow_deallocated += s->block_size;
-    if (s->shared) {
-        struct arena *a = owner->arena;
-        util_lock(&a->lock);
-        slab_block_t *b = p;
-        b->next = s->local_free;
-        s->local_free = b;
-        owner->bins[s->cls].nfree_slow++;
-        s->used--;
-        heap_slab_freed(owner, s);
-        util_unlock(&a->lock);
-        return;
-    }
-    if (slab_remote_free(s, p)) heap_push_pending(owner, s);
+    if (TIDE_UNLIKELY(s->shared)) return heap_free_shared_slab(s, p);
+    if (slab_remote_free(s, p)) heap_push_pending(s->heap, s);   /* remote: one CAS */
 }
 
 TIDE_RACY_READER static void heap_bytes(const struct heap *h, uint64_t *in, uint64_t *out) {

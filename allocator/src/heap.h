@@ -125,8 +125,6 @@ void heap_free_local_slow(struct heap *h, struct slab *s);
 /* Free block p of slab s whose owner is not the calling thread's heap
  * (another thread's heap, or an arena-shared heap: then under its arena lock). */
 void heap_free_foreign_slab(struct slab *s, void *p);
-/* After a remote free turned slab s of h from FULL to NOTIFIED: queue it for its owner. */
-void heap_push_pending(struct heap *h, struct slab *s);
 /* Return everything the calling thread's heap caches: collect, retire empty slabs. */
 void heap_flush(struct heap *h);
 /* Decay work of the calling thread's heap that is due (sparse slabs whose
