@@ -11,10 +11,16 @@ TIDE_TLS struct tide_tls tide_tls = {.heap = &heap_empty, .last_chunk = 1};
 struct heap_bin heap_bin_none;
 _Alignas(64) struct heap heap_empty = {.current = {[0 ... SC_NSMALL - 1] = &slab_empty}};
 
-/* Bin capacity: about 64 KiB of blocks, between 8 and HEAP_BIN_MAX of them. */
-static uint32_t heap_bin_cap(unsigned c) {
+/* A bin's initial capacity: about 64 KiB of blocks, between 8 and HEAP_BIN_MAX of them. */
+static uint32_t heap_bin_cap0(unsigned c) {
     size_t n = ((size_t)64 << 10) / sc_size(c);
     return (uint32_t)TIDE_MAX(8, TIDE_MIN(n, HEAP_BIN_MAX));
+}
+
+/* The most a bin grows to (its reserved stack). */
+static uint32_t heap_bin_capmax(unsigned c) {
+    size_t n = HEAP_BIN_GROW_BYTES / sc_size(c);
+    return (uint32_t)TIDE_MAX(heap_bin_cap0(c), TIDE_MIN(n, HEAP_BIN_GROW_MAX));
 }
 
 static util_mutex_t heap_lock = UTIL_MUTEX_INIT;  /* heap_pool and heap_list */
@@ -32,13 +38,14 @@ struct heap *heap_create(struct arena *a, bool shared) {
     }
     if (!shared) {
         size_t total = 0;
-        for (unsigned c = 0; c < SC_NSMALL; c++) total += heap_bin_cap(c);
-        void **stacks = base_alloc(total * sizeof(void *));
+        for (unsigned c = 0; c < SC_NSMALL; c++) total += heap_bin_capmax(c);
+        void **stacks = base_alloc(total * sizeof(void *));   /* untouched until used */
         if (!stacks) return NULL;
         for (unsigned c = 0; c < SC_NSMALL; c++) {
             h->bins[c].base = h->bins[c].top = stacks;
-            stacks += heap_bin_cap(c);
-            h->bins[c].limit = stacks;
+            h->bins[c].limit = stacks + heap_bin_cap0(c);
+            h->bin_bytes += (size_t)heap_bin_cap0(c) * sc_size(c);
+            stacks += heap_bin_capmax(c);
         }
     }
     h->arena = a;
@@ -99,6 +106,7 @@ static void heap_retire(struct heap *h, struct slab *s) {
     TIDE_ASSERT(s->used == 0 && s->linked);
     heap_uncache(h, s);
     heap_unlink(h, s);
+    __atomic_store_n(&h->slab_pages, h->slab_pages - s->npages, __ATOMIC_RELAXED);   /* read racily by heap_adopt_parked */
     arena_slab_free(s);
 }
 
@@ -222,7 +230,10 @@ static struct slab *heap_lowest(struct heap *h, unsigned c) {
 
 static struct slab *heap_new_slab(struct heap *h, unsigned c) {
     struct slab *s = arena_slab_alloc(h->arena, c, h);
-    if (s) heap_link(h, s);
+    if (s) {
+        heap_link(h, s);
+        __atomic_store_n(&h->slab_pages, h->slab_pages + s->npages, __ATOMIC_RELAXED);
+    }
     return s;
 }
 
@@ -261,6 +272,9 @@ void *heap_refill(struct heap *h, unsigned c) {
     struct heap_bin *b = &h->bins[c];
     TIDE_ASSERT(b->top == b->base);
     heap_sparse_tick(h);
+    h->bin_refilled |= (uint64_t)1 << c;
+    h->bin_active |= (uint64_t)1 << c;
+    h->bin_refill_mark[c] = b->nmalloc;
     void *first = heap_alloc_small(h, c);   /* may switch slabs, lowest address first */
     if (!first) return NULL;
     b->nmalloc++;
@@ -342,10 +356,47 @@ static void heap_bin_flush(struct heap *h, unsigned c, uint32_t count) {
     b->nflush += count;
 }
 
+/* Set bin c's capacity to cap, flushing the oldest blocks that do not fit. */
+static void heap_bin_set_cap(struct heap *h, unsigned c, uint32_t cap) {
+    struct heap_bin *b = &h->bins[c];
+    uint32_t n = heap_bin_n(b), old = heap_bin_cap_of(b);
+    if (n > cap) heap_bin_flush(h, c, n - cap);
+    h->bin_bytes = h->bin_bytes - (size_t)old * sc_size(c) + (size_t)cap * sc_size(c);
+    b->limit = b->base + cap;
+}
+
+/* Halve the grown bins (but `keep`) that saw no refill since the last round. */
+static void heap_bin_shrink_idle(struct heap *h, unsigned keep) {
+    for (unsigned d = 0; d < SC_NSMALL; d++) {
+        uint32_t cap = heap_bin_cap_of(&h->bins[d]), cap0 = heap_bin_cap0(d);
+        if (d != keep && cap > cap0 && !(h->bin_active >> d & 1)) heap_bin_set_cap(h, d, TIDE_MAX(cap / 2, cap0));
+    }
+    h->bin_active = 0;
+}
+
+/* Double bin c's capacity if the heap's budget allows; false if it cannot grow. */
+static bool heap_bin_grow(struct heap *h, unsigned c) {
+    uint32_t cap = heap_bin_cap_of(&h->bins[c]), max = heap_bin_capmax(c);
+    if (cap >= max) return false;
+    uint32_t grown = TIDE_MIN(2 * cap, max);
+    size_t need = (size_t)(grown - cap) * sc_size(c);
+    if (h->bin_bytes + need > HEAP_BIN_BUDGET) heap_bin_shrink_idle(h, c);
+    if (h->bin_bytes + need > HEAP_BIN_BUDGET) return false;
+    heap_bin_set_cap(h, c, grown);
+    return true;
+}
+
 void heap_free_bin_full(struct heap *h, unsigned c, void *p) {
     struct heap_bin *b = &h->bins[c];
     heap_sparse_tick(h);
-    heap_bin_flush(h, c, heap_bin_cap_of(b) / 2);
+    /* Grow a bin that went from empty to full with fewer mallocs than it
+     * holds: the program sweeps through more blocks of this class than the
+     * bin has room for (allocate all, free all). A bin that only takes frees
+     * (the program releases memory), or drifts between empty and full over
+     * many mallocs and frees (a random mix), is flushed instead. */
+    bool sweep = (h->bin_refilled >> c & 1) && b->nmalloc - h->bin_refill_mark[c] < heap_bin_cap_of(b);
+    if (!sweep || !heap_bin_grow(h, c)) heap_bin_flush(h, c, heap_bin_cap_of(b) / 2);
+    h->bin_refilled &= ~((uint64_t)1 << c);
     *b->top++ = p;
 }
 
@@ -387,9 +438,12 @@ static TIDE_NOINLINE void heap_free_shared_slab(struct slab *s, void *p) {
     util_unlock(&a->lock);
 }
 
+static TIDE_NOINLINE void heap_adopt_parked(struct heap *p);
+
 void heap_free_foreign_slab(struct slab *s, void *p) {
     tide_tls.slow_deallocated += s->block_size;
     if (TIDE_UNLIKELY(s->shared)) return heap_free_shared_slab(s, p);
+    if (TIDE_UNLIKELY(__atomic_load_n(&s->heap->parked, __ATOMIC_RELAXED))) heap_adopt_parked(s->heap);
     if (slab_remote_free(s, p)) heap_push_pending(s->heap, s);   /* remote: one CAS */
 }
 
@@ -412,7 +466,7 @@ struct heap *heap_thread_acquire(void) {
     struct heap *h = heap_pool;
     if (h) {
         heap_pool = h->next_pool;
-        h->parked = false;
+        __atomic_store_n(&h->parked, false, __ATOMIC_RELAXED);
     }
     util_unlock(&heap_lock);
     if (!h && !(h = heap_create(a, false))) return NULL;
@@ -423,6 +477,45 @@ struct heap *heap_thread_acquire(void) {
     heap_bytes(h, &t->allocated0, &t->deallocated0);
     init_register_thread(h);
     return h;
+}
+
+/* The calling thread frees a block of parked heap p. If p owns more slab
+ * pages than the thread's own heap, the thread takes p over and parks its
+ * own heap (see heap.h). The block is then freed as before: to its slab's
+ * remote list, which the new owner collects. */
+static TIDE_NOINLINE void heap_adopt_parked(struct heap *p) {
+    struct tide_tls *t = &tide_tls;
+    struct heap *h = t->heap;
+    if (h == &heap_empty || t->declined == p) return;
+    t->declined = p;
+    if (__atomic_load_n(&p->slab_pages, __ATOMIC_RELAXED) <= h->slab_pages) return;
+    util_lock(&heap_lock);
+    if (!p->parked) {   /* another thread adopted it first */
+        util_unlock(&heap_lock);
+        return;
+    }
+    for (struct heap **q = &heap_pool; *q; q = &(*q)->next_pool) {
+        if (*q == p) {
+            *q = p->next_pool;
+            break;
+        }
+    }
+    __atomic_store_n(&p->parked, false, __ATOMIC_RELAXED);
+    /* The thread's counters so far move to its slow counters (thread.allocated). */
+    uint64_t in, out;
+    heap_bytes(h, &in, &out);
+    t->slow_allocated += in - t->allocated0;
+    t->slow_deallocated += out - t->deallocated0;
+    t->heap = &heap_empty;
+    heap_flush(h);
+    __atomic_store_n(&h->parked, true, __ATOMIC_RELAXED);
+    h->next_pool = heap_pool;
+    heap_pool = h;
+    util_unlock(&heap_lock);
+    p->arena = heap_thread_arena();
+    heap_flush(p);   /* take in what other threads freed while it was parked */
+    t->heap = p;
+    heap_bytes(p, &t->allocated0, &t->deallocated0);
 }
 
 void *heap_alloc_small_any(unsigned c) {
@@ -448,7 +541,11 @@ void *heap_alloc_small_any(unsigned c) {
 }
 
 void heap_flush(struct heap *h) {
-    for (unsigned c = 0; c < SC_NSMALL; c++) heap_bin_flush(h, c, heap_bin_n(&h->bins[c]));
+    for (unsigned c = 0; c < SC_NSMALL; c++) {
+        heap_bin_flush(h, c, heap_bin_n(&h->bins[c]));
+        if (!h->shared) heap_bin_set_cap(h, c, heap_bin_cap0(c));
+    }
+    h->bin_refilled = h->bin_active = 0;
     heap_process_pending(h);
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         h->current[c] = &slab_empty;
@@ -482,7 +579,7 @@ void heap_thread_exit(void) {
     /* Blocks of parked heaps freed by other threads since: give back the
      * slabs they emptied, so memory does not wait for an adopter. */
     for (struct heap *p = heap_pool; p; p = p->next_pool) heap_flush(p);
-    h->parked = true;
+    __atomic_store_n(&h->parked, true, __ATOMIC_RELAXED);
     h->next_pool = heap_pool;
     heap_pool = h;
     util_unlock(&heap_lock);

@@ -29,12 +29,27 @@
  *    its free pages given back (slab_scavenge); a retired slab, or one that
  *    fills past half, leaves the queue first.
  *  - pending is a lock-free stack of slabs in state NOTIFIED.
+ *  - Bin capacity adapts, as tcmalloc's thread-cache lists do: a bin that
+ *    overflows after a refill since its last flush, with fewer mallocs since
+ *    that refill than its capacity (the program sweeps: allocates many
+ *    blocks of the class, then frees them), doubles its room, up to HEAP_BIN_GROW_MAX
+ *    blocks and HEAP_BIN_GROW_BYTES, while bin_bytes = sum over classes of
+ *    capacity * class size stays within HEAP_BIN_BUDGET. To make room, bins
+ *    grown past their initial capacity that saw no refill since the last such
+ *    round are halved (their oldest blocks flushed). Each bin's stack has
+ *    its largest capacity reserved (address space only; touched as used).
+ *    heap_flush returns every bin to its initial capacity.
  *  - cached_pages = pages of the slabs with the `cached` flag: linked, empty
  *    slabs other than the current ones, kept for reuse instead of returned
  *    to the arena, at most HEAP_CACHE_PAGES, so that a class that empties and refills
  *    a slab does not take the arena lock each time.
  *  - Heaps are never freed. A thread's heap is parked in a pool at thread
  *    exit, still owning its non-empty slabs, and adopted by a later thread.
+ *    A thread that frees a block of a parked heap owning more slab pages
+ *    than its own takes that heap over and parks its own (once per parked
+ *    heap it meets): a thread that replaces another, and started before
+ *    the other parked its heap, then frees its predecessor's blocks into
+ *    its own heap instead of keeping two heaps of memory.
  */
 #ifndef TIDE_HEAP_H
 #define TIDE_HEAP_H
@@ -42,7 +57,10 @@
 #include "arena.h"
 
 #define HEAP_CACHE_PAGES 64
-#define HEAP_BIN_MAX     512   /* most blocks a bin holds (and about 64 KiB of them) */
+#define HEAP_BIN_MAX     512   /* most blocks a bin starts with room for (and about 64 KiB of them) */
+#define HEAP_BIN_GROW_MAX 16384            /* most blocks a bin grows to hold ... */
+#define HEAP_BIN_GROW_BYTES ((size_t)1 << 20)   /* ... and about this many bytes of them */
+#define HEAP_BIN_BUDGET  ((size_t)4 << 20) /* bytes all bins of a heap may have room for */
 #define HEAP_REFILL_MAX  64    /* most blocks one refill moves into a bin */
 
 /* One cache line per class: the bin and the class's counters.
@@ -62,6 +80,7 @@ struct heap_bin {
     uint64_t nfree_slow; /* own frees that did not go through the bin (shared heaps) */
 };
 _Static_assert(sizeof(struct heap_bin) == 64, "one cache line per bin");
+_Static_assert(SC_NSMALL <= 64, "heap.bin_refilled and bin_active have a bit per class");
 /* A bin no heap owns: what chunk->page_owner[] names for pages without a slab. */
 extern struct heap_bin heap_bin_none;
 TIDE_INLINE uint32_t heap_bin_n(const struct heap_bin *b) { return (uint32_t)(b->top - b->base); }
@@ -80,15 +99,20 @@ struct heap {
     struct slab *slabs[SC_NSMALL];
     struct arena *arena;               /* where new slabs come from */
     struct slab *pending;              /* atomic (__atomic builtins) */
+    bool parked;                       /* in heap_pool (written under heap_lock, read racily) */
     struct heap *next_all;             /* every heap ever made */
     struct heap *next_pool;            /* parked heaps */
     uint64_t nfree_remote[SC_NSMALL];  /* other threads' frees, counted when collected */
     uint64_t scavenged_pages;          /* slab pages slab_scavenge gave back */
     struct slab *sparse_head, *sparse_tail;   /* slabs QUEUED for scavenging, oldest first */
     uint32_t sparse_tick;              /* slow paths since the queue was last looked at */
+    uint64_t bin_refilled;             /* bit c: bins[c] was refilled since its last flush */
+    uint64_t bin_active;               /* bit c: bins[c] was refilled since the last shrink round */
+    size_t bin_bytes;                  /* sum of bins' capacity * class size */
+    uint64_t bin_refill_mark[SC_NSMALL];   /* bins[c].nmalloc at its last refill */
     uint32_t cached_pages;
+    uint32_t slab_pages;               /* pages of all the slabs this heap owns */
     bool shared;
-    bool parked;
 };
 
 /* Per-thread state, initial-exec TLS. */
@@ -97,6 +121,7 @@ struct tide_tls {
     struct heap *heap;      /* heap_empty until the thread owns a heap */
     uintptr_t last_chunk;   /* a chunk free found through the page map (1: none yet) */
     struct arena *arena;    /* the thread's arena (round-robin on first use) */
+    struct heap *declined;  /* the last parked heap this thread considered taking over */
     uint8_t state;
     uint64_t allocated0, deallocated0;  /* the heap's small-block bytes when this thread took it */
     uint64_t slow_allocated;            /* bytes this thread got outside its bins: */
@@ -118,7 +143,8 @@ void *heap_alloc_small(struct heap *h, unsigned c);
 void *heap_alloc_small_any(unsigned c);
 /* Fill the calling thread's bin of class c from its slabs and pop one block. */
 void *heap_refill(struct heap *h, unsigned c);
-/* Free p, a block of h's slab of class c, into its full bin: flush the oldest half first. */
+/* Free p, a block of h's slab of class c, into its full bin: grow the bin,
+ * or flush its oldest half first. */
 void heap_free_bin_full(struct heap *h, unsigned c, void *p);
 /* Owner-side slow part of a slab-level local free (slab full before, or now empty). */
 void heap_free_local_slow(struct heap *h, struct slab *s);
