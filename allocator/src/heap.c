@@ -440,11 +440,50 @@ static TIDE_NOINLINE void heap_free_shared_slab(struct slab *s, void *p) {
 
 static TIDE_NOINLINE void heap_adopt_parked(struct heap *p);
 
-void heap_free_foreign_slab(struct slab *s, void *p) {
-    tide_tls.slow_deallocated += s->block_size;
-    if (TIDE_UNLIKELY(s->shared)) return heap_free_shared_slab(s, p);
+void heap_remote_flush(void) {
+    struct tide_tls *t = &tide_tls;
+    struct slab *s = t->rf_slab;
+    if (!s) return;
+    t->rf_slab = NULL;
+    t->slow_deallocated += (uint64_t)t->rf_n * s->block_size;
+    if (slab_remote_free_list(s, t->rf_head, t->rf_tail)) heap_push_pending(s->heap, s);
+}
+
+/* The first of a run of remote frees into slab s: hand over the held run
+ * and start holding a new one. */
+static TIDE_NOINLINE void heap_free_foreign_first(struct slab *s, void *p) {
+    struct tide_tls *t = &tide_tls;
+    if (TIDE_UNLIKELY(s->shared)) {
+        t->slow_deallocated += s->block_size;
+        return heap_free_shared_slab(s, p);
+    }
     if (TIDE_UNLIKELY(__atomic_load_n(&s->heap->parked, __ATOMIC_RELAXED))) heap_adopt_parked(s->heap);
-    if (slab_remote_free(s, p)) heap_push_pending(s->heap, s);   /* remote: one CAS */
+    heap_remote_flush();
+    slab_block_t *b = p;
+    if (TIDE_UNLIKELY(!t->rf_exit_hook)) {
+        if (t->state == TLS_DEAD) {   /* past its exit hook: nothing would hand a run over later */
+            t->slow_deallocated += s->block_size;
+            if (slab_remote_free(s, p)) heap_push_pending(s->heap, s);
+            return;
+        }
+        t->rf_exit_hook = true;   /* a thread that only frees: heap_thread_exit must run */
+        if (t->state == TLS_FRESH) init_register_thread(&heap_empty);
+    }
+    b->next = NULL;
+    t->rf_slab = s;
+    t->rf_head = t->rf_tail = b;
+    t->rf_n = 1;
+}
+
+void heap_free_foreign_slab(struct slab *s, void *p) {
+    struct tide_tls *t = &tide_tls;
+    if (t->rf_slab != s) return heap_free_foreign_first(s, p);
+    /* More of the run (a consumer freeing a producer's batch): held, and
+     * handed over with one CAS per HEAP_REMOTE_BATCH blocks. */
+    slab_block_t *b = p;
+    b->next = t->rf_head;
+    t->rf_head = b;
+    if (TIDE_UNLIKELY(++t->rf_n >= HEAP_REMOTE_BATCH)) heap_remote_flush();
 }
 
 TIDE_RACY_READER static void heap_bytes(const struct heap *h, uint64_t *in, uint64_t *out) {
@@ -541,6 +580,7 @@ void *heap_alloc_small_any(unsigned c) {
 }
 
 void heap_flush(struct heap *h) {
+    if (h == tide_tls.heap) heap_remote_flush();
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         heap_bin_flush(h, c, heap_bin_n(&h->bins[c]));
         if (!h->shared) heap_bin_set_cap(h, c, heap_bin_cap0(c));
@@ -562,6 +602,7 @@ void heap_flush(struct heap *h) {
 }
 
 void heap_maintain(void) {
+    heap_remote_flush();
     struct heap *h = tide_tls.heap;
     if (h != &heap_empty && h->sparse_head) heap_sparse_run(h, false);
 }
@@ -569,6 +610,7 @@ void heap_maintain(void) {
 void heap_thread_exit(void) {
     struct tide_tls *t = &tide_tls;
     struct heap *h = t->heap;
+    heap_remote_flush();
     t->state = TLS_DEAD;
     if (t->arena) __atomic_fetch_sub(&t->arena->nthreads, 1, __ATOMIC_RELAXED);
     if (h == &heap_empty) return;
@@ -587,6 +629,7 @@ void heap_thread_exit(void) {
 
 void heap_thread_counters(uint64_t *allocated, uint64_t *deallocated) {
     struct tide_tls *t = &tide_tls;
+    heap_remote_flush();   /* held remote frees count when handed over */
     uint64_t in = 0, out = 0;
     if (t->heap != &heap_empty) {
         heap_bytes(t->heap, &in, &out);

@@ -62,6 +62,7 @@
 #define HEAP_BIN_GROW_BYTES ((size_t)1 << 20)   /* ... and about this many bytes of them */
 #define HEAP_BIN_BUDGET  ((size_t)4 << 20) /* bytes all bins of a heap may have room for */
 #define HEAP_REFILL_MAX  64    /* most blocks one refill moves into a bin */
+#define HEAP_REMOTE_BATCH 64   /* most remote frees a thread holds before handing them over */
 
 /* One cache line per class: the bin and the class's counters.
  * The owner's frees of blocks of its own slabs are not counted one by one:
@@ -122,6 +123,15 @@ struct tide_tls {
     uintptr_t last_chunk;   /* a chunk free found through the page map (1: none yet) */
     struct arena *arena;    /* the thread's arena (round-robin on first use) */
     struct heap *declined;  /* the last parked heap this thread considered taking over */
+    /* Remote frees on their way: blocks of slab rf_slab (another heap's),
+     * linked rf_head .. rf_tail, rf_n of them, still counted in its `used`.
+     * They go onto the slab's thread_free with one CAS when a remote free
+     * hits another slab, at HEAP_REMOTE_BATCH blocks, and in
+     * heap_remote_flush (thread exit, malloc_trim, tcache flush, epoch). */
+    struct slab *rf_slab;
+    void *rf_head, *rf_tail;
+    uint32_t rf_n;
+    bool rf_exit_hook;      /* heap_thread_exit will run for this thread (it hands them over) */
     uint8_t state;
     uint64_t allocated0, deallocated0;  /* the heap's small-block bytes when this thread took it */
     uint64_t slow_allocated;            /* bytes this thread got outside its bins: */
@@ -151,6 +161,8 @@ void heap_free_local_slow(struct heap *h, struct slab *s);
 /* Free block p of slab s whose owner is not the calling thread's heap
  * (another thread's heap, or an arena-shared heap: then under its arena lock). */
 void heap_free_foreign_slab(struct slab *s, void *p);
+/* Hand the calling thread's held remote frees to their slab. */
+void heap_remote_flush(void);
 /* Return everything the calling thread's heap caches: collect, retire empty slabs. */
 void heap_flush(struct heap *h);
 /* Decay work of the calling thread's heap that is due (sparse slabs whose

@@ -6,11 +6,13 @@
  * A slab is owned by exactly one heap (slab->heap). The owner's thread (or,
  * for an arena-shared heap, whoever holds the arena lock) alone touches
  * free, local_free, used, capacity, linked, next and prev. Other threads only
- * push onto thread_free with a CAS.
+ * push onto thread_free with a CAS (a run of blocks of the slab at once).
  *
  * Invariants, for a slab owned by a heap:
  *  - used = blocks handed out and not yet returned to free/local_free; blocks
- *    sitting in thread_free still count in used until the owner collects them.
+ *    sitting in thread_free, or held by a freeing thread before it pushes
+ *    them there (tide_tls.rf_*), still count in used until the owner
+ *    collects them.
  *  - used + len(free) + len(local_free) + (blocks below capacity that start
  *    in a purged page) == capacity <= nregs.
  *  - blocks [capacity, nregs) have never been touched (lazy extension).
@@ -93,19 +95,22 @@ unsigned slab_scavenge(struct slab *s);
 bool slab_unpurge(struct slab *s);
 /* Owner: move local_free and remote frees onto free. Returns blocks collected remotely. */
 uint32_t slab_collect(struct slab *s);
-/* Any thread but the owner: push p on thread_free. True when the caller must
+/* Any thread but the owner: push the linked blocks head .. tail (tail->next
+ * is overwritten) on thread_free with one CAS. True when the caller must
  * push the slab on its heap's pending list (the FULL -> NOTIFIED transition). */
-TIDE_INLINE bool slab_remote_free(struct slab *s, void *p) {
-    slab_block_t *b = p;
+TIDE_INLINE bool slab_remote_free_list(struct slab *s, void *head, void *tail) {
+    slab_block_t *t = tail;
     uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_RELAXED);
     for (;;) {
         uintptr_t state = tf & SLAB_TF_MASK;
-        b->next = (slab_block_t *)(tf & ~SLAB_TF_MASK);
-        uintptr_t nv = (uintptr_t)b | (state == SLAB_TF_FULL ? SLAB_TF_NOTIFIED : state);
+        t->next = (slab_block_t *)(tf & ~SLAB_TF_MASK);
+        uintptr_t nv = (uintptr_t)head | (state == SLAB_TF_FULL ? SLAB_TF_NOTIFIED : state);
         if (__atomic_compare_exchange_n(&s->thread_free, &tf, nv, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
             return state == SLAB_TF_FULL;
     }
 }
+/* The same for one block p. */
+TIDE_INLINE bool slab_remote_free(struct slab *s, void *p) { return slab_remote_free_list(s, p, p); }
 /* Owner: before unlinking an exhausted slab, make sure the next remote free
  * notifies us. False if remote frees are waiting (collect them instead). */
 bool slab_try_mark_full(struct slab *s);
