@@ -460,13 +460,13 @@ static TIDE_NOINLINE void heap_free_foreign_first(struct slab *s, void *p) {
     if (TIDE_UNLIKELY(__atomic_load_n(&s->heap->parked, __ATOMIC_RELAXED))) heap_adopt_parked(s->heap);
     heap_remote_flush();
     slab_block_t *b = p;
-    if (TIDE_UNLIKELY(!t->rf_exit_hook)) {
-        if (t->state == TLS_DEAD) {   /* past its exit hook: nothing would hand a run over later */
-            t->slow_deallocated += s->block_size;
-            if (slab_remote_free(s, p)) heap_push_pending(s->heap, s);
-            return;
-        }
-        t->rf_exit_hook = true;   /* a thread that only frees: heap_thread_exit must run */
+    if (TIDE_UNLIKELY(t->state == TLS_DEAD)) {   /* past its exit hook: nothing would hand a run over later */
+        t->slow_deallocated += s->block_size;
+        if (slab_remote_free(s, p)) heap_push_pending(s->heap, s);
+        return;
+    }
+    if (TIDE_UNLIKELY(!t->rf_exit_hook)) {   /* a thread that only frees: heap_thread_exit must run */
+        t->rf_exit_hook = true;
         if (t->state == TLS_FRESH) init_register_thread(&heap_empty);
     }
     b->next = NULL;
