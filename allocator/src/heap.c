@@ -439,6 +439,7 @@ static TIDE_NOINLINE void heap_free_shared_slab(struct slab *s, void *p) {
 }
 
 static TIDE_NOINLINE void heap_adopt_parked(struct heap *p);
+static void heap_empty_out(struct heap *h, bool now);
 
 void heap_remote_flush(void) {
     struct tide_tls *t = &tide_tls;
@@ -510,7 +511,7 @@ struct heap *heap_thread_acquire(void) {
     util_unlock(&heap_lock);
     if (!h && !(h = heap_create(a, false))) return NULL;
     h->arena = a;   /* an adopted heap draws new slabs from this thread's arena */
-    heap_flush(h);  /* take in what other threads freed while it was parked */
+    heap_empty_out(h, false);  /* take in what other threads freed while it was parked */
     t->heap = h;
     t->state = TLS_LIVE;
     heap_bytes(h, &t->allocated0, &t->deallocated0);
@@ -546,13 +547,13 @@ static TIDE_NOINLINE void heap_adopt_parked(struct heap *p) {
     t->slow_allocated += in - t->allocated0;
     t->slow_deallocated += out - t->deallocated0;
     t->heap = &heap_empty;
-    heap_flush(h);
+    heap_empty_out(h, false);
     __atomic_store_n(&h->parked, true, __ATOMIC_RELAXED);
     h->next_pool = heap_pool;
     heap_pool = h;
     util_unlock(&heap_lock);
     p->arena = heap_thread_arena();
-    heap_flush(p);   /* take in what other threads freed while it was parked */
+    heap_empty_out(p, false);   /* take in what other threads freed while it was parked */
     t->heap = p;
     heap_bytes(p, &t->allocated0, &t->deallocated0);
 }
@@ -579,7 +580,9 @@ void *heap_alloc_small_any(unsigned c) {
     return heap_refill(h, c);
 }
 
-void heap_flush(struct heap *h) {
+/* heap_flush; the sparse slabs whose delay is not over are scavenged now
+ * only with `now` (malloc_trim, tcache flush), else when it is. */
+static void heap_empty_out(struct heap *h, bool now) {
     if (h == tide_tls.heap) heap_remote_flush();
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         heap_bin_flush(h, c, heap_bin_n(&h->bins[c]));
@@ -598,13 +601,21 @@ void heap_flush(struct heap *h) {
             s = next;
         }
     }
-    if (h->sparse_head) heap_sparse_run(h, true);   /* sparse slabs give back their free pages now */
+    if (h->sparse_head) heap_sparse_run(h, now);   /* sparse slabs give back their free pages */
 }
+
+void heap_flush(struct heap *h) { heap_empty_out(h, true); }
 
 void heap_maintain(void) {
     heap_remote_flush();
     struct heap *h = tide_tls.heap;
     if (h != &heap_empty && h->sparse_head) heap_sparse_run(h, false);
+    /* Parked heaps' sparse slabs whose delay is over. */
+    if (!__atomic_load_n(&heap_pool, __ATOMIC_RELAXED)) return;
+    util_lock(&heap_lock);
+    for (struct heap *p = heap_pool; p; p = p->next_pool)
+        if (p->sparse_head) heap_sparse_run(p, false);
+    util_unlock(&heap_lock);
 }
 
 void heap_thread_exit(void) {
@@ -616,11 +627,14 @@ void heap_thread_exit(void) {
     if (h == &heap_empty) return;
     /* From here on this thread allocates from its arena's shared heap. */
     t->heap = &heap_empty;
-    heap_flush(h);
+    /* Sparse slabs are scavenged when their delay is over (here, at a later
+     * thread exit, or on epoch), so that a program whose threads come and go
+     * (mstress) does not madvise and fault its pages back in every time. */
+    heap_empty_out(h, false);
     util_lock(&heap_lock);
     /* Blocks of parked heaps freed by other threads since: give back the
      * slabs they emptied, so memory does not wait for an adopter. */
-    for (struct heap *p = heap_pool; p; p = p->next_pool) heap_flush(p);
+    for (struct heap *p = heap_pool; p; p = p->next_pool) heap_empty_out(p, false);
     __atomic_store_n(&h->parked, true, __ATOMIC_RELAXED);
     h->next_pool = heap_pool;
     heap_pool = h;
