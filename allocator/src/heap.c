@@ -26,6 +26,7 @@ static uint32_t heap_bin_capmax(unsigned c) {
 static util_mutex_t heap_lock = UTIL_MUTEX_INIT;  /* heap_pool and heap_list */
 static struct heap *heap_pool;
 static struct heap *heap_list;   /* published with __atomic stores */
+static uint64_t heap_seq;        /* heaps taken and parked so far (under heap_lock) */
 
 struct heap *heap_all(void) { return __atomic_load_n(&heap_list, __ATOMIC_ACQUIRE); }
 
@@ -106,6 +107,7 @@ static void heap_retire(struct heap *h, struct slab *s) {
     TIDE_ASSERT(s->used == 0 && s->linked);
     heap_uncache(h, s);
     heap_unlink(h, s);
+    __atomic_store_n(&h->slab_pages, h->slab_pages - s->npages, __ATOMIC_RELAXED);   /* read racily by heap_adopt_parked */
     arena_slab_free(s);
 }
 
@@ -229,7 +231,10 @@ static struct slab *heap_lowest(struct heap *h, unsigned c) {
 
 static struct slab *heap_new_slab(struct heap *h, unsigned c) {
     struct slab *s = arena_slab_alloc(h->arena, c, h);
-    if (s) heap_link(h, s);
+    if (s) {
+        heap_link(h, s);
+        __atomic_store_n(&h->slab_pages, h->slab_pages + s->npages, __ATOMIC_RELAXED);
+    }
     return s;
 }
 
@@ -434,6 +439,7 @@ static TIDE_NOINLINE void heap_free_shared_slab(struct slab *s, void *p) {
     util_unlock(&a->lock);
 }
 
+static TIDE_NOINLINE void heap_adopt_parked(struct heap *p);
 static void heap_empty_out(struct heap *h, bool now);
 
 void heap_remote_flush(void) {
@@ -453,6 +459,7 @@ static TIDE_NOINLINE void heap_free_foreign_first(struct slab *s, void *p) {
         t->slow_deallocated += s->block_size;
         return heap_free_shared_slab(s, p);
     }
+    if (TIDE_UNLIKELY(__atomic_load_n(&s->heap->parked, __ATOMIC_RELAXED))) heap_adopt_parked(s->heap);
     heap_remote_flush();
     slab_block_t *b = p;
     if (TIDE_UNLIKELY(t->state == TLS_DEAD)) {   /* past its exit hook: nothing would hand a run over later */
@@ -500,10 +507,12 @@ struct heap *heap_thread_acquire(void) {
     struct heap *h = heap_pool;
     if (h) {
         heap_pool = h->next_pool;
-        h->parked = false;
+        __atomic_store_n(&h->parked, false, __ATOMIC_RELAXED);
     }
+    t->acquire_seq = ++heap_seq;
     util_unlock(&heap_lock);
     if (!h && !(h = heap_create(a, false))) return NULL;
+    __atomic_store_n(&h->acquire_seq, t->acquire_seq, __ATOMIC_RELAXED);
     h->arena = a;   /* an adopted heap draws new slabs from this thread's arena */
     heap_empty_out(h, false);  /* take in what other threads freed while it was parked */
     t->heap = h;
@@ -511,6 +520,53 @@ struct heap *heap_thread_acquire(void) {
     heap_bytes(h, &t->allocated0, &t->deallocated0);
     init_register_thread(h);
     return h;
+}
+
+/* The calling thread frees a block of parked heap p. If p owns more slab
+ * pages than the thread's own heap, the thread takes p over and parks its
+ * own heap (see heap.h). The block is then freed as before: to its slab's
+ * remote list, which the new owner collects. */
+static TIDE_NOINLINE void heap_adopt_parked(struct heap *p) {
+    struct tide_tls *t = &tide_tls;
+    struct heap *h = t->heap;
+    if (h == &heap_empty || t->declined == p || t->took_over) return;
+    t->declined = p;
+    /* Only the heap of a thread that took it before this thread took its
+     * own, and parked it after: a predecessor still running when this
+     * thread started (larson's generations). Not the heaps of threads
+     * started later (mstress's main freeing what its workers left). */
+    if (__atomic_load_n(&p->acquire_seq, __ATOMIC_RELAXED) >= t->acquire_seq ||
+        __atomic_load_n(&p->park_seq, __ATOMIC_RELAXED) <= t->acquire_seq)
+        return;
+    if (__atomic_load_n(&p->slab_pages, __ATOMIC_RELAXED) <= h->slab_pages) return;
+    util_lock(&heap_lock);
+    if (!p->parked) {   /* another thread adopted it first */
+        util_unlock(&heap_lock);
+        return;
+    }
+    for (struct heap **q = &heap_pool; *q; q = &(*q)->next_pool) {
+        if (*q == p) {
+            *q = p->next_pool;
+            break;
+        }
+    }
+    __atomic_store_n(&p->parked, false, __ATOMIC_RELAXED);
+    /* The thread's counters so far move to its slow counters (thread.allocated). */
+    uint64_t in, out;
+    heap_bytes(h, &in, &out);
+    t->slow_allocated += in - t->allocated0;
+    t->slow_deallocated += out - t->deallocated0;
+    t->heap = &heap_empty;
+    heap_empty_out(h, false);
+    __atomic_store_n(&h->parked, true, __ATOMIC_RELAXED);
+    h->next_pool = heap_pool;
+    heap_pool = h;
+    util_unlock(&heap_lock);
+    p->arena = heap_thread_arena();
+    heap_empty_out(p, false);   /* take in what other threads freed while it was parked */
+    t->heap = p;
+    t->took_over = true;
+    heap_bytes(p, &t->allocated0, &t->deallocated0);
 }
 
 void *heap_alloc_small_any(unsigned c) {
@@ -590,7 +646,8 @@ void heap_thread_exit(void) {
     /* Blocks of parked heaps freed by other threads since: give back the
      * slabs they emptied, so memory does not wait for an adopter. */
     for (struct heap *p = heap_pool; p; p = p->next_pool) heap_empty_out(p, false);
-    h->parked = true;
+    __atomic_store_n(&h->park_seq, ++heap_seq, __ATOMIC_RELAXED);
+    __atomic_store_n(&h->parked, true, __ATOMIC_RELAXED);
     h->next_pool = heap_pool;
     heap_pool = h;
     util_unlock(&heap_lock);

@@ -45,6 +45,13 @@
  *    a slab does not take the arena lock each time.
  *  - Heaps are never freed. A thread's heap is parked in a pool at thread
  *    exit, still owning its non-empty slabs, and adopted by a later thread.
+ *    A thread that frees a block of a parked heap takes that heap over and
+ *    parks its own (at most once in its life) if the heap's last thread
+ *    took it before this thread took its own and parked it after (it was
+ *    running when this thread started), and it owns more slab pages than
+ *    the thread's own heap: a thread that replaces another, and started
+ *    before the other parked its heap, then frees its predecessor's blocks
+ *    into its own heap instead of keeping two heaps of memory.
  */
 #ifndef TIDE_HEAP_H
 #define TIDE_HEAP_H
@@ -95,7 +102,8 @@ struct heap {
     struct slab *slabs[SC_NSMALL];
     struct arena *arena;               /* where new slabs come from */
     struct slab *pending;              /* atomic (__atomic builtins) */
-    bool parked;                       /* in heap_pool (under heap_lock) */
+    bool parked;                       /* in heap_pool (written under heap_lock, read racily) */
+    uint64_t acquire_seq, park_seq;    /* heap_seq when a thread last took it / parked it */
     struct heap *next_all;             /* every heap ever made */
     struct heap *next_pool;            /* parked heaps */
     uint64_t nfree_remote[SC_NSMALL];  /* other threads' frees, counted when collected */
@@ -107,6 +115,7 @@ struct heap {
     size_t bin_bytes;                  /* sum of bins' capacity * class size */
     uint64_t bin_refill_mark[SC_NSMALL];   /* bins[c].nmalloc at its last refill */
     uint32_t cached_pages;
+    uint32_t slab_pages;               /* pages of all the slabs this heap owns */
     bool shared;
 };
 
@@ -116,6 +125,9 @@ struct tide_tls {
     struct heap *heap;      /* heap_empty until the thread owns a heap */
     uintptr_t last_chunk;   /* a chunk free found through the page map (1: none yet) */
     struct arena *arena;    /* the thread's arena (round-robin on first use) */
+    struct heap *declined;  /* the last parked heap this thread considered taking over */
+    uint64_t acquire_seq;   /* heap_seq when it took its heap */
+    bool took_over;         /* it took a parked heap over (at most once) */
     /* Remote frees on their way: blocks of slab rf_slab (another heap's),
      * linked rf_head .. rf_tail, rf_n of them, still counted in its `used`.
      * They go onto the slab's thread_free with one CAS when a remote free
