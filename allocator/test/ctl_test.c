@@ -1060,6 +1060,55 @@ START_TEST(test_freeing_thread_exit) {
 }
 END_TEST
 
+/* A thread that replaces another and starts before the other exits (larson's
+ * thread generations) takes the other's parked heap over when it frees into
+ * it: afterwards its frees of the old blocks go to its own bins, and its
+ * mallocs get those blocks back. Without the takeover the old blocks would
+ * wait on the parked heap's slabs and the thread would allocate elsewhere. */
+enum { TAKE_N = 2000 };
+static void *take_old[TAKE_N];
+static pthread_barrier_t take_bar;
+static int take_hits;
+
+static void *take_successor(void *arg) {
+    (void)arg;
+    free(malloc(64));                    /* this thread takes its heap now */
+    pthread_barrier_wait(&take_bar);     /* the predecessor may exit */
+    pthread_barrier_wait(&take_bar);     /* it has */
+    for (int i = 0; i < TAKE_N; i++) free(take_old[i]);
+    void *got[16];
+    for (int k = 0; k < 16; k++) {
+        got[k] = malloc(64);
+        for (int i = 0; i < TAKE_N; i++) take_hits += got[k] == take_old[i];
+    }
+    for (int k = 0; k < 16; k++) free(got[k]);
+    return NULL;
+}
+
+static void *take_predecessor(void *arg) {
+    pthread_t *succ = arg;
+    for (int i = 0; i < TAKE_N; i++) take_old[i] = malloc(64);
+    if (pthread_create(succ, NULL, take_successor, NULL) != 0) return (void *)1;
+    pthread_barrier_wait(&take_bar);     /* the successor has its heap */
+    return NULL;                         /* exit: the heap is parked */
+}
+
+START_TEST(test_successor_takes_heap) {
+    if (!rd_bool("opt.tcache")) return;   /* 2006 mode: arena-shared heaps, nothing to take */
+    pthread_t pred, succ;
+    take_hits = 0;
+    ck_assert_int_eq(pthread_barrier_init(&take_bar, NULL, 2), 0);
+    ck_assert_int_eq(pthread_create(&pred, NULL, take_predecessor, &succ), 0);
+    void *rc;
+    ck_assert_int_eq(pthread_join(pred, &rc), 0);
+    ck_assert_ptr_null(rc);
+    pthread_barrier_wait(&take_bar);     /* the predecessor has exited and parked */
+    ck_assert_int_eq(pthread_join(succ, NULL), 0);
+    pthread_barrier_destroy(&take_bar);
+    ck_assert_int_gt(take_hits, 0);
+}
+END_TEST
+
 static int spin_stop;   /* read and written with __atomic builtins */
 
 static void *spinner(void *arg) {
@@ -1128,6 +1177,7 @@ static Suite *ctl_suite(void) {
     tcase_add_test(tc, test_stats_print_no_alloc);
     tcase_add_test(tc, test_threads_consistent);
     tcase_add_test(tc, test_freeing_thread_exit);
+    tcase_add_test(tc, test_successor_takes_heap);
     tcase_add_test(tc, test_fork);
     suite_add_tcase(s, tc);
     return s;
