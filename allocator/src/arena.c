@@ -47,10 +47,6 @@ bool arena_boot(unsigned n) {
 
 /* ---- bitmaps ---------------------------------------------------------- */
 
-static inline bool bit_get(const uint64_t *b, unsigned i) { return (b[i >> 6] >> (i & 63)) & 1; }
-static inline void bit_set(uint64_t *b, unsigned i) { b[i >> 6] |= (uint64_t)1 << (i & 63); }
-static inline void bit_clear(uint64_t *b, unsigned i) { b[i >> 6] &= ~((uint64_t)1 << (i & 63)); }
-
 /* First index >= i whose bit equals `want`, or CHUNK_NPAGES. */
 static unsigned bit_next(const uint64_t *b, unsigned i, bool want) {
     while (i < CHUNK_NPAGES) {
@@ -71,7 +67,7 @@ static struct chunk *chunk_new(struct arena *a) {
     if (!c) return NULL;
     c->arena = a;
     c->header_pages = (uint32_t)((sizeof(struct chunk) + SC_PAGE - 1) >> SC_LG_PAGE);
-    for (unsigned i = c->header_pages; i < CHUNK_NPAGES; i++) bit_set(c->free_bits, i);
+    for (unsigned i = c->header_pages; i < CHUNK_NPAGES; i++) util_bit_set(c->free_bits, i);
     /* Pages with no run map to the static empty slab (no owner, RUN_FREE), so
      * a lookup never reads a NULL header. */
     for (unsigned i = 0; i < CHUNK_NPAGES; i++) {
@@ -114,10 +110,10 @@ static long chunk_find_run(const struct chunk *c, unsigned n, unsigned align) {
 static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n) {
     bool zero = true;
     for (unsigned p = i; p < i + n; p++) {
-        TIDE_ASSERT(bit_get(c->free_bits, p));
-        bit_clear(c->free_bits, p);
-        if (bit_get(c->dirty_bits, p)) {
-            bit_clear(c->dirty_bits, p);
+        TIDE_ASSERT(util_bit_get(c->free_bits, p));
+        util_bit_clear(c->free_bits, p);
+        if (util_bit_get(c->dirty_bits, p)) {
+            util_bit_clear(c->dirty_bits, p);
             c->ndirty--;
             a->ndirty--;
             zero = false;
@@ -135,9 +131,9 @@ static void chunk_give(struct arena *a, struct chunk *c, unsigned i, unsigned n,
                        uint64_t now) {
     uint32_t t = arena_now32(now);
     for (unsigned p = i; p < i + n; p++) {
-        bit_set(c->free_bits, p);
+        util_bit_set(c->free_bits, p);
         if (p < i + touched) {
-            bit_set(c->dirty_bits, p);
+            util_bit_set(c->dirty_bits, p);
             c->dirty_ms[p] = t;
         }
     }
@@ -213,9 +209,9 @@ static size_t arena_purge_locked(struct arena *a, bool all, uint64_t now) {
                 continue;
             }
             unsigned j = i;
-            while (j < CHUNK_NPAGES && bit_get(c->dirty_bits, j) &&
+            while (j < CHUNK_NPAGES && util_bit_get(c->dirty_bits, j) &&
                    (all || (uint32_t)(t - c->dirty_ms[j]) >= (uint64_t)decay)) {
-                bit_clear(c->dirty_bits, j);
+                util_bit_clear(c->dirty_bits, j);
                 j++;
             }
             os_purge((char *)c + ((size_t)i << SC_LG_PAGE), (size_t)(j - i) << SC_LG_PAGE);
@@ -372,7 +368,7 @@ void arena_check_chunk(const struct chunk *c) {
 #ifdef TIDE_DEBUG
     unsigned nfree = 0, ndirty = 0;
     for (unsigned i = 0; i < CHUNK_NPAGES; i++) {
-        bool f = bit_get(c->free_bits, i), d = bit_get(c->dirty_bits, i);
+        bool f = util_bit_get(c->free_bits, i), d = util_bit_get(c->dirty_bits, i);
         TIDE_ASSERT(!d || f);
         TIDE_ASSERT(!(f && i < c->header_pages));
         nfree += f;
@@ -380,12 +376,12 @@ void arena_check_chunk(const struct chunk *c) {
     }
     TIDE_ASSERT(nfree == c->nfree && ndirty == c->ndirty);
     for (unsigned i = c->header_pages; i < CHUNK_NPAGES;) {
-        if (bit_get(c->free_bits, i)) { i++; continue; }
+        if (util_bit_get(c->free_bits, i)) { i++; continue; }
         const struct slab *r = &c->runs[i];
         TIDE_ASSERT(r->kind == RUN_SLAB || r->kind == RUN_LARGE);
         TIDE_ASSERT(r->npages >= 1 && i + r->npages <= CHUNK_NPAGES);
         for (unsigned p = i; p < i + r->npages; p++) {
-            TIDE_ASSERT(!bit_get(c->free_bits, p));
+            TIDE_ASSERT(!util_bit_get(c->free_bits, p));
             TIDE_ASSERT(c->page_slab[p] == r);
         }
         i += r->npages;

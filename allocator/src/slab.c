@@ -90,15 +90,12 @@ static void slab_page_blocks(const struct slab *s, unsigned p, uint32_t *first, 
     *end = TIDE_MIN(hi, (uint32_t)s->nregs);
 }
 
-static void slab_bit_set(uint64_t *m, uint32_t i) { m[i >> 6] |= (uint64_t)1 << (i & 63); }
-static bool slab_bit(const uint64_t *m, uint32_t i) { return (m[i >> 6] >> (i & 63)) & 1; }
-
 /* Link the free blocks of s (bitmap `fr`) that start outside purged pages
  * into s->free, in address order; local_free ends up empty. */
 static void slab_relink(struct slab *s, const uint64_t *fr) {
     slab_block_t *head = NULL;
     for (uint32_t i = s->capacity; i-- > 0;) {
-        if (!slab_bit(fr, i)) continue;
+        if (!util_bit_get(fr, i)) continue;
         unsigned p = (unsigned)(((size_t)i * s->block_size) >> SC_LG_PAGE);
         if (s->purged & (1u << p)) continue;
         slab_block_t *b = (slab_block_t *)(s->base + (uintptr_t)i * s->block_size);
@@ -113,15 +110,15 @@ static void slab_relink(struct slab *s, const uint64_t *fr) {
  * blocks never carved. */
 static void slab_free_map(const struct slab *s, uint64_t *fr) {
     memset(fr, 0, SLAB_MAP_WORDS * sizeof(uint64_t));
-    for (const slab_block_t *b = s->free; b; b = b->next) slab_bit_set(fr, (uint32_t)slab_block_index(s, b));
-    for (const slab_block_t *b = s->local_free; b; b = b->next) slab_bit_set(fr, (uint32_t)slab_block_index(s, b));
+    for (const slab_block_t *b = s->free; b; b = b->next) util_bit_set(fr, (uint32_t)slab_block_index(s, b));
+    for (const slab_block_t *b = s->local_free; b; b = b->next) util_bit_set(fr, (uint32_t)slab_block_index(s, b));
     for (unsigned p = 0; p < s->npages; p++) {
         if (!(s->purged & (1u << p))) continue;
         uint32_t f, e;
         slab_page_blocks(s, p, &f, &e);
-        for (uint32_t i = f; i < e && i < s->capacity; i++) slab_bit_set(fr, i);
+        for (uint32_t i = f; i < e && i < s->capacity; i++) util_bit_set(fr, i);
     }
-    for (uint32_t i = s->capacity; i < s->nregs; i++) slab_bit_set(fr, i);
+    for (uint32_t i = s->capacity; i < s->nregs; i++) util_bit_set(fr, i);
 }
 
 unsigned slab_scavenge(struct slab *s) {
@@ -136,7 +133,7 @@ unsigned slab_scavenge(struct slab *s) {
         uint32_t hi = (uint32_t)((((size_t)(p + 1) << SC_LG_PAGE) - 1) / bs);  /* last one */
         if (lo >= s->capacity) break;   /* never touched from here on */
         bool all = true;
-        for (uint32_t i = lo; i <= hi && i < s->nregs && all; i++) all = slab_bit(fr, i);
+        for (uint32_t i = lo; i <= hi && i < s->nregs && all; i++) all = util_bit_get(fr, i);
         if (all) fresh |= 1u << p;
     }
     if (!fresh) return 0;

@@ -28,6 +28,11 @@
 #define TIDE_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define TIDE_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((uintptr_t)(a) - 1))
 
+/* Bitmaps of 64-bit words: bit i is bit (i % 64) of word i / 64. */
+static inline bool util_bit_get(const uint64_t *b, size_t i) { return (b[i >> 6] >> (i & 63)) & 1; }
+static inline void util_bit_set(uint64_t *b, size_t i) { b[i >> 6] |= (uint64_t)1 << (i & 63); }
+static inline void util_bit_clear(uint64_t *b, size_t i) { b[i >> 6] &= ~((uint64_t)1 << (i & 63)); }
+
 /* Internal consistency checks: compiled in by -DTIDE_DEBUG (the debug build). */
 #ifdef TIDE_DEBUG
 #define TIDE_ASSERT(c) ((c) ? (void)0 : util_assert_fail(#c, __FILE__, __LINE__))
