@@ -250,6 +250,11 @@ void arena_maybe_purge(struct arena *a) {
 
 /* ---- slabs and large runs --------------------------------------------- */
 
+/* Pages [first, first + n) of c now belong to bin b (see chunk.page_owner). */
+static void chunk_set_owner(struct chunk *c, unsigned first, unsigned n, struct heap_bin *b) {
+    for (unsigned i = first; i < first + n; i++) c->page_owner[i] = b;
+}
+
 struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h) {
     const struct sc_info *ci = &sc_table[cls];
     struct chunk *c;
@@ -261,8 +266,7 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h) {
         s = chunk_run_of(c, p);
         slab_init(s, cls, h, (uintptr_t)p);
         s->shared = h->shared;
-        unsigned first = (unsigned)(((uintptr_t)p - (uintptr_t)c) >> SC_LG_PAGE);
-        for (unsigned i = first; i < first + ci->slab_pages; i++) c->page_owner[i] = &h->bins[cls];
+        chunk_set_owner(c, run_first_page(c, s), ci->slab_pages, &h->bins[cls]);
         a->ctr.slabs_created[cls]++;
         a->ctr.slabs_current[cls]++;
     }
@@ -282,10 +286,11 @@ void arena_slab_free(struct slab *s) {
     if (!locked) util_lock(&a->lock);
     TIDE_ASSERT(s->used == 0);
     a->ctr.slabs_current[s->cls]--;
-    for (unsigned i = run_first_page(c, s); i < run_first_page(c, s) + s->npages; i++) c->page_owner[i] = &heap_bin_none;
+    unsigned first = run_first_page(c, s);
+    chunk_set_owner(c, first, s->npages, &heap_bin_none);
     s->kind = RUN_FREE;
     s->heap = NULL;
-    chunk_give(a, c, run_first_page(c, s), s->npages, TIDE_MIN(touched, s->npages), now);
+    chunk_give(a, c, first, s->npages, TIDE_MIN(touched, s->npages), now);
     if (conf_opt.dirty_decay_ms == 0) arena_purge_locked(a, false, now);
     else arena_maybe_purge_locked(a);
 #ifdef TIDE_DEBUG
