@@ -30,6 +30,13 @@ static uint64_t heap_seq;        /* heaps taken and parked so far (under heap_lo
 
 struct heap *heap_all(void) { return __atomic_load_n(&heap_list, __ATOMIC_ACQUIRE); }
 
+/* Under heap_lock: h joins the pool of parked heaps. */
+static void heap_park_locked(struct heap *h) {
+    __atomic_store_n(&h->parked, true, __ATOMIC_RELAXED);
+    h->next_pool = heap_pool;
+    heap_pool = h;
+}
+
 struct heap *heap_create(struct arena *a, bool shared) {
     struct heap *h = base_alloc(sizeof *h);
     if (!h) return NULL;
@@ -558,9 +565,7 @@ static TIDE_NOINLINE void heap_adopt_parked(struct heap *p) {
     t->slow_deallocated += out - t->deallocated0;
     t->heap = &heap_empty;
     heap_empty_out(h, false);
-    __atomic_store_n(&h->parked, true, __ATOMIC_RELAXED);
-    h->next_pool = heap_pool;
-    heap_pool = h;
+    heap_park_locked(h);
     util_unlock(&heap_lock);
     p->arena = heap_thread_arena();
     heap_empty_out(p, false);   /* take in what other threads freed while it was parked */
@@ -647,9 +652,7 @@ void heap_thread_exit(void) {
      * slabs they emptied, so memory does not wait for an adopter. */
     for (struct heap *p = heap_pool; p; p = p->next_pool) heap_empty_out(p, false);
     __atomic_store_n(&h->park_seq, ++heap_seq, __ATOMIC_RELAXED);
-    __atomic_store_n(&h->parked, true, __ATOMIC_RELAXED);
-    h->next_pool = heap_pool;
-    heap_pool = h;
+    heap_park_locked(h);
     util_unlock(&heap_lock);
 }
 
@@ -676,8 +679,6 @@ void heap_postfork_child(void) {
     /* The other threads are gone: their heaps become adoptable. */
     for (struct heap *h = heap_list; h; h = h->next_all) {
         if (h->shared || h->parked || h == tide_tls.heap) continue;
-        h->parked = true;
-        h->next_pool = heap_pool;
-        heap_pool = h;
+        heap_park_locked(h);
     }
 }
