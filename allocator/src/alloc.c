@@ -104,7 +104,9 @@ static TIDE_NOINLINE void free_slow(void *p) {
  * shared heap's slab, or not a slab at all (large run, header, free page). */
 static TIDE_NOINLINE void free_other_slow(struct chunk *c, size_t page, void *p) {
     struct slab *s = c->page_slab[page];
-    if (TIDE_LIKELY(s->kind == RUN_SLAB && s->heap)) return heap_free_foreign_slab(s, p);
+    /* The slab of the run this thread holds is a slab: its header (written
+     * by its owner) need not be read. */
+    if (TIDE_LIKELY(s == tide_tls.rf_slab || (s->kind == RUN_SLAB && s->heap))) return heap_free_foreign_slab(s, p);
     free_slow(p);
 }
 
