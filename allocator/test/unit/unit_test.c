@@ -64,6 +64,13 @@ START_TEST(t_sc_table)
         /* No tail waste: the blocks fill the slab exactly. */
         REQUIRE((size_t)ci->nregs * ci->size == (size_t)ci->slab_pages * SC_PAGE,
                 "class %u: %u x %u != %u pages", c, ci->nregs, ci->size, ci->slab_pages);
+        /* What slab.c tracks: a bitmap bit per block, a `purged` bit per page. */
+        REQUIRE(ci->nregs <= SLAB_MAP_WORDS * 64 && ci->slab_pages <= 16, "class %u: %u blocks, %u pages", c,
+                ci->nregs, ci->slab_pages);
+        /* At least 4 blocks, and 8 pages unless twice the blocks would not fit the bitmap. */
+        REQUIRE(ci->nregs >= 4, "class %u: %u blocks", c, ci->nregs);
+        REQUIRE(ci->slab_pages >= 8 || 2u * ci->nregs > SLAB_MAP_WORDS * 64, "class %u: %u pages, %u blocks", c,
+                ci->slab_pages, ci->nregs);
     }
     ck_assert_uint_eq(sc_size(SC_NSMALL - 1), SC_SMALL_MAX);
     ck_assert_uint_eq(sc_size(0), 8);
