@@ -34,9 +34,11 @@ static TIDE_NOINLINE void *alloc_large_or_huge_slow(size_t n, size_t align, bool
     }
     size_t size = sc_page_ceil(n ? n : 1);
     void *p;
-    if (size <= SC_LARGE_MAX && align <= SC_LARGE_MAX)
-        p = arena_large_alloc(heap_thread_arena(), size, align, zero);
-    else
+    bool grew = false;
+    if (size <= SC_LARGE_MAX && align <= SC_LARGE_MAX) {
+        p = arena_large_alloc(heap_thread_arena(), size, align, zero, &grew);
+        if (grew) heap_arena_grew();
+    } else
         p = huge_alloc(size, align);
     if (!p) {
         errno = ENOMEM;

@@ -148,8 +148,42 @@ static void chunk_give(struct arena *a, struct chunk *c, unsigned i, unsigned n,
     }
 }
 
-/* Lowest-address first fit over the arena's chunks; maps a chunk if none fits. */
-static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, struct chunk **cp, bool *zero) {
+/* No free run of the arena fits n pages, so it maps a chunk: first give back
+ * now, not after the decay delay, the dirty pages of free runs shorter than n.
+ * They could not serve this request; kept until the delay ends they would stay
+ * resident beside the new chunk, so that a program that left its free memory
+ * in pieces too small for what it now allocates would hold both (fragprobe's
+ * refill maps chunks well within the delay). Free runs of n pages or more stay
+ * dirty for the next fit. */
+static TIDE_NOINLINE void arena_purge_short_slow(struct arena *a, unsigned n) {
+    size_t purged = 0;
+    for (struct chunk *c = a->chunks; c; c = c->next) {
+        if (!c->ndirty) continue;
+        unsigned i = c->header_pages;
+        while ((i = bit_next(c->free_bits, i, true)) < CHUNK_NPAGES) {
+            unsigned end = bit_next(c->free_bits, i, false);   /* free run [i, end) */
+            for (unsigned d = i; end - i < n && (d = bit_next(c->dirty_bits, d, true)) < end;) {
+                unsigned e = d;
+                while (e < end && util_bit_get(c->dirty_bits, e)) util_bit_clear(c->dirty_bits, e++);
+                os_purge((char *)c + ((size_t)d << SC_LG_PAGE), (size_t)(e - d) << SC_LG_PAGE);
+                c->ndirty -= e - d;
+                a->ndirty -= e - d;
+                purged += e - d;
+                d = e;
+            }
+            i = end;
+        }
+    }
+    if (purged) {
+        a->ctr.npurge++;
+        a->ctr.purged_pages += purged;
+    }
+}
+
+/* Lowest-address first fit over the arena's chunks; maps a chunk if none fits
+ * (and then sets *grew). */
+static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, struct chunk **cp, bool *zero,
+                             bool *grew) {
     for (struct chunk *c = a->chunks; c; c = c->next) {
         if (c->nfree < n || n >= c->fail_hint) continue;
         long i = chunk_find_run(c, n, align);
@@ -161,8 +195,10 @@ static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, struct
         *cp = c;
         return (char *)c + ((size_t)i << SC_LG_PAGE);
     }
+    if (a->ndirty && conf_opt.dirty_decay_ms >= 0) arena_purge_short_slow(a, n);
     struct chunk *c = chunk_new(a);
     if (!c) return NULL;
+    *grew = true;
     long i = chunk_find_run(c, n, align);
     if (i < 0) return NULL;
     *zero = chunk_take(a, c, (unsigned)i, n);
@@ -255,12 +291,12 @@ static void chunk_set_owner(struct chunk *c, unsigned first, unsigned n, struct 
     for (unsigned i = first; i < first + n; i++) c->page_owner[i] = b;
 }
 
-struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h) {
+struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h, bool *grew) {
     const struct sc_info *ci = &sc_table[cls];
     struct chunk *c;
     bool zero, locked = h->shared;   /* a shared heap's caller holds the lock */
     if (!locked) util_lock(&a->lock);
-    char *p = arena_run_alloc(a, ci->slab_pages, 1, &c, &zero);
+    char *p = arena_run_alloc(a, ci->slab_pages, 1, &c, &zero, grew);
     struct slab *s = NULL;
     if (p) {
         s = chunk_run_of(c, p);
@@ -299,13 +335,13 @@ void arena_slab_free(struct slab *s) {
     if (!locked) util_unlock(&a->lock);
 }
 
-void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero) {
+void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero, bool *grew) {
     unsigned n = (unsigned)(size >> SC_LG_PAGE);
     unsigned al = (unsigned)(TIDE_MAX(align, SC_PAGE) >> SC_LG_PAGE);
     struct chunk *c;
     bool is_zero;
     util_lock(&a->lock);
-    char *p = arena_run_alloc(a, n, al, &c, &is_zero);
+    char *p = arena_run_alloc(a, n, al, &c, &is_zero, grew);
     if (p) {
         struct slab *r = chunk_run_of(c, p);
         memset(r, 0, sizeof *r);

@@ -83,12 +83,14 @@ struct arena *arena_next_rr(void);
 /* Create the arenas (called once by init). */
 bool arena_boot(unsigned n);
 
-/* A fresh slab of class cls for heap h, from arena a. NULL when out of memory. */
-struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h);
+/* A fresh slab of class cls for heap h, from arena a. NULL when out of memory.
+ * Sets *grew when the arena had to map a chunk for it. */
+struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h, bool *grew);
 /* Return an empty slab to its chunk's arena. */
 void arena_slab_free(struct slab *s);
-/* Large allocation of `size` bytes (page multiple) aligned to `align` (>= page). */
-void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero);
+/* Large allocation of `size` bytes (page multiple) aligned to `align` (>= page).
+ * Sets *grew when the arena had to map a chunk for it. */
+void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero, bool *grew);
 void arena_large_free(struct chunk *c, struct slab *run);
 /* Resize a large run in place to `size` (page multiple). False if it cannot grow. */
 bool arena_large_resize(struct chunk *c, struct slab *run, size_t size);

@@ -236,8 +236,25 @@ static struct slab *heap_lowest(struct heap *h, unsigned c) {
     return best;
 }
 
+/* When the arena had to grow (map a chunk) for a slab or a large run, the
+ * sparse slabs the heap has queued are scavenged at once, not after the decay
+ * delay: the program is taking new memory while those slabs hold free pages
+ * only their own class can reuse. (fragprobe: after a mass free, a refill in
+ * other sizes maps chunks well within the delay, and the sparse slabs' pages
+ * stayed resident beside them.) */
+static void heap_grew(struct heap *h) {
+    if (h->sparse_head) heap_sparse_run(h, true);
+}
+
+void heap_arena_grew(void) {
+    struct heap *h = tide_tls.heap;
+    if (h != &heap_empty) heap_grew(h);
+}
+
 static struct slab *heap_new_slab(struct heap *h, unsigned c) {
-    struct slab *s = arena_slab_alloc(h->arena, c, h);
+    bool grew = false;
+    struct slab *s = arena_slab_alloc(h->arena, c, h, &grew);
+    if (grew) heap_grew(h);
     if (s) {
         heap_link(h, s);
         __atomic_store_n(&h->slab_pages, h->slab_pages + s->npages, __ATOMIC_RELAXED);

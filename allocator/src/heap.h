@@ -180,6 +180,9 @@ void heap_flush(struct heap *h);
 /* Decay work of the calling thread's heap that is due (sparse slabs whose
  * delay is over); for entry points a program calls while otherwise idle. */
 void heap_maintain(void);
+/* The calling thread's arena just mapped a chunk for it: its heap's queued
+ * sparse slabs are scavenged now, not after the decay delay (see heap.c). */
+void heap_arena_grew(void);
 /* Thread exit: flush and park the calling thread's heap. */
 void heap_thread_exit(void);
 

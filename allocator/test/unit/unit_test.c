@@ -547,8 +547,9 @@ static int purge_child(void) {
     return child_failures ? 1 : 0;
 }
 
-START_TEST(t_purge_timing)
-{
+/* Run this test binary again as `flag` with TIDE_CONF set to conf (a
+ * "TIDE_CONF=..." string) and no other TIDE_CONF; its wait status. */
+static int spawn_child(const char *flag, const char *conf) {
     size_t n = 0;
     while (environ[n]) n++;
     char **envp = calloc(n + 2, sizeof *envp);
@@ -556,23 +557,29 @@ START_TEST(t_purge_timing)
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "TIDE_CONF=", 10) != 0) envp[k++] = environ[i];
-    envp[k++] = "TIDE_CONF=dirty_decay_ms:200";
+    envp[k++] = (char *)conf;
     envp[k] = NULL;
-    char *argv[] = {"unit_test", "--purge-child", NULL};
+    char *argv[] = {"unit_test", (char *)flag, NULL};
     pid_t pid;
     int r = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, envp);
     ck_assert_int_eq(r, 0);
     int st = 0;
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    free(envp);
+    return st;
+}
+
+START_TEST(t_purge_timing)
+{
+    int st = spawn_child("--purge-child", "TIDE_CONF=dirty_decay_ms:200");
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
                   "purge child (TIDE_CONF=dirty_decay_ms:200) failed, status %#x; see its lines above", st);
-    free(envp);
 }
 END_TEST
 
 /* ---- scavenging: sparse slabs give back the pages of their free blocks ---- */
 
-enum { SN = 4000, SSIZE = 1280 };   /* class 1280: 5-page slabs of 16 blocks */
+enum { SN = 4000, SSIZE = 1280 };   /* class 1280: 10-page slabs of 32 blocks */
 static unsigned char *sblk[SN];
 
 static void spattern(unsigned char *p, int i) {
@@ -659,6 +666,84 @@ START_TEST(t_scavenge)
 }
 END_TEST
 
+/* ---- growth: a chunk mapped while sparse slabs and short dirty runs wait ---- */
+
+enum { GROW_DECAY_MS = 600000, GN = 64, GSIZE = 64 * KiB, GBIG = 48 };
+
+/* With a delay no test outlives, only the arena's growth can give back the
+ * pages of queued sparse slabs and of dirty runs too short for the request. */
+static int grow_child(void) {
+    free(malloc(opaque(1)));
+    CHILD_CHECK(conf_opt.dirty_decay_ms == GROW_DECAY_MS, "dirty_decay_ms is %lld, TIDE_CONF not applied",
+                (long long)conf_opt.dirty_decay_ms);
+    struct heap *h = test_heap();
+    CHILD_CHECK(h != &heap_empty && !h->shared, "the thread has no heap of its own");
+    if (child_failures) return 1;
+    /* Allocate first (the arena may grow meanwhile), then free: class-1280
+     * slabs left with 15 % of their blocks (sparse, queued), and every other
+     * 64 KiB run (dirty runs of 16 pages). */
+    void *run[GN];
+    for (int i = 0; i < GN; i++) {
+        run[i] = malloc(opaque(GSIZE));
+        CHILD_CHECK(run[i] != NULL, "malloc(64 KiB) #%d", i);
+        if (!run[i]) return 1;
+        memset(run[i], 0x3C, GSIZE);
+    }
+    for (int i = 0; i < SN; i++) {
+        sblk[i] = malloc(opaque(SSIZE));
+        CHILD_CHECK(sblk[i] != NULL, "malloc(%d) #%d", SSIZE, i);
+        if (!sblk[i]) return 1;
+        spattern(sblk[i], i);
+    }
+    for (int i = 0; i < GN; i += 2) free(run[i]);
+    uint64_t x = 777;
+    bool *gone = calloc(SN, 1);
+    for (int i = 0; i < SN; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        gone[i] = (x >> 33) % 100 < 85;
+        if (gone[i]) free(sblk[i]);
+    }
+    uint64_t scav0 = h->scavenged_pages;
+    CHILD_CHECK(h->sparse_head != NULL, "freeing 85 %% of the blocks queued no sparse slab");
+    size_t d1 = pdirty();
+    CHILD_CHECK(d1 >= GN / 2 * 16, "freeing %d runs of 16 pages left %zu dirty pages", GN / 2, d1);
+    CHILD_CHECK(resident(run[GN / 2]), "a freed 64 KiB run was purged before the delay");
+    CHILD_CHECK(h->scavenged_pages == scav0, "sparse slabs scavenged before the delay");
+    /* Requests of 256 pages no free run holds: the arena maps chunks. */
+    void *big[GBIG];
+    for (int k = 0; k < GBIG; k++) {
+        big[k] = malloc(opaque(MiB));
+        CHILD_CHECK(big[k] != NULL, "malloc(1 MiB) #%d", k);
+        if (big[k]) memset(big[k], 0x11, MiB);
+    }
+    size_t d2 = pdirty();
+    CHILD_CHECK(d2 * 4 < d1, "dirty pages %zu -> %zu: the short runs were not purged when the arena grew", d1, d2);
+    CHILD_CHECK(!resident(run[GN / 2]), "a freed 64 KiB run is still resident after the arena grew");
+    CHILD_CHECK(h->scavenged_pages > scav0, "the queued sparse slabs were not scavenged when the arena grew");
+    CHILD_CHECK(h->sparse_head == NULL, "sparse slabs still queued after the arena grew");
+    for (int i = 0; i < SN; i++)
+        if (!gone[i]) CHILD_CHECK(spattern_ok(sblk[i], i), "survivor %d corrupted", i);
+    for (int i = 1; i < GN; i += 2)
+        CHILD_CHECK(((unsigned char *)run[i])[GSIZE - 1] == 0x3C, "live run %d corrupted", i);
+    for (int k = 0; k < GBIG; k++) free(big[k]);
+    for (int i = 1; i < GN; i += 2) free(run[i]);
+    for (int i = 0; i < SN; i++)
+        if (!gone[i]) free(sblk[i]);
+    free(gone);
+    if (child_failures) fprintf(stderr, "unit grow child: %d failures\n", child_failures);
+    return child_failures ? 1 : 0;
+}
+
+START_TEST(t_grow_purge)
+{
+    char conf[64];
+    snprintf(conf, sizeof conf, "TIDE_CONF=dirty_decay_ms:%d", GROW_DECAY_MS);
+    int st = spawn_child("--grow-child", conf);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "grow child (%s) failed, status %#x; see its lines above",
+                  conf, st);
+}
+END_TEST
+
 static void tcase(Suite *s, const char *name, const TTest *t, int timeout) {
     TCase *tc = tcase_create(name);
     tcase_set_timeout(tc, timeout);
@@ -668,6 +753,7 @@ static void tcase(Suite *s, const char *name, const TTest *t, int timeout) {
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--purge-child") == 0) return purge_child();
+    if (argc == 2 && strcmp(argv[1], "--grow-child") == 0) return grow_child();
     if (argc != 1) {
         fprintf(stderr, "usage: unit_test\n");
         return 2;
@@ -683,6 +769,7 @@ int main(int argc, char **argv) {
     tcase(s, "conf_parse", t_conf_parse, 10);
     tcase(s, "purge_timing", t_purge_timing, 60);
     tcase(s, "scavenge", t_scavenge, 60);
+    tcase(s, "grow_purge", t_grow_purge, 60);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
