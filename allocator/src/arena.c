@@ -106,8 +106,33 @@ static long chunk_find_run(const struct chunk *c, unsigned n, unsigned align) {
     }
 }
 
-/* Take pages [i, i+n) of c for a run. Returns true if they were all zero. */
-static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n) {
+/* A run header from a's pool (NULL when base memory runs out). */
+static struct slab *arena_hdr_get(struct arena *a) {
+    enum { BATCH = 64 };
+    if (TIDE_UNLIKELY(!a->spare_hdrs)) {
+        char *m = base_alloc((size_t)BATCH * ARENA_RUN_HDR);   /* 64-byte aligned */
+        if (!m) return NULL;
+        for (unsigned k = 0; k < BATCH; k++) {
+            struct slab *s = (struct slab *)(m + (size_t)k * ARENA_RUN_HDR);
+            s->next = a->spare_hdrs;
+            a->spare_hdrs = s;
+        }
+    }
+    struct slab *s = a->spare_hdrs;
+    a->spare_hdrs = s->next;
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+/* A freed run's header back to the pool. */
+static void arena_hdr_put(struct arena *a, struct slab *s) {
+    s->kind = RUN_FREE;
+    s->next = a->spare_hdrs;
+    a->spare_hdrs = s;
+}
+
+/* Take pages [i, i+n) of c for run `run`. Returns true if they were all zero. */
+static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n, struct slab *run) {
     bool zero = true;
     for (unsigned p = i; p < i + n; p++) {
         TIDE_ASSERT(util_bit_get(c->free_bits, p));
@@ -118,10 +143,9 @@ static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n)
             a->ndirty--;
             zero = false;
         }
-        c->page_slab[p] = &c->runs[i];
+        c->page_slab[p] = run;
     }
     c->nfree -= n;
-    c->header_clean = 0;
     a->pactive += n;
     return zero;
 }
@@ -132,6 +156,7 @@ static void chunk_give(struct arena *a, struct chunk *c, unsigned i, unsigned n,
     uint32_t t = arena_now32(now);
     for (unsigned p = i; p < i + n; p++) {
         util_bit_set(c->free_bits, p);
+        c->page_slab[p] = &slab_empty;
         if (p < i + touched) {
             util_bit_set(c->dirty_bits, p);
             c->dirty_ms[p] = t;
@@ -184,6 +209,8 @@ static TIDE_NOINLINE void arena_purge_short_slow(struct arena *a, unsigned n) {
  * (and then sets *grew). */
 static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, struct chunk **cp, bool *zero,
                              bool *grew) {
+    struct slab *run = arena_hdr_get(a);
+    if (!run) return NULL;
     for (struct chunk *c = a->chunks; c; c = c->next) {
         if (c->nfree < n || n >= c->fail_hint) continue;
         long i = chunk_find_run(c, n, align);
@@ -191,38 +218,28 @@ static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, struct
             c->fail_hint = n;
             continue;
         }
-        *zero = chunk_take(a, c, (unsigned)i, n);
+        *zero = chunk_take(a, c, (unsigned)i, n, run);
         *cp = c;
         return (char *)c + ((size_t)i << SC_LG_PAGE);
     }
     if (a->ndirty && conf_opt.dirty_decay_ms >= 0) arena_purge_short_slow(a, n);
     struct chunk *c = chunk_new(a);
-    if (!c) return NULL;
-    *grew = true;
-    long i = chunk_find_run(c, n, align);
-    if (i < 0) return NULL;
-    *zero = chunk_take(a, c, (unsigned)i, n);
+    long i = c ? chunk_find_run(c, n, align) : -1;
+    if (c) *grew = true;
+    if (i < 0) {
+        arena_hdr_put(a, run);
+        return NULL;
+    }
+    *zero = chunk_take(a, c, (unsigned)i, n, run);
     *cp = c;
     return (char *)c + ((size_t)i << SC_LG_PAGE);
 }
 
 static unsigned run_first_page(const struct chunk *c, const struct slab *run) {
-    return (unsigned)(run - c->runs);
+    return (unsigned)((run->base - (uintptr_t)c) >> SC_LG_PAGE);
 }
 
 /* ---- purging ----------------------------------------------------------- */
-
-/* An entirely free, purged chunk needs none of its run headers (page_slab[]
- * keeps pointing at them: zeroed, they read as RUN_FREE with no owner). */
-static size_t chunk_purge_header(struct chunk *c) {
-    if (c->header_clean || c->ndirty || c->nfree != CHUNK_NPAGES - c->header_pages) return 0;
-    uintptr_t from = TIDE_ALIGN_UP((uintptr_t)c->runs, SC_PAGE);
-    uintptr_t to = (uintptr_t)c + ((uintptr_t)c->header_pages << SC_LG_PAGE);
-    c->header_clean = 1;
-    if (to <= from) return 0;
-    os_purge((void *)from, to - from);
-    return (to - from) >> SC_LG_PAGE;
-}
 
 static size_t arena_purge_locked(struct arena *a, bool all, uint64_t now) {
     size_t purged = 0;
@@ -230,10 +247,7 @@ static size_t arena_purge_locked(struct arena *a, bool all, uint64_t now) {
     int64_t decay = conf_opt.dirty_decay_ms;
     uint32_t t = arena_now32(now);
     for (struct chunk *c = a->chunks; c; c = c->next) {
-        if (!c->ndirty) {
-            if (all) purged += chunk_purge_header(c);
-            continue;
-        }
+        if (!c->ndirty) continue;
         unsigned i = c->header_pages;
         while ((i = bit_next(c->dirty_bits, i, true)) < CHUNK_NPAGES) {
             uint32_t age = t - c->dirty_ms[i];
@@ -256,7 +270,6 @@ static size_t arena_purge_locked(struct arena *a, bool all, uint64_t now) {
             purged += j - i;
             i = j;
         }
-        purged += chunk_purge_header(c);
     }
     a->next_purge_ms = a->ndirty ? next_due : UINT64_MAX;
     a->ctr.npurge++;
@@ -327,6 +340,7 @@ void arena_slab_free(struct slab *s) {
     s->kind = RUN_FREE;
     s->heap = NULL;
     chunk_give(a, c, first, s->npages, TIDE_MIN(touched, s->npages), now);
+    arena_hdr_put(a, s);
     if (conf_opt.dirty_decay_ms == 0) arena_purge_locked(a, false, now);
     else arena_maybe_purge_locked(a);
 #ifdef TIDE_DEBUG
@@ -363,8 +377,8 @@ void arena_large_free(struct chunk *c, struct slab *run) {
     util_lock(&a->lock);
     a->ctr.large_nfree++;
     a->ctr.large_allocated -= (size_t)run->npages << SC_LG_PAGE;
-    run->kind = RUN_FREE;
     chunk_give(a, c, run_first_page(c, run), run->npages, run->npages, now);
+    arena_hdr_put(a, run);
     if (conf_opt.dirty_decay_ms == 0) arena_purge_locked(a, false, now);
     else arena_maybe_purge_locked(a);
     util_unlock(&a->lock);
@@ -383,8 +397,7 @@ bool arena_large_resize(struct chunk *c, struct slab *run, size_t size) {
         unsigned end = first + run->npages;
         ok = first + n <= CHUNK_NPAGES && bit_next(c->free_bits, end, false) >= first + n;
         if (ok) {
-            chunk_take(a, c, end, first + n - end);
-            for (unsigned p = end; p < first + n; p++) c->page_slab[p] = run;
+            chunk_take(a, c, end, first + n - end, run);
             a->ctr.large_allocated += (size_t)(n - run->npages) << SC_LG_PAGE;
             run->npages = n;
         }
@@ -418,8 +431,9 @@ void arena_check_chunk(const struct chunk *c) {
     TIDE_ASSERT(nfree == c->nfree && ndirty == c->ndirty);
     for (unsigned i = c->header_pages; i < CHUNK_NPAGES;) {
         if (util_bit_get(c->free_bits, i)) { i++; continue; }
-        const struct slab *r = &c->runs[i];
+        const struct slab *r = c->page_slab[i];
         TIDE_ASSERT(r->kind == RUN_SLAB || r->kind == RUN_LARGE);
+        TIDE_ASSERT(r->base == (uintptr_t)c + ((uintptr_t)i << SC_LG_PAGE));
         TIDE_ASSERT(r->npages >= 1 && i + r->npages <= CHUNK_NPAGES);
         for (unsigned p = i; p < i + r->npages; p++) {
             TIDE_ASSERT(!util_bit_get(c->free_bits, p));

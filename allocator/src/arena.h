@@ -15,13 +15,15 @@
  *    header pages, pages of large runs and free pages. free's fast path reads
  *    this one dense word: the block is the calling thread's iff
  *    page_owner[i]->heap is the thread's heap.
- *  - page_slab[i] is the header (in runs[], indexed by the run's first page)
- *    of the run holding allocated page i. Entries of free pages are stale.
+ *  - page_slab[i] is the header of the run holding allocated page i, and
+ *    &slab_empty (RUN_FREE, no owner) for header and free pages.
  *  - nfree == popcount(free_bits), ndirty == popcount(dirty_bits).
- * When a chunk is entirely free, purging also gives back the pages of its
- * run headers (runs[]): their contents are dead then, and zeroed they read as
- * free runs with no owner. page_slab[] of a page that never held a run points
- * to slab_empty.
+ * Run headers are not in the chunk: each live run has one struct slab from
+ * its arena's pool (ARENA_RUN_HDR bytes apiece, base memory, handed out under
+ * the lock and taken back when the run is freed), so a chunk's header costs
+ * about 20 bytes per page (6 pages) whatever its runs, and a run's header
+ * only exists while the run does. A header of 128 bytes starting on a cache line
+ * shares no line with another run's header.
  * An arena's chunks never move to another arena and are never unmapped
  * (address space is kept, physical memory is purged).
  */
@@ -45,14 +47,15 @@ struct chunk {
     uint32_t nfree;
     uint32_t ndirty;
     uint32_t fail_hint;                 /* no free run of >= this many pages */
-    uint32_t header_clean;              /* runs[] purged (chunk all free) */
     uint64_t free_bits[CHUNK_NWORDS];
     uint64_t dirty_bits[CHUNK_NWORDS];
     uint32_t dirty_ms[CHUNK_NPAGES];    /* when each dirty page was freed */
     struct heap_bin *page_owner[CHUNK_NPAGES];
     struct slab *page_slab[CHUNK_NPAGES];
-    struct slab runs[CHUNK_NPAGES];
 };
+
+#define ARENA_RUN_HDR 128   /* bytes of a run header in the pool: 2 cache lines */
+_Static_assert(sizeof(struct slab) <= ARENA_RUN_HDR, "a run header fits its pool slot");
 
 /* Per-arena counters, under the arena lock. */
 struct arena_counters {
@@ -72,6 +75,7 @@ struct arena {
     size_t ndirty;              /* dirty free pages */
     uint64_t next_purge_ms;     /* earliest time a dirty page can be due */
     unsigned nthreads;          /* threads assigned (live heaps or tls) */
+    struct slab *spare_hdrs;    /* run headers of freed runs, linked by next */
     struct arena_counters ctr;
 };
 

@@ -788,7 +788,7 @@ static void ctl_print_general(struct ctl_pbuf *p, const struct stats_global *g) 
     p_kv(p, " .. ", SC_LARGE_MAX);
     p_str(p, " bytes, whole pages), huge above (whole pages, own mapping)\n");
     p_kv(p, "Run headers: a struct slab of ", stats_run_header_bytes());
-    p_kv(p, " bytes per slab or large run, in the chunk header; chunk header cost ",
+    p_kv(p, " bytes per slab or large run, from the arena's pool; chunk header cost ",
          stats_page_header_bytes());
     p_str(p, " bytes per data page (");
     p_pct(p, stats_page_header_bytes(), SC_PAGE, 2, 0);

@@ -1,7 +1,8 @@
 /*
  * slab.h: a run of pages inside a chunk: a slab of equal blocks of one size
- * class, or one large allocation. The header lives in the chunk's header
- * array (chunk->runs[first page]), never beside user data.
+ * class, or one large allocation. The header comes from the arena's pool of
+ * run headers (arena.h) and is found through chunk->page_slab[], never beside
+ * user data.
  *
  * A slab is owned by exactly one heap (slab->heap). The owner's thread (or,
  * for an arena-shared heap, whoever holds the arena lock) alone touches

@@ -17,7 +17,7 @@ static struct stats_arena *stats_arenas;
 static bool stats_taken;
 static uint64_t stats_detail_epoch;   /* epoch the detail pass last filled */
 
-size_t stats_run_header_bytes(void) { return sizeof(struct slab); }
+size_t stats_run_header_bytes(void) { return ARENA_RUN_HDR; }
 
 size_t stats_page_header_bytes(void) {
     return (sizeof(struct chunk) + CHUNK_NPAGES - 1) / CHUNK_NPAGES;
@@ -112,7 +112,7 @@ static size_t stats_walk_chunk(const struct chunk *c, struct stats_arena *sa, ui
     unsigned p = stats_next_used(c, c->header_pages);
     while (p < CHUNK_NPAGES) {
         TIDE_ASSERT(!stats_page_free(c, p));
-        const struct slab *r = &c->runs[p];
+        const struct slab *r = c->page_slab[p];
         unsigned np = r->npages;
         TIDE_ASSERT(np >= 1 && p + np <= CHUNK_NPAGES);
         if (np == 0) np = 1;  /* never loop forever on a corrupt header */

@@ -104,11 +104,11 @@ const struct stats_global *stats_get(void);
  * made or, for an arena, slot > narenas. */
 bool stats_read_global(struct stats_global *out);
 bool stats_read_arena(unsigned slot, bool detail, struct stats_arena *out);
-/* Per-slab metadata bytes for the run-header overhead column: the struct slab
- * kept in the chunk header for every slab. */
+/* Per-run metadata bytes for the run-header overhead column: the struct slab
+ * slot each slab or large run takes in its arena's header pool. */
 size_t stats_run_header_bytes(void);
-/* Chunk-header bytes per data page (runs[], page_run[], dirty_ms[] and the
- * two bitmaps, amortised): a slab of n pages pins n times this. */
+/* Chunk-header bytes per data page (page_owner[], page_slab[], dirty_ms[] and
+ * the two bitmaps, amortised): a slab of n pages pins n times this. */
 size_t stats_page_header_bytes(void);
 
 void stats_prefork(void);

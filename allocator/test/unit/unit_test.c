@@ -359,6 +359,51 @@ START_TEST(t_slab_order)
 }
 END_TEST
 
+/* ---- run headers: from the arena's pool, one per live run ---- */
+
+START_TEST(t_run_headers)
+{
+    enum { N = 40 };
+    void *v[N];
+    struct slab *hdr[N];
+    /* A chunk header costs a few pages whatever the runs (no per-page run header). */
+    free(malloc(opaque(100 * KiB)));
+    for (const struct chunk *c = tide_tls.arena->chunks; c; c = c->next)
+        REQUIRE(c->header_pages <= 8, "chunk header of %u pages", c->header_pages);
+    for (int i = 0; i < N; i++) {
+        v[i] = malloc(opaque((size_t)(5 + i % 3) * SC_PAGE + (i & 1 ? 0 : 20000)));   /* large runs */
+        ck_assert_ptr_nonnull(v[i]);
+        struct chunk *c = pagemap_ptr(pagemap_get(v[i]));
+        hdr[i] = chunk_run_of(c, v[i]);
+        REQUIRE(hdr[i] != &slab_empty && hdr[i]->kind == RUN_LARGE, "run %d: kind %u", i, hdr[i]->kind);
+        /* Every page of the run names the same header; the header lies in no chunk. */
+        for (unsigned pg = 0; pg < hdr[i]->npages; pg++)
+            REQUIRE(chunk_run_of(c, (char *)v[i] + ((size_t)pg << SC_LG_PAGE)) == hdr[i], "run %d page %u", i, pg);
+        REQUIRE(((uintptr_t)hdr[i] & ~(CHUNK_SIZE - 1)) != (uintptr_t)c, "run %d: header inside its chunk", i);
+        REQUIRE((uintptr_t)hdr[i] % 64 == 0, "run %d: header %p not on a cache line", i, (void *)hdr[i]);
+    }
+    /* Two live runs never share a cache line of their headers. */
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++) {
+            uintptr_t a = (uintptr_t)hdr[i], b = (uintptr_t)hdr[j];
+            REQUIRE(a + ARENA_RUN_HDR <= b || b + ARENA_RUN_HDR <= a, "headers of runs %d and %d overlap", i, j);
+        }
+    /* A freed run's pages read as free, with no stale header; its header is reused. */
+    struct chunk *c0 = pagemap_ptr(pagemap_get(v[0]));
+    unsigned np0 = hdr[0]->npages;
+    char *base0 = v[0];
+    free(v[0]);
+    for (unsigned pg = 0; pg < np0; pg++)
+        REQUIRE(chunk_run_of(c0, base0 + ((size_t)pg << SC_LG_PAGE)) == &slab_empty, "freed page %u keeps a header",
+                pg);
+    void *w = malloc(opaque(5 * SC_PAGE));   /* large: a run of its own */
+    ck_assert_ptr_nonnull(w);
+    REQUIRE(chunk_run_of(pagemap_ptr(pagemap_get(w)), w) == hdr[0], "the freed run's header was not reused");
+    free(w);
+    for (int i = 1; i < N; i++) free(v[i]);
+}
+END_TEST
+
 /* ---- large runs: first fit at the lowest address ---- */
 
 static bool page_free(const struct chunk *c, unsigned i) { return (c->free_bits[i >> 6] >> (i & 63)) & 1; }
@@ -766,6 +811,7 @@ int main(int argc, char **argv) {
     tcase(s, "pagemap_foreign", t_pagemap_foreign, 30);
     tcase(s, "slab_order", t_slab_order, 30);
     tcase(s, "large_first_fit", t_large_first_fit, 30);
+    tcase(s, "run_headers", t_run_headers, 30);
     tcase(s, "conf_parse", t_conf_parse, 10);
     tcase(s, "purge_timing", t_purge_timing, 60);
     tcase(s, "scavenge", t_scavenge, 60);
