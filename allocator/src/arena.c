@@ -131,37 +131,39 @@ static void arena_hdr_put(struct arena *a, struct slab *s) {
     a->spare_hdrs = s;
 }
 
-/* Take pages [i, i+n) of c for run `run`. Returns true if they were all zero. */
-static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n, struct slab *run) {
-    bool zero = true;
-    for (unsigned p = i; p < i + n; p++) {
-        TIDE_ASSERT(util_bit_get(c->free_bits, p));
-        util_bit_clear(c->free_bits, p);
-        if (util_bit_get(c->dirty_bits, p)) {
-            util_bit_clear(c->dirty_bits, p);
-            c->ndirty--;
-            a->ndirty--;
-            zero = false;
-        }
-        c->page_slab[p] = run;
+/* Bits [i, i+n) of bitmap b, a word at a time: f(word, mask) for each word. */
+#define BITS_RANGE(b, i, n, w, m, body)                                                            \
+    for (unsigned p_ = (i), e_ = (i) + (n); p_ < e_;) {                                           \
+        unsigned lo_ = p_ & 63, hi_ = TIDE_MIN(64u, lo_ + (e_ - p_));                              \
+        uint64_t m = (hi_ == 64 ? ~(uint64_t)0 : (((uint64_t)1 << hi_) - 1)) & (~(uint64_t)0 << lo_); \
+        uint64_t *w = &(b)[p_ >> 6];                                                               \
+        body;                                                                                      \
+        p_ += hi_ - lo_;                                                                           \
     }
+
+/* Take pages [i, i+n) of c for run `run`, pointing the first `nmap` of them
+ * at it (page_slab[]). Returns true if they were all zero. */
+static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n, struct slab *run, unsigned nmap) {
+    unsigned was_dirty = 0;
+    BITS_RANGE(c->free_bits, i, n, w, m, { TIDE_ASSERT((*w & m) == m); *w &= ~m; });
+    BITS_RANGE(c->dirty_bits, i, n, w, m, { was_dirty += (unsigned)__builtin_popcountll(*w & m); *w &= ~m; });
+    for (unsigned p = i; p < i + nmap; p++) c->page_slab[p] = run;
+    c->ndirty -= was_dirty;
+    a->ndirty -= was_dirty;
     c->nfree -= n;
     a->pactive += n;
-    return zero;
+    return was_dirty == 0;
 }
 
-/* Give pages [i, i+n) back; the first `touched` of them become dirty. */
-static void chunk_give(struct arena *a, struct chunk *c, unsigned i, unsigned n, unsigned touched,
+/* Give pages [i, i+n) back; the first `touched` of them become dirty, and
+ * the first `nmap` of them stop naming a run (page_slab[] = slab_empty). */
+static void chunk_give(struct arena *a, struct chunk *c, unsigned i, unsigned n, unsigned touched, unsigned nmap,
                        uint64_t now) {
     uint32_t t = arena_now32(now);
-    for (unsigned p = i; p < i + n; p++) {
-        util_bit_set(c->free_bits, p);
-        c->page_slab[p] = &slab_empty;
-        if (p < i + touched) {
-            util_bit_set(c->dirty_bits, p);
-            c->dirty_ms[p] = t;
-        }
-    }
+    BITS_RANGE(c->free_bits, i, n, w, m, { *w |= m; });
+    BITS_RANGE(c->dirty_bits, i, touched, w, m, { *w |= m; });
+    for (unsigned p = i; p < i + touched; p++) c->dirty_ms[p] = t;
+    for (unsigned p = i; p < i + nmap; p++) c->page_slab[p] = &slab_empty;
     c->nfree += n;
     c->ndirty += touched;
     a->ndirty += touched;
@@ -207,8 +209,8 @@ static TIDE_NOINLINE void arena_purge_short_slow(struct arena *a, unsigned n) {
 
 /* Lowest-address first fit over the arena's chunks; maps a chunk if none fits
  * (and then sets *grew). */
-static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, struct chunk **cp, bool *zero,
-                             bool *grew) {
+static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, unsigned nmap, struct chunk **cp,
+                             bool *zero, bool *grew) {
     struct slab *run = arena_hdr_get(a);
     if (!run) return NULL;
     for (struct chunk *c = a->chunks; c; c = c->next) {
@@ -218,7 +220,7 @@ static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, struct
             c->fail_hint = n;
             continue;
         }
-        *zero = chunk_take(a, c, (unsigned)i, n, run);
+        *zero = chunk_take(a, c, (unsigned)i, n, run, nmap);
         *cp = c;
         return (char *)c + ((size_t)i << SC_LG_PAGE);
     }
@@ -230,7 +232,7 @@ static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, struct
         arena_hdr_put(a, run);
         return NULL;
     }
-    *zero = chunk_take(a, c, (unsigned)i, n, run);
+    *zero = chunk_take(a, c, (unsigned)i, n, run, nmap);
     *cp = c;
     return (char *)c + ((size_t)i << SC_LG_PAGE);
 }
@@ -309,7 +311,7 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h, boo
     struct chunk *c;
     bool zero, locked = h->shared;   /* a shared heap's caller holds the lock */
     if (!locked) util_lock(&a->lock);
-    char *p = arena_run_alloc(a, ci->slab_pages, 1, &c, &zero, grew);
+    char *p = arena_run_alloc(a, ci->slab_pages, 1, ci->slab_pages, &c, &zero, grew);
     struct slab *s = NULL;
     if (p) {
         s = chunk_run_of(c, p);
@@ -339,7 +341,7 @@ void arena_slab_free(struct slab *s) {
     chunk_set_owner(c, first, s->npages, &heap_bin_none);
     s->kind = RUN_FREE;
     s->heap = NULL;
-    chunk_give(a, c, first, s->npages, TIDE_MIN(touched, s->npages), now);
+    chunk_give(a, c, first, s->npages, TIDE_MIN(touched, s->npages), s->npages, now);
     arena_hdr_put(a, s);
     if (conf_opt.dirty_decay_ms == 0) arena_purge_locked(a, false, now);
     else arena_maybe_purge_locked(a);
@@ -355,7 +357,7 @@ void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero, b
     struct chunk *c;
     bool is_zero;
     util_lock(&a->lock);
-    char *p = arena_run_alloc(a, n, al, &c, &is_zero, grew);
+    char *p = arena_run_alloc(a, n, al, 1, &c, &is_zero, grew);
     if (p) {
         struct slab *r = chunk_run_of(c, p);
         memset(r, 0, sizeof *r);
@@ -377,7 +379,7 @@ void arena_large_free(struct chunk *c, struct slab *run) {
     util_lock(&a->lock);
     a->ctr.large_nfree++;
     a->ctr.large_allocated -= (size_t)run->npages << SC_LG_PAGE;
-    chunk_give(a, c, run_first_page(c, run), run->npages, run->npages, now);
+    chunk_give(a, c, run_first_page(c, run), run->npages, run->npages, 1, now);
     arena_hdr_put(a, run);
     if (conf_opt.dirty_decay_ms == 0) arena_purge_locked(a, false, now);
     else arena_maybe_purge_locked(a);
@@ -390,14 +392,14 @@ bool arena_large_resize(struct chunk *c, struct slab *run, size_t size) {
     bool ok = true;
     util_lock(&a->lock);
     if (n < run->npages) {
-        chunk_give(a, c, first + n, run->npages - n, run->npages - n, os_now_ms());
+        chunk_give(a, c, first + n, run->npages - n, run->npages - n, 0, os_now_ms());
         a->ctr.large_allocated -= (size_t)(run->npages - n) << SC_LG_PAGE;
         run->npages = n;
     } else if (n > run->npages) {
         unsigned end = first + run->npages;
         ok = first + n <= CHUNK_NPAGES && bit_next(c->free_bits, end, false) >= first + n;
         if (ok) {
-            chunk_take(a, c, end, first + n - end, run);
+            chunk_take(a, c, end, first + n - end, run, 0);
             a->ctr.large_allocated += (size_t)(n - run->npages) << SC_LG_PAGE;
             run->npages = n;
         }
@@ -437,7 +439,7 @@ void arena_check_chunk(const struct chunk *c) {
         TIDE_ASSERT(r->npages >= 1 && i + r->npages <= CHUNK_NPAGES);
         for (unsigned p = i; p < i + r->npages; p++) {
             TIDE_ASSERT(!util_bit_get(c->free_bits, p));
-            TIDE_ASSERT(c->page_slab[p] == r);
+            TIDE_ASSERT(c->page_slab[p] == (r->kind == RUN_SLAB || p == i ? r : &slab_empty));
         }
         i += r->npages;
     }

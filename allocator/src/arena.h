@@ -15,8 +15,11 @@
  *    header pages, pages of large runs and free pages. free's fast path reads
  *    this one dense word: the block is the calling thread's iff
  *    page_owner[i]->heap is the thread's heap.
- *  - page_slab[i] is the header of the run holding allocated page i, and
- *    &slab_empty (RUN_FREE, no owner) for header and free pages.
+ *  - page_slab[i] is the header of the slab holding page i, or of the large
+ *    run starting at page i (a large block is only ever looked up by its
+ *    first byte), and &slab_empty (RUN_FREE, no owner) for header pages, free
+ *    pages and the later pages of large runs: taking or freeing a large run
+ *    of n pages writes one entry, and its bitmaps a word at a time.
  *  - nfree == popcount(free_bits), ndirty == popcount(dirty_bits).
  * Run headers are not in the chunk: each live run has one struct slab from
  * its arena's pool (ARENA_RUN_HDR bytes apiece, base memory, handed out under
