@@ -175,6 +175,16 @@ static void chunk_give(struct arena *a, struct chunk *c, unsigned i, unsigned n,
     }
 }
 
+/* Give back pages [i, j) of c, all of them dirty: they become clean (read
+ * as zero). Returns the page count. */
+static unsigned chunk_purge_dirty(struct arena *a, struct chunk *c, unsigned i, unsigned j) {
+    BITS_RANGE(c->dirty_bits, i, j - i, w, m, { TIDE_ASSERT((*w & m) == m); *w &= ~m; });
+    os_purge((char *)c + ((size_t)i << SC_LG_PAGE), (size_t)(j - i) << SC_LG_PAGE);
+    c->ndirty -= j - i;
+    a->ndirty -= j - i;
+    return j - i;
+}
+
 /* No free run of the arena fits n pages, so it maps a chunk: first give back
  * now, not after the decay delay, the dirty pages of free runs shorter than n.
  * They could not serve this request; kept until the delay ends they would stay
@@ -190,12 +200,8 @@ static TIDE_NOINLINE void arena_purge_short_slow(struct arena *a, unsigned n) {
         while ((i = bit_next(c->free_bits, i, true)) < CHUNK_NPAGES) {
             unsigned end = bit_next(c->free_bits, i, false);   /* free run [i, end) */
             for (unsigned d = i; end - i < n && (d = bit_next(c->dirty_bits, d, true)) < end;) {
-                unsigned e = d;
-                while (e < end && util_bit_get(c->dirty_bits, e)) util_bit_clear(c->dirty_bits, e++);
-                os_purge((char *)c + ((size_t)d << SC_LG_PAGE), (size_t)(e - d) << SC_LG_PAGE);
-                c->ndirty -= e - d;
-                a->ndirty -= e - d;
-                purged += e - d;
+                unsigned e = TIDE_MIN(bit_next(c->dirty_bits, d, false), end);
+                purged += chunk_purge_dirty(a, c, d, e);
                 d = e;
             }
             i = end;
@@ -262,14 +268,9 @@ static size_t arena_purge_locked(struct arena *a, bool all, uint64_t now) {
             }
             unsigned j = i;
             while (j < CHUNK_NPAGES && util_bit_get(c->dirty_bits, j) &&
-                   (all || (uint32_t)(t - c->dirty_ms[j]) >= (uint64_t)decay)) {
-                util_bit_clear(c->dirty_bits, j);
+                   (all || (uint32_t)(t - c->dirty_ms[j]) >= (uint64_t)decay))
                 j++;
-            }
-            os_purge((char *)c + ((size_t)i << SC_LG_PAGE), (size_t)(j - i) << SC_LG_PAGE);
-            c->ndirty -= j - i;
-            a->ndirty -= j - i;
-            purged += j - i;
+            purged += chunk_purge_dirty(a, c, i, j);
             i = j;
         }
     }
@@ -339,7 +340,6 @@ void arena_slab_free(struct slab *s) {
     a->ctr.slabs_current[s->cls]--;
     unsigned first = run_first_page(c, s);
     chunk_set_owner(c, first, s->npages, &heap_bin_none);
-    s->kind = RUN_FREE;
     s->heap = NULL;
     chunk_give(a, c, first, s->npages, TIDE_MIN(touched, s->npages), s->npages, now);
     arena_hdr_put(a, s);
@@ -359,8 +359,7 @@ void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero, b
     util_lock(&a->lock);
     char *p = arena_run_alloc(a, n, al, 1, &c, &is_zero, grew);
     if (p) {
-        struct slab *r = chunk_run_of(c, p);
-        memset(r, 0, sizeof *r);
+        struct slab *r = chunk_run_of(c, p);   /* zeroed by arena_hdr_get */
         r->kind = RUN_LARGE;
         r->npages = n;
         r->base = (uintptr_t)p;
