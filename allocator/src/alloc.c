@@ -109,6 +109,7 @@ static TIDE_NOINLINE void free_other_slow(struct chunk *c, size_t page, void *p)
     /* The slab of the run this thread holds is a slab: its header (written
      * by its owner) need not be read. */
     if (TIDE_LIKELY(s == tide_tls.rf_slab || (s->kind == RUN_SLAB && s->heap))) return heap_free_foreign_slab(s, p);
+    if (s->kind == RUN_LARGE && heap_lrun_push(s, p)) return;   /* 16-32 KiB: kept by the thread */
     free_slow(p);
 }
 
@@ -133,6 +134,10 @@ TIDE_INLINE void *alloc_small(size_t c) {
 /* Sizes above the lookup table: the upper small classes, large and huge. */
 static TIDE_NOINLINE void *malloc_above_lookup(size_t n) {
     if (n <= SC_SMALL_MAX) return alloc_small(sc_index(n));
+    if (n <= HEAP_LRUN_MAX_BYTES) {
+        void *p = heap_lrun_pop(n);
+        if (p) return p;
+    }
     return alloc_large_or_huge_slow(n, SC_PAGE, false);
 }
 

@@ -613,10 +613,36 @@ void *heap_alloc_small_any(unsigned c) {
     return heap_refill(h, c);
 }
 
+bool heap_lrun_push(struct slab *run, void *p) {
+    struct tide_tls *t = &tide_tls;
+    unsigned pages = run->npages;
+    if (run->base != (uintptr_t)p || pages < HEAP_LRUN_MIN_PAGES || pages > HEAP_LRUN_MAX_PAGES ||
+        t->heap == &heap_empty || conf_opt.dirty_decay_ms == 0)
+        return false;
+    struct heap_lrun *l = &t->heap->lrun[pages - HEAP_LRUN_MIN_PAGES];
+    if (l->n == HEAP_LRUN_SLOTS) return false;
+    l->run[l->n++] = p;
+    t->slow_deallocated += (uint64_t)pages << SC_LG_PAGE;
+    return true;
+}
+
+/* Give h's kept large runs back to their arenas. */
+static void heap_lrun_flush(struct heap *h) {
+    for (unsigned i = 0; i <= HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES; i++) {
+        struct heap_lrun *l = &h->lrun[i];
+        while (l->n) {
+            void *p = l->run[--l->n];
+            struct chunk *c = chunk_of(p);
+            arena_large_free(c, chunk_run_of(c, p));
+        }
+    }
+}
+
 /* heap_flush; the sparse slabs whose delay is not over are scavenged now
  * only with `now` (malloc_trim, tcache flush), else when it is. */
 static void heap_empty_out(struct heap *h, bool now) {
     if (h == tide_tls.heap) heap_remote_flush();
+    heap_lrun_flush(h);
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         heap_bin_flush(h, c, heap_bin_n(&h->bins[c]));
         if (!h->shared) heap_bin_set_cap(h, c, heap_bin_cap0(c));

@@ -66,6 +66,28 @@
 #define HEAP_REFILL_MAX  64    /* most blocks one refill moves into a bin */
 #define HEAP_REMOTE_BATCH 64   /* most remote frees a thread holds before handing them over */
 
+/* Large runs of 16 to 32 KiB a heap keeps for reuse, as the bins keep small
+ * blocks (jemalloc's thread cache does the same up to 32 KiB): free of such a
+ * run pushes it here instead of taking the arena lock, and malloc of a size
+ * that rounds to the same pages pops it. A kept run is still allocated in
+ * its arena (stats count it there, as jemalloc's do) and is the thread's:
+ * heap_empty_out (thread exit, malloc_trim, tcache flush, a heap parked or
+ * taken over) gives every kept run back to its arena.
+ * Invariants: lrun[i].run[0 .. n) are the first bytes of live RUN_LARGE runs
+ * of HEAP_LRUN_MIN_PAGES + i pages that no program pointer names; heap_empty
+ * and shared heaps keep none (n == 0). Not used with dirty_decay_ms:0. */
+#define HEAP_LRUN_MIN_PAGES 4   /* 16 KiB: the smallest large size (SC_SMALL_MAX < it) */
+#define HEAP_LRUN_MAX_PAGES 8   /* 32 KiB */
+#define HEAP_LRUN_SLOTS     8   /* runs kept per size: at most 960 KiB per heap */
+#define HEAP_LRUN_MAX_BYTES ((size_t)HEAP_LRUN_MAX_PAGES << SC_LG_PAGE)
+_Static_assert(SC_SMALL_MAX < ((size_t)HEAP_LRUN_MIN_PAGES << SC_LG_PAGE) &&
+               SC_SMALL_MAX >= ((size_t)(HEAP_LRUN_MIN_PAGES - 1) << SC_LG_PAGE),
+               "the kept sizes start at the first large size");
+struct heap_lrun {
+    uint32_t n;
+    void *run[HEAP_LRUN_SLOTS];
+};
+
 /* Two cache lines per class. The first holds only the owner (free's
  * ownership test): other threads read it on every remote free, and the
  * owner never writes it after heap_create. The second is the bin and the
@@ -123,6 +145,8 @@ struct heap {
     uint64_t bin_refill_mark[SC_NSMALL];   /* bins[c].nmalloc at its last refill */
     uint32_t cached_pages;
     uint32_t slab_pages;               /* pages of all the slabs this heap owns */
+    struct heap_lrun lrun[HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES + 1];   /* kept large runs */
+    uint64_t lrun_nhit;                /* large mallocs served from lrun (owner's plain counter) */
     bool shared;
 };
 
@@ -173,6 +197,22 @@ void heap_free_local_slow(struct heap *h, struct slab *s);
 /* Free block p of slab s whose owner is not the calling thread's heap
  * (another thread's heap, or an arena-shared heap: then under its arena lock). */
 void heap_free_foreign_slab(struct slab *s, void *p);
+/* malloc(n), SC_SMALL_MAX < n <= HEAP_LRUN_MAX_BYTES: a run the
+ * calling thread's heap keeps, or NULL. */
+TIDE_INLINE void *heap_lrun_pop(size_t n) {
+    struct tide_tls *t = &tide_tls;
+    struct heap *h = t->heap;
+    size_t pages = (n + SC_PAGE - 1) >> SC_LG_PAGE;
+    struct heap_lrun *l = &h->lrun[pages - HEAP_LRUN_MIN_PAGES];
+    if (!l->n) return NULL;
+    h->lrun_nhit++;
+    t->slow_allocated += pages << SC_LG_PAGE;
+    return l->run[--l->n];
+}
+/* free of p, the first byte of large run `run`: keep it in the calling
+ * thread's heap if its size is kept and there is room. False: not kept. */
+bool heap_lrun_push(struct slab *run, void *p);
+
 /* Hand the calling thread's held remote frees to their slab. */
 void heap_remote_flush(void);
 /* Return everything the calling thread's heap caches: collect, retire empty slabs. */

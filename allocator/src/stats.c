@@ -49,6 +49,7 @@ static void stats_sum_arena(struct arena *a, struct stats_arena *sa) {
     sa->nthreads = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
     sa->large_allocated = a->ctr.large_allocated;
     sa->large_nmalloc = a->ctr.large_nmalloc;
+    sa->large_nrequests += a->ctr.large_nmalloc;
     sa->large_ndalloc = a->ctr.large_nfree;
     sa->npurge = a->ctr.npurge;
     sa->purged = a->ctr.purged_pages;
@@ -83,6 +84,7 @@ static void stats_sum_heaps(struct stats_arena *arenas, unsigned n, uint64_t *li
             sa->bins[c].nfree += f;
             live[c] += m - f;
         }
+        sa->large_nrequests += stats_word(&h->lrun_nhit);
     }
 }
 
@@ -158,6 +160,7 @@ static void stats_add(struct stats_arena *d, const struct stats_arena *s) {
     d->small_ndalloc += s->small_ndalloc;
     d->large_nmalloc += s->large_nmalloc;
     d->large_ndalloc += s->large_ndalloc;
+    d->large_nrequests += s->large_nrequests;
     d->small_resident += s->small_resident;
     d->npurge += s->npurge;
     d->purged += s->purged;

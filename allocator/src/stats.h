@@ -71,6 +71,7 @@ struct stats_arena {
     size_t mapped, retained, metadata, resident;
     size_t small_allocated, large_allocated;
     uint64_t small_nmalloc, small_ndalloc, large_nmalloc, large_ndalloc;
+    uint64_t large_nrequests;       /* large_nmalloc + mallocs served from heaps' kept runs */
     size_t small_resident;          /* pages of slabs, in bytes */
     uint64_t npurge, purged;        /* purge passes, pages purged */
     size_t nchunks;                 /* chunks owned (metadata: their headers) */

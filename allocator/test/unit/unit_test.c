@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -444,6 +445,7 @@ START_TEST(t_large_first_fit)
     free(v[7]);    /* 12 pages */
     free(v[14]);   /* 16 pages */
     free(v[18]);   /* 8 pages */
+    if (tide_tls.heap != &heap_empty) heap_flush(tide_tls.heap);   /* runs of up to 8 pages kept: back to the arena */
     static const unsigned req[] = {16, 8, 12, 4, 4, 8, 20};
     void *w[7];
     for (int i = 0; i < 7; i++) {
@@ -465,6 +467,79 @@ START_TEST(t_large_first_fit)
     for (int i = 0; i < 7; i++) free(w[i]);
     for (int i = 0; i < N; i++)
         if (i != 3 && i != 7 && i != 14 && i != 18) free(v[i]);
+}
+END_TEST
+
+/* ---- large runs of 16-32 KiB kept by the thread's heap ---- */
+
+static void *lkeep_thread(void *arg) {
+    free(arg);   /* kept by this thread's heap, given back when it exits */
+    return NULL;
+}
+
+START_TEST(t_large_keep)
+{
+    free(malloc(opaque(100)));   /* the thread has its heap, in thread-cache mode */
+    if (conf_opt.tcache) heap_flush(tide_tls.heap);   /* nothing kept from before */
+    void *p = malloc(opaque(20000));   /* 5 pages */
+    ck_assert_ptr_nonnull(p);
+    struct arena *a = chunk_of(p)->arena;
+    uint64_t nm = a->ctr.large_nmalloc, nf = a->ctr.large_nfree;
+    size_t la = a->ctr.large_allocated;
+    free(p);
+    if (!conf_opt.tcache) {   /* bsd2006: no thread cache keeps anything */
+        ck_assert_ptr_eq(tide_tls.heap, &heap_empty);
+        REQUIRE(a->ctr.large_nfree == nf + 1, "a run was kept without a thread cache");
+        return;
+    }
+    REQUIRE(a->ctr.large_nfree == nf && a->ctr.large_allocated == la, "a 20000-byte run went back to the arena");
+    void *q = malloc(opaque(16385));   /* rounds to the same 5 pages */
+    REQUIRE(q == p, "malloc(16385) gave %p, not the kept run %p", q, p);
+    REQUIRE(a->ctr.large_nmalloc == nm, "the arena served a malloc the kept run could");
+    free(q);
+    /* Other page counts are kept apart; sizes above 32 KiB and runs beyond
+     * HEAP_LRUN_SLOTS of one size go back to the arena at once. */
+    enum { K = HEAP_LRUN_SLOTS + 3 };
+    void *v[K], *big = malloc(opaque(33 * KiB));
+    ck_assert_ptr_nonnull(big);
+    for (int i = 0; i < K; i++) {
+        v[i] = malloc(opaque(24 * KiB));   /* 6 pages */
+        ck_assert_ptr_nonnull(v[i]);
+        ck_assert_ptr_ne(v[i], p);         /* the 5-page run is not handed out for 6 pages */
+    }
+    nf = a->ctr.large_nfree;
+    for (int i = 0; i < K; i++) free(v[i]);
+    free(big);
+    REQUIRE(a->ctr.large_nfree - nf == 3 + 1, "%llu runs went back to the arena, expected 4",
+            (unsigned long long)(a->ctr.large_nfree - nf));
+    /* Kept runs are reused last-freed first. */
+    void *r = malloc(opaque(24 * KiB));
+    REQUIRE(r == v[HEAP_LRUN_SLOTS - 1], "malloc(24 KiB) gave %p, expected the last kept run %p", r,
+            v[HEAP_LRUN_SLOTS - 1]);
+    free(r);
+    /* malloc_trim gives every kept run back, and the pages read as free. */
+    nf = a->ctr.large_nfree;
+    malloc_trim(0);
+    REQUIRE(a->ctr.large_nfree - nf == HEAP_LRUN_SLOTS + 1, "malloc_trim gave back %llu kept runs, expected %d",
+            (unsigned long long)(a->ctr.large_nfree - nf), HEAP_LRUN_SLOTS + 1);
+    REQUIRE(chunk_run_of(chunk_of(p), p) == &slab_empty, "a trimmed kept run still has its header");
+    /* dirty_decay_ms:0 asks for pages back at once: nothing is kept. */
+    int decay = conf_opt.dirty_decay_ms;
+    conf_opt.dirty_decay_ms = 0;
+    void *z = malloc(opaque(20000));
+    nf = a->ctr.large_nfree;
+    free(z);
+    conf_opt.dirty_decay_ms = decay;
+    REQUIRE(a->ctr.large_nfree == nf + 1, "a run was kept with dirty_decay_ms:0");
+    /* A thread's kept runs go back when it exits. */
+    void *w = malloc(opaque(28 * KiB));
+    ck_assert_ptr_nonnull(w);
+    struct arena *wa = chunk_of(w)->arena;
+    nf = wa->ctr.large_nfree;
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, lkeep_thread, w), 0);
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    REQUIRE(wa->ctr.large_nfree == nf + 1, "an exited thread's kept run was not given back");
 }
 END_TEST
 
@@ -814,6 +889,7 @@ int main(int argc, char **argv) {
     tcase(s, "slab_order", t_slab_order, 30);
     tcase(s, "large_first_fit", t_large_first_fit, 30);
     tcase(s, "run_headers", t_run_headers, 30);
+    tcase(s, "large_keep", t_large_keep, 30);
     tcase(s, "conf_parse", t_conf_parse, 10);
     tcase(s, "purge_timing", t_purge_timing, 60);
     tcase(s, "scavenge", t_scavenge, 60);
