@@ -47,9 +47,11 @@ bool arena_boot(unsigned n) {
 
 /* ---- bitmaps ---------------------------------------------------------- */
 
-/* First index >= i whose bit equals `want`, or CHUNK_NPAGES. */
-static unsigned bit_next(const uint64_t *b, unsigned i, bool want) {
-    while (i < CHUNK_NPAGES) {
+/* First index >= i whose bit equals `want`, looking no further than the
+ * word holding bit limit - 1 (limit <= CHUNK_NPAGES); CHUNK_NPAGES if none
+ * there. A result >= limit means: none below limit. */
+static unsigned bit_next_below(const uint64_t *b, unsigned i, bool want, unsigned limit) {
+    while (i < limit) {
         uint64_t w = want ? b[i >> 6] : ~b[i >> 6];
         w &= ~(uint64_t)0 << (i & 63);
         if (w) return (i & ~63u) + (unsigned)__builtin_ctzll(w);
@@ -57,6 +59,9 @@ static unsigned bit_next(const uint64_t *b, unsigned i, bool want) {
     }
     return CHUNK_NPAGES;
 }
+
+/* First index >= i whose bit equals `want`, or CHUNK_NPAGES. */
+static unsigned bit_next(const uint64_t *b, unsigned i, bool want) { return bit_next_below(b, i, want, CHUNK_NPAGES); }
 
 static uint32_t arena_now32(uint64_t now) { return (uint32_t)(now - arena_boot_ms); }
 
@@ -100,7 +105,7 @@ static long chunk_find_run(const struct chunk *c, unsigned n, unsigned align) {
             i = al;
             continue;
         }
-        unsigned j = bit_next(c->free_bits, i, false);
+        unsigned j = bit_next_below(c->free_bits, i, false, i + n);   /* only [i, i+n) need be free */
         if (j - i >= n) return i;
         i = j;
     }
