@@ -537,7 +537,6 @@ struct heap *heap_thread_acquire(void) {
     util_unlock(&heap_lock);
     if (!h && !(h = heap_create(a, false))) return NULL;
     __atomic_store_n(&h->acquire_seq, t->acquire_seq, __ATOMIC_RELAXED);
-    h->arena = a;   /* an adopted heap draws new slabs from this thread's arena */
     heap_empty_out(h, false);  /* take in what other threads freed while it was parked */
     t->heap = h;
     t->state = TLS_LIVE;
@@ -584,7 +583,6 @@ static TIDE_NOINLINE void heap_adopt_parked(struct heap *p) {
     heap_empty_out(h, false);
     heap_park_locked(h);
     util_unlock(&heap_lock);
-    p->arena = heap_thread_arena();
     heap_empty_out(p, false);   /* take in what other threads freed while it was parked */
     t->heap = p;
     t->took_over = true;

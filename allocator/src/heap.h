@@ -129,7 +129,8 @@ struct heap {
     struct slab *current[SC_NSMALL];
     /* Slow path. */
     struct slab *slabs[SC_NSMALL];
-    struct arena *arena;               /* where new slabs come from */
+    struct arena *arena;               /* where new slabs come from: the creating thread's arena, kept
+                                          when the heap is adopted or taken over */
     struct slab *pending;              /* atomic (__atomic builtins) */
     bool parked;                       /* in heap_pool (written under heap_lock, read racily) */
     uint64_t acquire_seq, park_seq;    /* heap_seq when a thread last took it / parked it */
