@@ -293,13 +293,28 @@ static void *alloc_move(void *p, size_t old, size_t n, size_t align, bool zero) 
     return q;
 }
 
+/* A large run could not grow in place to `size`: if runs this thread keeps
+ * (heap.lrun) stand right after it, give them back and try again. Without
+ * this, a kept run would turn a realloc that grows in place into a copy. */
+static TIDE_NOINLINE bool alloc_grow_past_kept_slow(const struct alloc_owner *o, size_t size) {
+    const char *q = (const char *)o->run->base + ((size_t)o->run->npages << SC_LG_PAGE);
+    const char *want = (const char *)o->run->base + size;
+    unsigned pages;
+    while (q < want && (pages = heap_lrun_release(q)) != 0) {
+        q += (size_t)pages << SC_LG_PAGE;
+        if (arena_large_resize(o->chunk, o->run, size)) return true;
+    }
+    return false;
+}
+
 /* Resize in place if the block's size class or page run allows it. */
 static bool alloc_resize_in_place(const struct alloc_owner *o, size_t n) {
     if (o->run && o->run->kind == RUN_SLAB)
         return n <= SC_SMALL_MAX && sc_size(sc_index(n)) == o->run->block_size;
     if (o->run) {
         size_t size = sc_page_ceil(n);
-        return n > SC_SMALL_MAX && size <= SC_LARGE_MAX && arena_large_resize(o->chunk, o->run, size);
+        if (n <= SC_SMALL_MAX || size > SC_LARGE_MAX) return false;
+        return arena_large_resize(o->chunk, o->run, size) || alloc_grow_past_kept_slow(o, size);
     }
     if (o->huge) return n > SC_LARGE_MAX && huge_realloc(o->huge, n, false) != NULL;
     return false;

@@ -624,6 +624,22 @@ bool heap_lrun_push(struct slab *run, void *p) {
     return true;
 }
 
+unsigned heap_lrun_release(const void *q) {
+    struct heap *h = tide_tls.heap;
+    for (unsigned i = 0; i <= HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES; i++) {
+        struct heap_lrun *l = &h->lrun[i];
+        for (unsigned k = 0; k < l->n; k++) {
+            if (l->run[k] != q) continue;
+            memmove(&l->run[k], &l->run[k + 1], (l->n - k - 1) * sizeof l->run[0]);
+            l->n--;
+            struct chunk *c = chunk_of(q);
+            arena_large_free(c, chunk_run_of(c, q));
+            return HEAP_LRUN_MIN_PAGES + i;
+        }
+    }
+    return 0;
+}
+
 /* Give h's kept large runs back to their arenas. */
 static void heap_lrun_flush(struct heap *h) {
     for (unsigned i = 0; i <= HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES; i++) {

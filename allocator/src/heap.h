@@ -214,6 +214,11 @@ TIDE_INLINE void *heap_lrun_pop(size_t n) {
  * thread's heap if its size is kept and there is room. False: not kept. */
 bool heap_lrun_push(struct slab *run, void *p);
 
+/* realloc growing a large run in place found address q taken: if q starts
+ * a run the calling thread's heap keeps, give that run back to its arena
+ * and return its pages; else 0. */
+unsigned heap_lrun_release(const void *q);
+
 /* Hand the calling thread's held remote frees to their slab. */
 void heap_remote_flush(void);
 /* Return everything the calling thread's heap caches: collect, retire empty slabs. */

@@ -523,6 +523,17 @@ START_TEST(t_large_keep)
     REQUIRE(a->ctr.large_nfree - nf == HEAP_LRUN_SLOTS + 1, "malloc_trim gave back %llu kept runs, expected %d",
             (unsigned long long)(a->ctr.large_nfree - nf), HEAP_LRUN_SLOTS + 1);
     REQUIRE(chunk_run_of(chunk_of(p), p) == &slab_empty, "a trimmed kept run still has its header");
+    /* realloc grows a run in place past a run the thread keeps right after it. */
+    char *ga = malloc(opaque(16 * KiB)), *gb = malloc(opaque(16 * KiB));
+    ck_assert_ptr_nonnull(ga);
+    REQUIRE(gb == ga + 16 * KiB, "first fit put the second 16-KiB run at %p, not right after %p", (void *)gb,
+            (void *)ga);
+    free(gb);   /* kept */
+    char *gg = realloc(ga, 32 * KiB);
+    REQUIRE(gg == ga, "realloc to 32 KiB moved the run (%p -> %p) instead of taking the kept run after it",
+            (void *)ga, (void *)gg);
+    free(gg);
+    malloc_trim(0);
     /* dirty_decay_ms:0 asks for pages back at once: nothing is kept. */
     int decay = conf_opt.dirty_decay_ms;
     conf_opt.dirty_decay_ms = 0;
