@@ -298,8 +298,14 @@ size_t arena_purge(struct arena *a, bool all) {
     return n;
 }
 
+/* The unlocked look at ndirty only decides whether to take the lock; a
+ * stale value delays the purge to the next call. */
+TIDE_RACY_READER static bool arena_may_have_dirty(const struct arena *a) {
+    return __atomic_load_n(&a->ndirty, __ATOMIC_RELAXED) != 0;
+}
+
 void arena_maybe_purge(struct arena *a) {
-    if (__atomic_load_n(&a->ndirty, __ATOMIC_RELAXED) == 0) return;
+    if (!arena_may_have_dirty(a)) return;
     util_lock(&a->lock);
     arena_maybe_purge_locked(a);
     util_unlock(&a->lock);

@@ -495,7 +495,7 @@ static const struct ctl_node ctl_stats_large_kids[] = {
     SA("allocated", large_allocated, CT_SIZE),
     SA("nmalloc", large_nmalloc, CT_U64),
     SA("ndalloc", large_ndalloc, CT_U64),
-    SA("nrequests", large_nrequests, CT_U64),
+    SA("nrequests", large_nmalloc, CT_U64),
 };
 
 static const struct ctl_node ctl_stats_arenas_i_kids[] = {
@@ -507,6 +507,7 @@ static const struct ctl_node ctl_stats_arenas_i_kids[] = {
     SA("retained", retained, CT_SIZE),
     SA("resident", resident, CT_SIZE),
     SA("base", metadata, CT_SIZE),
+    SA("tcache_bytes", tcache_bytes, CT_SIZE),
     SA("dirty_npurge", npurge, CT_U64),
     SA("dirty_purged", purged, CT_U64),
     { .name = "dirty_decay_ms", .fn = ctl_stat_arena_decay, .off = 0 },
@@ -870,14 +871,14 @@ static void ctl_print_arena(struct ctl_pbuf *p, const struct stats_arena *sa, co
         p_u(p, sa->large_allocated, 18);
         p_u(p, sa->large_nmalloc, 14);
         p_u(p, sa->large_ndalloc, 14);
-        p_u(p, sa->large_nrequests, 14);
+        p_u(p, sa->large_nmalloc, 14);
         p_str(p, "\n");
     }
     p_str(p, "total: ");
     p_u(p, sa->small_allocated + sa->large_allocated, 18);
     p_u(p, sa->small_nmalloc + sa->large_nmalloc, 14);
     p_u(p, sa->small_ndalloc + sa->large_ndalloc, 14);
-    p_u(p, sa->small_nmalloc + sa->large_nrequests, 14);
+    p_u(p, sa->small_nmalloc + sa->large_nmalloc, 14);
     p_str(p, "\n");
     if (o->bins) ctl_print_bins(p, sa, all_rows);
 }
@@ -1017,7 +1018,7 @@ static void ctl_json_arena(struct ctl_json *j, const char *key, const struct sta
         j_u(j, "allocated", sa->large_allocated);
         j_u(j, "nmalloc", sa->large_nmalloc);
         j_u(j, "ndalloc", sa->large_ndalloc);
-        j_u(j, "nrequests", sa->large_nrequests);
+        j_u(j, "nrequests", sa->large_nmalloc);
         j_close(j, '}');
     }
     if (o->bins) {

@@ -611,17 +611,42 @@ void *heap_alloc_small_any(unsigned c) {
     return heap_refill(h, c);
 }
 
+struct arena *heap_large_arena(void) {
+    struct heap *h = tide_tls.heap;
+    return h != &heap_empty ? h->arena : heap_thread_arena();
+}
+
 bool heap_lrun_push(struct slab *run, void *p) {
     struct tide_tls *t = &tide_tls;
+    struct heap *h = t->heap;
     unsigned pages = run->npages;
+    size_t size = (size_t)pages << SC_LG_PAGE;
     if (run->base != (uintptr_t)p || pages < HEAP_LRUN_MIN_PAGES || pages > HEAP_LRUN_MAX_PAGES ||
-        t->heap == &heap_empty || conf_opt.dirty_decay_ms == 0)
+        h == &heap_empty || conf_opt.dirty_decay_ms == 0 || chunk_of(p)->arena != h->arena)
         return false;
-    struct heap_lrun *l = &t->heap->lrun[pages - HEAP_LRUN_MIN_PAGES];
-    if (l->n == HEAP_LRUN_SLOTS) return false;
+    struct heap_lrun *l = &h->lrun[pages - HEAP_LRUN_MIN_PAGES];
+    if (l->n == HEAP_LRUN_SLOTS || h->lrun_bytes + size > HEAP_LRUN_BUDGET) return false;
     l->run[l->n++] = p;
-    t->slow_deallocated += (uint64_t)pages << SC_LG_PAGE;
+    h->lrun_bytes += size;
+    h->lrun_nkeep++;
+    t->slow_deallocated += size;
+    if (TIDE_UNLIKELY(++h->lrun_tick >= HEAP_LRUN_TICK)) heap_lrun_tick_slow(h);
     return true;
+}
+
+TIDE_NOINLINE void heap_lrun_tick_slow(struct heap *h) {
+    h->lrun_tick = 0;
+    heap_sparse_tick(h);
+    arena_maybe_purge(h->arena);
+}
+
+/* Kept run p (taken off its list) back to its arena. */
+static void heap_lrun_give(struct heap *h, void *p) {
+    struct chunk *c = chunk_of(p);
+    struct slab *run = chunk_run_of(c, p);
+    h->lrun_bytes -= (size_t)run->npages << SC_LG_PAGE;
+    h->lrun_nflush++;
+    arena_large_free(c, run);
 }
 
 unsigned heap_lrun_release(const void *q) {
@@ -632,8 +657,7 @@ unsigned heap_lrun_release(const void *q) {
             if (l->run[k] != q) continue;
             memmove(&l->run[k], &l->run[k + 1], (l->n - k - 1) * sizeof l->run[0]);
             l->n--;
-            struct chunk *c = chunk_of(q);
-            arena_large_free(c, chunk_run_of(c, q));
+            heap_lrun_give(h, (void *)q);
             return HEAP_LRUN_MIN_PAGES + i;
         }
     }
@@ -642,13 +666,10 @@ unsigned heap_lrun_release(const void *q) {
 
 /* Give h's kept large runs back to their arenas. */
 static void heap_lrun_flush(struct heap *h) {
+    if (!h->lrun_bytes) return;
     for (unsigned i = 0; i <= HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES; i++) {
         struct heap_lrun *l = &h->lrun[i];
-        while (l->n) {
-            void *p = l->run[--l->n];
-            struct chunk *c = chunk_of(p);
-            arena_large_free(c, chunk_run_of(c, p));
-        }
+        while (l->n) heap_lrun_give(h, l->run[--l->n]);
     }
 }
 

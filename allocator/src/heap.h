@@ -66,19 +66,26 @@
 #define HEAP_REFILL_MAX  64    /* most blocks one refill moves into a bin */
 #define HEAP_REMOTE_BATCH 64   /* most remote frees a thread holds before handing them over */
 
-/* Large runs of 16 to 32 KiB a heap keeps for reuse, as the bins keep small
- * blocks (jemalloc's thread cache does the same up to 32 KiB): free of such a
- * run pushes it here instead of taking the arena lock, and malloc of a size
- * that rounds to the same pages pops it. A kept run is still allocated in
- * its arena (stats count it there, as jemalloc's do) and is the thread's:
- * heap_empty_out (thread exit, malloc_trim, tcache flush, a heap parked or
- * taken over) gives every kept run back to its arena.
+/* Large runs of 16 to 256 KiB a heap keeps for reuse, as the bins keep
+ * small blocks (tcmalloc's thread cache covers the same sizes, jemalloc's
+ * goes to 32 KiB): free of such a run of the heap's arena pushes it here
+ * instead of taking the arena lock, and malloc of a size that rounds to the
+ * same pages pops it. A kept run is still allocated in its arena, and is
+ * the thread's: heap_empty_out (thread exit, malloc_trim, tcache flush, a
+ * heap parked or taken over) gives every kept run back to its arena.
+ * Statistics count at the program's level, as for blocks in the bins: a
+ * kept run as freed (large.ndalloc, not in large.allocated), its reuse as a
+ * malloc (stats.c: lrun_nkeep, lrun_nhit, lrun_nflush, lrun_bytes).
  * Invariants: lrun[i].run[0 .. n) are the first bytes of live RUN_LARGE runs
- * of HEAP_LRUN_MIN_PAGES + i pages that no program pointer names; heap_empty
- * and shared heaps keep none (n == 0). Not used with dirty_decay_ms:0. */
-#define HEAP_LRUN_MIN_PAGES 4   /* 16 KiB: the smallest large size (SC_SMALL_MAX < it) */
-#define HEAP_LRUN_MAX_PAGES 8   /* 32 KiB */
-#define HEAP_LRUN_SLOTS     8   /* runs kept per size: at most 960 KiB per heap */
+ * of HEAP_LRUN_MIN_PAGES + i pages, in chunks of this heap's arena, that no
+ * program pointer names; lrun_bytes is the sum of their sizes, at most
+ * HEAP_LRUN_BUDGET; heap_empty and shared heaps keep none (n == 0). Not
+ * used with dirty_decay_ms:0. */
+#define HEAP_LRUN_MIN_PAGES 4    /* 16 KiB: the smallest large size (SC_SMALL_MAX < it) */
+#define HEAP_LRUN_MAX_PAGES 64   /* 256 KiB */
+#define HEAP_LRUN_SLOTS     8    /* runs kept per size ... */
+#define HEAP_LRUN_BUDGET    ((size_t)1 << 20)   /* ... and bytes kept per heap */
+#define HEAP_LRUN_TICK      16   /* kept-run operations between two decay checks (heap_lrun_tick_slow) */
 #define HEAP_LRUN_MAX_BYTES ((size_t)HEAP_LRUN_MAX_PAGES << SC_LG_PAGE)
 _Static_assert(SC_SMALL_MAX < ((size_t)HEAP_LRUN_MIN_PAGES << SC_LG_PAGE) &&
                SC_SMALL_MAX >= ((size_t)(HEAP_LRUN_MIN_PAGES - 1) << SC_LG_PAGE),
@@ -147,7 +154,11 @@ struct heap {
     uint32_t cached_pages;
     uint32_t slab_pages;               /* pages of all the slabs this heap owns */
     struct heap_lrun lrun[HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES + 1];   /* kept large runs */
-    uint64_t lrun_nhit;                /* large mallocs served from lrun (owner's plain counter) */
+    uint64_t lrun_bytes;               /* bytes of the kept runs */
+    uint32_t lrun_tick;                /* kept-run operations since the last decay check */
+    uint64_t lrun_nhit;                /* owner's plain counters: large mallocs served from lrun, */
+    uint64_t lrun_nkeep;               /* frees kept there, */
+    uint64_t lrun_nflush;              /* kept runs given back to the arena */
     bool shared;
 };
 
@@ -177,6 +188,9 @@ struct tide_tls {
 extern TIDE_TLS struct tide_tls tide_tls;
 extern struct heap heap_empty;
 
+/* The arena the calling thread's large runs come from: its heap's (whose
+ * runs it can keep), else its own (heap_thread_arena). Slow path. */
+struct arena *heap_large_arena(void);
 /* A new heap drawing on arena a (base memory, never freed). */
 struct heap *heap_create(struct arena *a, bool shared);
 /* Slow path: the thread's arena, assigning one round-robin on first use. */
@@ -198,6 +212,10 @@ void heap_free_local_slow(struct heap *h, struct slab *s);
 /* Free block p of slab s whose owner is not the calling thread's heap
  * (another thread's heap, or an arena-shared heap: then under its arena lock). */
 void heap_free_foreign_slab(struct slab *s, void *p);
+/* Every HEAP_LRUN_TICK kept-run operations: the decay work the arena path
+ * would have done (a program whose only slow-path calls are served by kept
+ * runs still gets its dirty pages purged on time). */
+void heap_lrun_tick_slow(struct heap *h);
 /* malloc(n), SC_SMALL_MAX < n <= HEAP_LRUN_MAX_BYTES: a run the
  * calling thread's heap keeps, or NULL. */
 TIDE_INLINE void *heap_lrun_pop(size_t n) {
@@ -207,11 +225,14 @@ TIDE_INLINE void *heap_lrun_pop(size_t n) {
     struct heap_lrun *l = &h->lrun[pages - HEAP_LRUN_MIN_PAGES];
     if (!l->n) return NULL;
     h->lrun_nhit++;
+    h->lrun_bytes -= pages << SC_LG_PAGE;
     t->slow_allocated += pages << SC_LG_PAGE;
+    if (TIDE_UNLIKELY(++h->lrun_tick >= HEAP_LRUN_TICK)) heap_lrun_tick_slow(h);
     return l->run[--l->n];
 }
 /* free of p, the first byte of large run `run`: keep it in the calling
- * thread's heap if its size is kept and there is room. False: not kept. */
+ * thread's heap if its size is kept, it is of the heap's arena and there is
+ * room. False: not kept. */
 bool heap_lrun_push(struct slab *run, void *p);
 
 /* realloc growing a large run in place found address q taken: if q starts

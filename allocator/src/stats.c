@@ -49,7 +49,6 @@ static void stats_sum_arena(struct arena *a, struct stats_arena *sa) {
     sa->nthreads = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
     sa->large_allocated = a->ctr.large_allocated;
     sa->large_nmalloc = a->ctr.large_nmalloc;
-    sa->large_nrequests += a->ctr.large_nmalloc;
     sa->large_ndalloc = a->ctr.large_nfree;
     sa->npurge = a->ctr.npurge;
     sa->purged = a->ctr.purged_pages;
@@ -84,8 +83,15 @@ static void stats_sum_heaps(struct stats_arena *arenas, unsigned n, uint64_t *li
             sa->bins[c].nfree += f;
             live[c] += m - f;
         }
-        sa->large_nrequests += stats_word(&h->lrun_nhit);
-    }
+        /* Kept large runs (heap.h): freed and reused at the program's level. */
+        uint64_t kept = stats_word(&h->lrun_nkeep), given = stats_word(&h->lrun_nflush);
+        uint64_t kept_bytes = stats_word(&h->lrun_bytes);
+        sa->large_nmalloc += stats_word(&h->lrun_nhit);
+        sa->large_ndalloc += kept > given ? kept - given : 0;
+        kept_bytes = TIDE_MIN(kept_bytes, (uint64_t)sa->large_allocated);
+        sa->large_allocated -= (size_t)kept_bytes;
+        sa->tcache_bytes += (size_t)kept_bytes;
+        if (sa->large_ndalloc > sa->large_nmalloc) sa->large_ndalloc = sa->large_nmalloc;    }
 }
 
 /* ---- the detail pass: on demand, at most once per epoch --------------------
@@ -160,8 +166,8 @@ static void stats_add(struct stats_arena *d, const struct stats_arena *s) {
     d->small_ndalloc += s->small_ndalloc;
     d->large_nmalloc += s->large_nmalloc;
     d->large_ndalloc += s->large_ndalloc;
-    d->large_nrequests += s->large_nrequests;
     d->small_resident += s->small_resident;
+    d->tcache_bytes += s->tcache_bytes;
     d->npurge += s->npurge;
     d->purged += s->purged;
     d->nchunks += s->nchunks;

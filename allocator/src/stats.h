@@ -42,7 +42,9 @@
  *  - small_allocated = sum of curregs x class size, in either pass.
  *  - nonfull_slabs (detail pass): slabs with used < nregs.
  * Invariants of a snapshot: resident >= active, mapped >= active,
- * pactive * page == small_resident + large_allocated (per arena), and
+ * pactive * page == small_resident + large_allocated + tcache_bytes (the
+ * large runs the arena's heaps keep, heap.h: counted as freed) per arena,
+ * and
  * arenas[narenas] is the field-by-field sum of arenas[0 .. narenas-1]
  * (curregs and small_allocated: once threads are quiet).
  *
@@ -71,8 +73,8 @@ struct stats_arena {
     size_t mapped, retained, metadata, resident;
     size_t small_allocated, large_allocated;
     uint64_t small_nmalloc, small_ndalloc, large_nmalloc, large_ndalloc;
-    uint64_t large_nrequests;       /* large_nmalloc + mallocs served from heaps' kept runs */
     size_t small_resident;          /* pages of slabs, in bytes */
+    size_t tcache_bytes;            /* large runs the arena's heaps keep (heap.h), in bytes */
     uint64_t npurge, purged;        /* purge passes, pages purged */
     size_t nchunks;                 /* chunks owned (metadata: their headers) */
     struct stats_bin bins[SC_NSMALL];

@@ -369,10 +369,12 @@ START_TEST(t_run_headers)
     struct slab *hdr[N];
     /* A chunk header costs a few pages whatever the runs (no per-page run header). */
     free(malloc(opaque(100 * KiB)));
+    if (tide_tls.heap != &heap_empty) heap_flush(tide_tls.heap);   /* no kept run from before */
     for (const struct chunk *c = tide_tls.arena->chunks; c; c = c->next)
         REQUIRE(c->header_pages <= 8, "chunk header of %u pages", c->header_pages);
     for (int i = 0; i < N; i++) {
-        v[i] = malloc(opaque((size_t)(5 + i % 3) * SC_PAGE + (i & 1 ? 0 : 20000)));   /* large runs */
+        /* Large runs; the first one above the sizes a heap keeps (it is freed below). */
+        v[i] = malloc(opaque(i == 0 ? 300 * KiB : (size_t)(5 + i % 3) * SC_PAGE + (i & 1 ? 0 : 20000)));
         ck_assert_ptr_nonnull(v[i]);
         struct chunk *c = pagemap_ptr(pagemap_get(v[i]));
         hdr[i] = chunk_run_of(c, v[i]);
@@ -395,7 +397,7 @@ START_TEST(t_run_headers)
     struct chunk *c0 = pagemap_ptr(pagemap_get(v[0]));
     unsigned np0 = hdr[0]->npages;
     char *base0 = v[0];
-    free(v[0]);
+    free(v[0]);   /* above the sizes a heap keeps: back to the arena */
     for (unsigned pg = 0; pg < np0; pg++)
         REQUIRE(chunk_run_of(c0, base0 + ((size_t)pg << SC_LG_PAGE)) == &slab_empty, "freed page %u keeps a header",
                 pg);
@@ -497,10 +499,10 @@ START_TEST(t_large_keep)
     REQUIRE(q == p, "malloc(16385) gave %p, not the kept run %p", q, p);
     REQUIRE(a->ctr.large_nmalloc == nm, "the arena served a malloc the kept run could");
     free(q);
-    /* Other page counts are kept apart; sizes above 32 KiB and runs beyond
+    /* Other page counts are kept apart; sizes above 256 KiB and runs beyond
      * HEAP_LRUN_SLOTS of one size go back to the arena at once. */
     enum { K = HEAP_LRUN_SLOTS + 3 };
-    void *v[K], *big = malloc(opaque(33 * KiB));
+    void *v[K], *big = malloc(opaque(257 * KiB));
     ck_assert_ptr_nonnull(big);
     for (int i = 0; i < K; i++) {
         v[i] = malloc(opaque(24 * KiB));   /* 6 pages */
@@ -523,6 +525,32 @@ START_TEST(t_large_keep)
     REQUIRE(a->ctr.large_nfree - nf == HEAP_LRUN_SLOTS + 1, "malloc_trim gave back %llu kept runs, expected %d",
             (unsigned long long)(a->ctr.large_nfree - nf), HEAP_LRUN_SLOTS + 1);
     REQUIRE(chunk_run_of(chunk_of(p), p) == &slab_empty, "a trimmed kept run still has its header");
+    REQUIRE(tide_tls.heap->lrun_bytes == 0, "kept bytes %llu after malloc_trim",
+            (unsigned long long)tide_tls.heap->lrun_bytes);
+    /* At most HEAP_LRUN_BUDGET bytes are kept: four runs of 256 KiB, not five. */
+    void *m[5];
+    for (int i = 0; i < 5; i++) ck_assert_ptr_nonnull(m[i] = malloc(opaque(256 * KiB)));
+    nf = a->ctr.large_nfree;
+    for (int i = 0; i < 5; i++) {
+        ck_assert_ptr_eq(chunk_of(m[i])->arena, a);   /* the heap's arena */
+        free(m[i]);
+    }
+    REQUIRE(a->ctr.large_nfree - nf == 1, "%llu of five 256-KiB runs went back to the arena, expected 1",
+            (unsigned long long)(a->ctr.large_nfree - nf));
+    REQUIRE(tide_tls.heap->lrun_bytes == HEAP_LRUN_BUDGET, "kept bytes %llu, expected %zu",
+            (unsigned long long)tide_tls.heap->lrun_bytes, (size_t)HEAP_LRUN_BUDGET);
+    malloc_trim(0);
+    /* A block realloc moves to a large size comes from first fit, not from a kept run. */
+    void *kr = malloc(opaque(32 * KiB));
+    free(kr);   /* kept */
+    char *sm = malloc(opaque(8000)), *gr = realloc(sm, 30000);
+    ck_assert_ptr_nonnull(gr);
+    REQUIRE(gr != kr, "realloc moved a block into the kept run %p", kr);
+    void *again = malloc(opaque(32 * KiB));
+    REQUIRE(again == kr, "malloc(32 KiB) gave %p, not the kept run %p", again, kr);
+    free(again);
+    free(gr);
+    malloc_trim(0);
     /* realloc grows a run in place past a run the thread keeps right after it. */
     char *ga = malloc(opaque(16 * KiB)), *gb = malloc(opaque(16 * KiB));
     ck_assert_ptr_nonnull(ga);
@@ -801,7 +829,10 @@ END_TEST
 
 /* ---- growth: a chunk mapped while sparse slabs and short dirty runs wait ---- */
 
-enum { GROW_DECAY_MS = 600000, GN = 64, GSIZE = 64 * KiB, GBIG = 48 };
+/* GSIZE: runs above the sizes a heap keeps, so that the freed ones are dirty free runs. */
+enum { GROW_DECAY_MS = 600000, GN = 64, GSIZE = 260 * KiB, GBIG = 48 };
+_Static_assert(GSIZE > (HEAP_LRUN_MAX_PAGES << SC_LG_PAGE) && GSIZE < MiB,
+               "GSIZE: not kept, and shorter than the big requests");
 
 /* With a delay no test outlives, only the arena's growth can give back the
  * pages of queued sparse slabs and of dirty runs too short for the request. */
@@ -814,11 +845,11 @@ static int grow_child(void) {
     if (child_failures) return 1;
     /* Allocate first (the arena may grow meanwhile), then free: class-1280
      * slabs left with 15 % of their blocks (sparse, queued), and every other
-     * 64 KiB run (dirty runs of 16 pages). */
+     * GSIZE run (dirty runs of 65 pages). */
     void *run[GN];
     for (int i = 0; i < GN; i++) {
         run[i] = malloc(opaque(GSIZE));
-        CHILD_CHECK(run[i] != NULL, "malloc(64 KiB) #%d", i);
+        CHILD_CHECK(run[i] != NULL, "malloc(%zu) #%d", (size_t)GSIZE, i);
         if (!run[i]) return 1;
         memset(run[i], 0x3C, GSIZE);
     }
@@ -839,8 +870,9 @@ static int grow_child(void) {
     uint64_t scav0 = h->scavenged_pages;
     CHILD_CHECK(h->sparse_head != NULL, "freeing 85 %% of the blocks queued no sparse slab");
     size_t d1 = pdirty();
-    CHILD_CHECK(d1 >= GN / 2 * 16, "freeing %d runs of 16 pages left %zu dirty pages", GN / 2, d1);
-    CHILD_CHECK(resident(run[GN / 2]), "a freed 64 KiB run was purged before the delay");
+    CHILD_CHECK(d1 >= GN / 2 * (GSIZE >> SC_LG_PAGE), "freeing %d runs of %zu pages left %zu dirty pages", GN / 2,
+                (size_t)(GSIZE >> SC_LG_PAGE), d1);
+    CHILD_CHECK(resident(run[GN / 2]), "a freed GSIZE run was purged before the delay");
     CHILD_CHECK(h->scavenged_pages == scav0, "sparse slabs scavenged before the delay");
     /* Requests of 256 pages no free run holds: the arena maps chunks. */
     void *big[GBIG];
@@ -851,7 +883,7 @@ static int grow_child(void) {
     }
     size_t d2 = pdirty();
     CHILD_CHECK(d2 * 4 < d1, "dirty pages %zu -> %zu: the short runs were not purged when the arena grew", d1, d2);
-    CHILD_CHECK(!resident(run[GN / 2]), "a freed 64 KiB run is still resident after the arena grew");
+    CHILD_CHECK(!resident(run[GN / 2]), "a freed GSIZE run is still resident after the arena grew");
     CHILD_CHECK(h->scavenged_pages > scav0, "the queued sparse slabs were not scavenged when the arena grew");
     CHILD_CHECK(h->sparse_head == NULL, "sparse slabs still queued after the arena grew");
     for (int i = 0; i < SN; i++)
