@@ -177,9 +177,25 @@ static size_t alloc_owner_usable(const struct alloc_owner *o) {
     return 0;
 }
 
-static size_t alloc_usable(const void *p) {
+/* Usable size of p (0: not ours), through the page map; the chunk it finds
+ * becomes the thread's last confirmed chunk, as in free. */
+static TIDE_NOINLINE size_t alloc_usable_slow(const void *p) {
     struct alloc_owner o = alloc_owner_of(p);
+    if (o.chunk) tide_tls.last_chunk = (uintptr_t)o.chunk;   /* chunks are never unmapped */
     return alloc_owner_usable(&o);
+}
+
+/* Usable size of p: a block of a slab in the chunk the thread last confirmed
+ * is answered from its page's run header, with no page-map walk and no check
+ * that p starts a block (Redis asks the size of every block it allocates and
+ * frees; jemalloc does not check either: p must come from malloc). */
+static size_t alloc_usable(const void *p) {
+    struct chunk *c = chunk_of(p);
+    if ((uintptr_t)c == tide_tls.last_chunk) {
+        const struct slab *s = c->page_slab[chunk_page_of(p)];
+        if (TIDE_LIKELY(s->kind == RUN_SLAB)) return s->block_size;
+    }
+    return alloc_usable_slow(p);
 }
 
 TIDE_EXPORT size_t malloc_usable_size(void *p) { return p ? alloc_usable(p) : 0; }

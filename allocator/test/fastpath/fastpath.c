@@ -1,14 +1,18 @@
 /*
  * fastpath.c: the loop the fast-path gate counts instructions of.
  *
- *   fastpath [N]   warm up, then N malloc(32)/free pairs (default 100000)
+ *   fastpath [N]   warm up, then N malloc(32)/malloc_usable_size/free rounds
+ *                  (default 100000)
  *
  * A few blocks of the class stay live throughout, as in a real program, so
  * the loop's slab never becomes empty and the loop measures the hit paths
  * (plus the amortised refill of the free list). check.sh runs it under
- * callgrind with collection on inside malloc and free only.
+ * callgrind with collection on inside malloc, malloc_usable_size or free
+ * only. (Redis asks malloc_usable_size of every block it allocates and
+ * frees.)
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -39,6 +43,8 @@ int main(int argc, char **argv) {
             fprintf(stderr, "fastpath: malloc(32) failed\n");
             return 1;
         }
+        volatile size_t u = malloc_usable_size(p);
+        (void)u;
         free(p);
     }
     for (int i = 0; i < KEEP; i++) free(keep[i]);
