@@ -582,6 +582,51 @@ START_TEST(t_large_keep)
 }
 END_TEST
 
+/* ---- an adopted heap keeps its arena ---- */
+
+static struct heap *adopt_heap;
+static struct arena *adopt_arena, *adopt_other;
+
+static void *adopt_first(void *arg) {
+    (void)arg;
+    free(malloc(opaque(64)));   /* this thread's heap, on its arena */
+    adopt_heap = tide_tls.heap;
+    adopt_arena = adopt_heap->arena;
+    return NULL;                /* exit: the heap is parked */
+}
+
+static void *adopt_second(void *arg) {
+    (void)arg;
+    /* This thread's arena is another one (as when round-robin picks the next
+     * arena because the thread it replaces still counts in its own). */
+    tide_tls.arena = adopt_other;
+    __atomic_fetch_add(&adopt_other->nthreads, 1, __ATOMIC_RELAXED);
+    void *v[200];
+    for (int i = 0; i < 200; i++) v[i] = malloc(opaque(3000));   /* new slabs of class 3072 */
+    bool same_heap = tide_tls.heap == adopt_heap;
+    struct arena *slab_arena = chunk_of(v[199])->arena;
+    for (int i = 0; i < 200; i++) free(v[i]);
+    return same_heap && slab_arena == adopt_arena ? (void *)1 : NULL;
+}
+
+START_TEST(t_adopt_keeps_arena)
+{
+    if (!conf_opt.tcache || arena_count() < 2) return;   /* no heaps to adopt, or one arena */
+    pthread_t th;
+    void *ok = NULL;
+    ck_assert_int_eq(pthread_create(&th, NULL, adopt_first, NULL), 0);
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    ck_assert_ptr_nonnull(adopt_heap);
+    adopt_other = arena_get(adopt_arena->index + 1 < arena_count() ? adopt_arena->index + 1 : 0);
+    ck_assert_int_eq(pthread_create(&th, NULL, adopt_second, NULL), 0);
+    ck_assert_int_eq(pthread_join(th, &ok), 0);
+    REQUIRE(adopt_heap->arena == adopt_arena, "the adopted heap moved from arena %u to arena %u",
+            adopt_arena->index, adopt_heap->arena->index);
+    REQUIRE(ok != NULL, "the second thread did not adopt the parked heap, or its new slabs came from "
+                        "another arena than the heap's");
+}
+END_TEST
+
 /* ---- options ---- */
 
 START_TEST(t_conf_parse)
@@ -933,6 +978,7 @@ int main(int argc, char **argv) {
     tcase(s, "large_first_fit", t_large_first_fit, 30);
     tcase(s, "run_headers", t_run_headers, 30);
     tcase(s, "large_keep", t_large_keep, 30);
+    tcase(s, "adopt_keeps_arena", t_adopt_keeps_arena, 30);
     tcase(s, "conf_parse", t_conf_parse, 10);
     tcase(s, "purge_timing", t_purge_timing, 60);
     tcase(s, "scavenge", t_scavenge, 60);
