@@ -407,7 +407,7 @@ bool arena_large_resize(struct chunk *c, struct slab *run, size_t size) {
         run->npages = n;
     } else if (n > run->npages) {
         unsigned end = first + run->npages;
-        ok = first + n <= CHUNK_NPAGES && bit_next(c->free_bits, end, false) >= first + n;
+        ok = first + n <= CHUNK_NPAGES && bit_next_below(c->free_bits, end, false, first + n) >= first + n;
         if (ok) {
             chunk_take(a, c, end, first + n - end, run, 0);
             a->ctr.large_allocated += (size_t)(n - run->npages) << SC_LG_PAGE;

@@ -630,7 +630,7 @@ bool heap_lrun_push(struct slab *run, void *p) {
     h->lrun_bytes += size;
     h->lrun_nkeep++;
     t->slow_deallocated += size;
-    if (TIDE_UNLIKELY(++h->lrun_tick >= HEAP_LRUN_TICK)) heap_lrun_tick_slow(h);
+    heap_lrun_tick(h);
     return true;
 }
 
@@ -651,6 +651,7 @@ static void heap_lrun_give(struct heap *h, void *p) {
 
 unsigned heap_lrun_release(const void *q) {
     struct heap *h = tide_tls.heap;
+    if (!h->lrun_bytes) return 0;   /* keeps none (heap_empty included) */
     for (unsigned i = 0; i <= HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES; i++) {
         struct heap_lrun *l = &h->lrun[i];
         for (unsigned k = 0; k < l->n; k++) {

@@ -216,6 +216,10 @@ void heap_free_foreign_slab(struct slab *s, void *p);
  * would have done (a program whose only slow-path calls are served by kept
  * runs still gets its dirty pages purged on time). */
 void heap_lrun_tick_slow(struct heap *h);
+/* Count one kept-run operation of h (pop or push). */
+TIDE_INLINE void heap_lrun_tick(struct heap *h) {
+    if (TIDE_UNLIKELY(++h->lrun_tick >= HEAP_LRUN_TICK)) heap_lrun_tick_slow(h);
+}
 /* malloc(n), SC_SMALL_MAX < n <= HEAP_LRUN_MAX_BYTES: a run the
  * calling thread's heap keeps, or NULL. */
 TIDE_INLINE void *heap_lrun_pop(size_t n) {
@@ -227,7 +231,7 @@ TIDE_INLINE void *heap_lrun_pop(size_t n) {
     h->lrun_nhit++;
     h->lrun_bytes -= pages << SC_LG_PAGE;
     t->slow_allocated += pages << SC_LG_PAGE;
-    if (TIDE_UNLIKELY(++h->lrun_tick >= HEAP_LRUN_TICK)) heap_lrun_tick_slow(h);
+    heap_lrun_tick(h);
     return l->run[--l->n];
 }
 /* free of p, the first byte of large run `run`: keep it in the calling
