@@ -137,21 +137,32 @@ static void arena_hdr_put(struct arena *a, struct slab *s) {
 }
 
 /* Bits [i, i+n) of bitmap b, a word at a time: f(word, mask) for each word. */
-#define BITS_RANGE(b, i, n, w, m, body)                                                            \
-    for (unsigned p_ = (i), e_ = (i) + (n); p_ < e_;) {                                           \
-        unsigned lo_ = p_ & 63, hi_ = TIDE_MIN(64u, lo_ + (e_ - p_));                              \
-        uint64_t m = (hi_ == 64 ? ~(uint64_t)0 : (((uint64_t)1 << hi_) - 1)) & (~(uint64_t)0 << lo_); \
-        uint64_t *w = &(b)[p_ >> 6];                                                               \
-        body;                                                                                      \
-        p_ += hi_ - lo_;                                                                           \
-    }
+#define BITS_RANGE(b, i, n, w, m, body)                                                     \
+    do {                                                                                    \
+        unsigned s_ = (i), e_ = (i) + (n);                                                  \
+        if (s_ >= e_) break;                                                                \
+        unsigned ws_ = s_ >> 6, we_ = (e_ - 1) >> 6;                                        \
+        for (unsigned k_ = ws_; k_ <= we_; k_++) {                                          \
+            uint64_t m = ~(uint64_t)0;                                                      \
+            if (k_ == ws_) m &= ~(uint64_t)0 << (s_ & 63);                                  \
+            if (k_ == we_) m &= ~(uint64_t)0 >> (63 - ((e_ - 1) & 63));                     \
+            uint64_t *w = &(b)[k_];                                                         \
+            body;                                                                           \
+        }                                                                                   \
+    } while (0)
 
 /* Take pages [i, i+n) of c for run `run`, pointing the first `nmap` of them
  * at it (page_slab[]). Returns true if they were all zero. */
 static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n, struct slab *run, unsigned nmap) {
     unsigned was_dirty = 0;
     BITS_RANGE(c->free_bits, i, n, w, m, { TIDE_ASSERT((*w & m) == m); *w &= ~m; });
-    BITS_RANGE(c->dirty_bits, i, n, w, m, { was_dirty += (unsigned)__builtin_popcountll(*w & m); *w &= ~m; });
+    BITS_RANGE(c->dirty_bits, i, n, w, m, {
+        uint64_t d = *w & m;
+        if (d) {
+            was_dirty += d == ~(uint64_t)0 ? 64u : (unsigned)__builtin_popcountll(d);   /* no popcnt in x86-64's base ISA */
+            *w &= ~m;
+        }
+    });
     for (unsigned p = i; p < i + nmap; p++) c->page_slab[p] = run;
     c->ndirty -= was_dirty;
     a->ndirty -= was_dirty;
@@ -167,7 +178,7 @@ static void chunk_give(struct arena *a, struct chunk *c, unsigned i, unsigned n,
     uint32_t t = arena_now32(now);
     BITS_RANGE(c->free_bits, i, n, w, m, { *w |= m; });
     BITS_RANGE(c->dirty_bits, i, touched, w, m, { *w |= m; });
-    for (unsigned p = i; p < i + touched; p++) c->dirty_ms[p] = t;
+    util_fill32(&c->dirty_ms[i], t, touched);
     for (unsigned p = i; p < i + nmap; p++) c->page_slab[p] = &slab_empty;
     c->nfree += n;
     c->ndirty += touched;
