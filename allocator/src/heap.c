@@ -612,8 +612,14 @@ void *heap_alloc_small_any(unsigned c) {
 }
 
 struct arena *heap_large_arena(void) {
-    struct heap *h = tide_tls.heap;
-    return h != &heap_empty ? h->arena : heap_thread_arena();
+    struct tide_tls *t = &tide_tls;
+    struct heap *h = t->heap;
+    /* A thread whose first allocation is large gets its heap now, as one
+     * whose first is small does, so that it keeps its large runs too. */
+    if (h == &heap_empty && t->state == TLS_FRESH && conf_opt.tcache &&
+        __atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 3)
+        h = heap_thread_acquire();
+    return h && h != &heap_empty ? h->arena : heap_thread_arena();
 }
 
 bool heap_lrun_push(struct slab *run, void *p) {

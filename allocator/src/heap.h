@@ -189,7 +189,8 @@ extern TIDE_TLS struct tide_tls tide_tls;
 extern struct heap heap_empty;
 
 /* The arena the calling thread's large runs come from: its heap's (whose
- * runs it can keep), else its own (heap_thread_arena). Slow path. */
+ * runs it can keep), else its own (heap_thread_arena). A fresh thread in
+ * thread-cache mode gets its heap here. Slow path. */
 struct arena *heap_large_arena(void);
 /* A new heap drawing on arena a (base memory, never freed). */
 struct heap *heap_create(struct arena *a, bool shared);

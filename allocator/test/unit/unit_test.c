@@ -479,6 +479,37 @@ static void *lkeep_thread(void *arg) {
     return NULL;
 }
 
+/* A thread whose first allocation is large: it keeps its runs as well. */
+static void *large_first_thread(void *arg) {
+    (void)arg;
+    void *p = malloc(opaque(64 * KiB));
+    if (!p) return (void *)"malloc(64 KiB) failed";
+    struct arena *a = chunk_of(p)->arena;
+    uint64_t nm = a->ctr.large_nmalloc, nf = a->ctr.large_nfree;
+    free(p);
+    if (!conf_opt.tcache) {   /* bsd2006: no heap, nothing kept */
+        if (tide_tls.heap != &heap_empty) return (void *)"a heap without a thread cache";
+        return a->ctr.large_nfree == nf + 1 ? NULL : (void *)"a run was kept without a thread cache";
+    }
+    if (tide_tls.heap == &heap_empty) return (void *)"a large malloc gave the thread no heap";
+    if (a->ctr.large_nfree != nf) return (void *)"the thread's first 64 KiB run went back to the arena";
+    void *q = malloc(opaque(64 * KiB));
+    if (q != p) return (void *)"the second malloc(64 KiB) did not reuse the kept run";
+    if (a->ctr.large_nmalloc != nm) return (void *)"the arena served a malloc the kept run could";
+    free(q);
+    return NULL;
+}
+
+START_TEST(t_large_first)
+{
+    pthread_t th;
+    void *err = (void *)"not run";
+    ck_assert_int_eq(pthread_create(&th, NULL, large_first_thread, NULL), 0);
+    ck_assert_int_eq(pthread_join(th, &err), 0);
+    ck_assert_msg(err == NULL, "%s", (const char *)err);
+}
+END_TEST
+
 START_TEST(t_large_keep)
 {
     free(malloc(opaque(100)));   /* the thread has its heap, in thread-cache mode */
@@ -978,6 +1009,7 @@ int main(int argc, char **argv) {
     tcase(s, "large_first_fit", t_large_first_fit, 30);
     tcase(s, "run_headers", t_run_headers, 30);
     tcase(s, "large_keep", t_large_keep, 30);
+    tcase(s, "large_first", t_large_first, 30);
     tcase(s, "adopt_keeps_arena", t_adopt_keeps_arena, 30);
     tcase(s, "conf_parse", t_conf_parse, 10);
     tcase(s, "purge_timing", t_purge_timing, 60);
