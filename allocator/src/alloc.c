@@ -353,6 +353,7 @@ static TIDE_NOINLINE void *realloc_slow(void *p, size_t n, size_t align, bool ze
         errno = ENOMEM;   /* not a block of ours: its size is unknown */
         return NULL;
     }
+    if (o.chunk) tide_tls.last_chunk = (uintptr_t)o.chunk;   /* chunks are never unmapped */
     size_t old = alloc_owner_usable(&o);
     if ((align <= 16 || ((uintptr_t)p & (align - 1)) == 0) && alloc_resize_in_place(&o, n)) {
         if (zero && n > old) memset((char *)p + old, 0, n - old);
@@ -365,11 +366,32 @@ static TIDE_NOINLINE void *realloc_slow(void *p, size_t n, size_t align, bool ze
     return alloc_move(p, old, n, align, zero);
 }
 
+/* realloc of a slab block of `old` bytes to a small size n of another class. */
+static TIDE_NOINLINE void *realloc_small_move_slow(void *p, size_t old, size_t n) {
+    void *q = malloc(n);
+    if (!q) return NULL;
+    memcpy(q, p, TIDE_MIN(old, n));
+    free(p);
+    return q;
+}
+
+/* A slab block in the thread's last confirmed chunk, resized to a small
+ * size, reads its class from the run header, as malloc_usable_size does
+ * (no page-map walk, no check that p starts a block: p must come from
+ * malloc); everything else takes realloc_slow. */
 TIDE_EXPORT void *ALLOC_API(realloc)(void *p, size_t n) {
     if (!p) return malloc(n);
     if (n == 0) {
         free(p);
         return NULL;
+    }
+    struct chunk *c = chunk_of(p);
+    if ((uintptr_t)c == tide_tls.last_chunk && n <= SC_SMALL_MAX) {
+        const struct slab *s = c->page_slab[chunk_page_of(p)];
+        if (TIDE_LIKELY(s->kind == RUN_SLAB)) {   /* in place within its class, as alloc_resize_in_place */
+            if (sc_size(sc_index(n)) == s->block_size) return p;
+            return realloc_small_move_slow(p, s->block_size, n);
+        }
     }
     return realloc_slow(p, n, 0, false);
 }

@@ -5,16 +5,16 @@
 #   sh allocator/test/fastpath/check.sh --measure FASTPATH_BIN LIBTIDE_SO
 #
 # Counts the instructions of malloc(32) and free hits, and of
-# malloc_usable_size of such a block, with callgrind (deterministic counts,
+# malloc_usable_size and an in-place realloc of such a block, with callgrind (deterministic counts,
 # not time): FASTPATH_BIN runs N malloc/malloc_usable_size/free rounds with
 # LIBTIDE_SO preloaded, under valgrind --tool=callgrind with collection on
-# only inside one of the three functions per run; the cost in
+# only inside one of the four functions per run; the cost in
 # the output's "totals:" line is then the inclusive cost of every call. Two
 # loop lengths, N1 and N2, are measured and differenced, which removes the
 # warm-up and initialisation:
 #     per call = (cost(N2) - cost(N1)) / (N2 - N1)
 # Fails if a number exceeds its bound in BOUNDS_FILE ("malloc_max V",
-# "free_max V" and "usable_max V" lines). --measure prints the numbers and the bounds lines
+# "free_max V", "usable_max V" and "realloc_max V" lines). --measure prints the numbers and the bounds lines
 # (measured + 10 %) to paste into bounds.txt; regenerate with:
 #     make allocator/libtide.so build/test/fastpath/fastpath
 #     sh allocator/test/fastpath/check.sh --measure build/test/fastpath/fastpath allocator/libtide.so
@@ -76,12 +76,13 @@ per_call() {
 m=$(per_call malloc) || exit 1
 f=$(per_call free) || exit 1
 u=$(per_call malloc_usable_size) || exit 1
+r=$(per_call realloc) || exit 1
 echo "fast path: malloc(32) $m instructions, free $f instructions (callgrind, per call, $N2 - $N1 pairs)"
-echo "malloc_usable_size of such a block: $u instructions"
+echo "malloc_usable_size of such a block: $u instructions; realloc of it to 24 bytes (in place): $r"
 
 if [ $measure = 1 ]; then
-    awk -v m="$m" -v f="$f" -v u="$u" 'BEGIN {
-        printf "malloc_max %.1f\nfree_max %.1f\nusable_max %.1f\n", m * 1.10, f * 1.10, u * 1.10 }'
+    awk -v m="$m" -v f="$f" -v u="$u" -v r="$r" 'BEGIN {
+        printf "malloc_max %.1f\nfree_max %.1f\nusable_max %.1f\nrealloc_max %.1f\n", m * 1.10, f * 1.10, u * 1.10, r * 1.10 }'
     exit 0
 fi
 
@@ -89,14 +90,16 @@ fi
 mb=$(awk '$1 == "malloc_max" { print $2 }' "$bounds")
 fb=$(awk '$1 == "free_max" { print $2 }' "$bounds")
 ub=$(awk '$1 == "usable_max" { print $2 }' "$bounds")
-if [ -z "$mb" ] || [ -z "$fb" ] || [ -z "$ub" ]; then
-    echo "check.sh: $bounds: needs malloc_max, free_max and usable_max lines" >&2
+rb=$(awk '$1 == "realloc_max" { print $2 }' "$bounds")
+if [ -z "$mb" ] || [ -z "$fb" ] || [ -z "$ub" ] || [ -z "$rb" ]; then
+    echo "check.sh: $bounds: needs malloc_max, free_max, usable_max and realloc_max lines" >&2
     exit 2
 fi
-awk -v m="$m" -v f="$f" -v u="$u" -v mb="$mb" -v fb="$fb" -v ub="$ub" 'BEGIN {
+awk -v m="$m" -v f="$f" -v u="$u" -v r="$r" -v mb="$mb" -v fb="$fb" -v ub="$ub" -v rb="$rb" 'BEGIN {
     bad = 0
     if (m > mb) { printf "check.sh: FAILED: malloc fast path %.1f > bound %s\n", m, mb > "/dev/stderr"; bad = 1 }
     if (f > fb) { printf "check.sh: FAILED: free fast path %.1f > bound %s\n", f, fb > "/dev/stderr"; bad = 1 }
     if (u > ub) { printf "check.sh: FAILED: malloc_usable_size %.1f > bound %s\n", u, ub > "/dev/stderr"; bad = 1 }
-    if (!bad) printf "within bounds (malloc_max %s, free_max %s, usable_max %s)\n", mb, fb, ub
+    if (r > rb) { printf "check.sh: FAILED: in-place realloc %.1f > bound %s\n", r, rb > "/dev/stderr"; bad = 1 }
+    if (!bad) printf "within bounds (malloc_max %s, free_max %s, usable_max %s, realloc_max %s)\n", mb, fb, ub, rb
     exit bad }'

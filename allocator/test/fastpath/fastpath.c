@@ -1,15 +1,15 @@
 /*
  * fastpath.c: the loop the fast-path gate counts instructions of.
  *
- *   fastpath [N]   warm up, then N malloc(32)/malloc_usable_size/free rounds
- *                  (default 100000)
+ *   fastpath [N]   warm up, then N malloc(32)/malloc_usable_size/
+ *                  realloc(24)/free rounds (default 100000)
  *
  * A few blocks of the class stay live throughout, as in a real program, so
  * the loop's slab never becomes empty and the loop measures the hit paths
  * (plus the amortised refill of the free list). check.sh runs it under
- * callgrind with collection on inside malloc, malloc_usable_size or free
- * only. (Redis asks malloc_usable_size of every block it allocates and
- * frees.)
+ * callgrind with collection on inside malloc, malloc_usable_size, realloc
+ * or free only. (Redis asks malloc_usable_size of every block it allocates
+ * and frees; a realloc within the block's class returns it in place.)
  */
 #include <errno.h>
 #include <malloc.h>
@@ -45,6 +45,11 @@ int main(int argc, char **argv) {
         }
         volatile size_t u = malloc_usable_size(p);
         (void)u;
+        p = opaquep(realloc(p, 24));   /* same class (32): stays in place */
+        if (!p) {
+            fprintf(stderr, "fastpath: realloc(p, 24) failed\n");
+            return 1;
+        }
         free(p);
     }
     for (int i = 0; i < KEEP; i++) free(keep[i]);
