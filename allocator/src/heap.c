@@ -27,11 +27,15 @@ static util_mutex_t heap_lock = UTIL_MUTEX_INIT;  /* heap_pool and heap_list */
 static struct heap *heap_pool;
 static struct heap *heap_list;   /* published with __atomic stores */
 static uint64_t heap_seq;        /* heaps taken and parked so far (under heap_lock) */
+static unsigned heap_nlive;      /* heaps owned by a thread (atomic; read racily) */
+
+static TIDE_NOINLINE void heap_lrun_share_slow(struct heap *h);
 
 struct heap *heap_all(void) { return __atomic_load_n(&heap_list, __ATOMIC_ACQUIRE); }
 
 /* Under heap_lock: h joins the pool of parked heaps. */
 static void heap_park_locked(struct heap *h) {
+    __atomic_fetch_sub(&heap_nlive, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&h->parked, true, __ATOMIC_RELAXED);
     h->next_pool = heap_pool;
     heap_pool = h;
@@ -536,6 +540,8 @@ struct heap *heap_thread_acquire(void) {
     t->acquire_seq = ++heap_seq;
     util_unlock(&heap_lock);
     if (!h && !(h = heap_create(a, false))) return NULL;
+    __atomic_fetch_add(&heap_nlive, 1, __ATOMIC_RELAXED);
+    heap_lrun_share_slow(h);
     __atomic_store_n(&h->acquire_seq, t->acquire_seq, __ATOMIC_RELAXED);
     heap_empty_out(h, false);  /* take in what other threads freed while it was parked */
     t->heap = h;
@@ -574,6 +580,7 @@ static TIDE_NOINLINE void heap_adopt_parked(struct heap *p) {
         }
     }
     __atomic_store_n(&p->parked, false, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&heap_nlive, 1, __ATOMIC_RELAXED);   /* h's parking takes it off again */
     /* The thread's counters so far move to its slow counters (thread.allocated). */
     uint64_t in, out;
     heap_bytes(h, &in, &out);
@@ -584,6 +591,7 @@ static TIDE_NOINLINE void heap_adopt_parked(struct heap *p) {
     heap_park_locked(h);
     util_unlock(&heap_lock);
     heap_empty_out(p, false);   /* take in what other threads freed while it was parked */
+    heap_lrun_share_slow(p);
     t->heap = p;
     t->took_over = true;
     heap_bytes(p, &t->allocated0, &t->deallocated0);
@@ -631,19 +639,13 @@ bool heap_lrun_push(struct slab *run, void *p) {
         h == &heap_empty || conf_opt.dirty_decay_ms == 0 || chunk_of(p)->arena != h->arena)
         return false;
     struct heap_lrun *l = &h->lrun[pages - HEAP_LRUN_MIN_PAGES];
-    if (l->n == HEAP_LRUN_SLOTS || h->lrun_bytes + size > HEAP_LRUN_BUDGET) return false;
+    if (l->n == HEAP_LRUN_SLOTS || h->lrun_bytes + size > h->lrun_budget) return false;
     l->run[l->n++] = p;
     h->lrun_bytes += size;
     h->lrun_nkeep++;
     t->slow_deallocated += size;
     heap_lrun_tick(h);
     return true;
-}
-
-TIDE_NOINLINE void heap_lrun_tick_slow(struct heap *h) {
-    h->lrun_tick = 0;
-    heap_sparse_tick(h);
-    arena_maybe_purge(h->arena);
 }
 
 /* Kept run p (taken off its list) back to its arena. */
@@ -653,6 +655,24 @@ static void heap_lrun_give(struct heap *h, void *p) {
     h->lrun_bytes -= (size_t)run->npages << SC_LG_PAGE;
     h->lrun_nflush++;
     arena_large_free(c, run);
+}
+
+/* h's share of HEAP_LRUN_TOTAL among the live heaps; kept runs beyond it go
+ * back to their arena, the largest first. */
+static TIDE_NOINLINE void heap_lrun_share_slow(struct heap *h) {
+    unsigned n = __atomic_load_n(&heap_nlive, __ATOMIC_RELAXED);
+    h->lrun_budget = TIDE_MIN(HEAP_LRUN_BUDGET, HEAP_LRUN_TOTAL / TIDE_MAX(n, 1u));
+    for (unsigned i = HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES + 1; i-- > 0 && h->lrun_bytes > h->lrun_budget;) {
+        struct heap_lrun *l = &h->lrun[i];
+        while (l->n && h->lrun_bytes > h->lrun_budget) heap_lrun_give(h, l->run[--l->n]);
+    }
+}
+
+TIDE_NOINLINE void heap_lrun_tick_slow(struct heap *h) {
+    h->lrun_tick = 0;
+    heap_lrun_share_slow(h);
+    heap_sparse_tick(h);
+    arena_maybe_purge(h->arena);
 }
 
 unsigned heap_lrun_release(const void *q) {

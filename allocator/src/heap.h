@@ -78,13 +78,22 @@
  * malloc (stats.c: lrun_nkeep, lrun_nhit, lrun_nflush, lrun_bytes).
  * Invariants: lrun[i].run[0 .. n) are the first bytes of live RUN_LARGE runs
  * of HEAP_LRUN_MIN_PAGES + i pages, in chunks of this heap's arena, that no
- * program pointer names; lrun_bytes is the sum of their sizes, at most
- * HEAP_LRUN_BUDGET; heap_empty and shared heaps keep none (n == 0). Not
- * used with dirty_decay_ms:0. */
+ * program pointer names; lrun_bytes is the sum of their sizes. A push keeps
+ * lrun_bytes within lrun_budget, the heap's share of HEAP_LRUN_TOTAL over
+ * the live heaps, recomputed when the thread takes the heap and at every
+ * decay check (every HEAP_LRUN_TICK kept-run operations), which gives back
+ * what exceeds it: threads that keep runs keep about HEAP_LRUN_TOTAL
+ * together. A thread that stopped calling the allocator keeps what its last
+ * share allowed (as in tcmalloc's thread caches) until it exits, trims or
+ * flushes. heap_empty and shared heaps keep none (n == 0). Not used with
+ * dirty_decay_ms:0. */
 #define HEAP_LRUN_MIN_PAGES 4    /* 16 KiB: the smallest large size (SC_SMALL_MAX < it) */
 #define HEAP_LRUN_MAX_PAGES 64   /* 256 KiB */
 #define HEAP_LRUN_SLOTS     8    /* runs kept per size ... */
-#define HEAP_LRUN_BUDGET    ((size_t)1 << 20)   /* ... and bytes kept per heap */
+#define HEAP_LRUN_BUDGET    ((size_t)1 << 20)   /* ... and bytes kept per heap, */
+#define HEAP_LRUN_TOTAL     ((size_t)32 << 20)  /* ... and by all live heaps together (gperftools'
+                                                   default for its thread caches): a heap's share is
+                                                   this over the live heaps, at most HEAP_LRUN_BUDGET */
 #define HEAP_LRUN_TICK      16   /* kept-run operations between two decay checks (heap_lrun_tick_slow) */
 #define HEAP_LRUN_MAX_BYTES ((size_t)HEAP_LRUN_MAX_PAGES << SC_LG_PAGE)
 _Static_assert(SC_SMALL_MAX < ((size_t)HEAP_LRUN_MIN_PAGES << SC_LG_PAGE) &&
@@ -155,6 +164,7 @@ struct heap {
     uint32_t slab_pages;               /* pages of all the slabs this heap owns */
     struct heap_lrun lrun[HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES + 1];   /* kept large runs */
     uint64_t lrun_bytes;               /* bytes of the kept runs */
+    uint64_t lrun_budget;              /* most bytes a push may keep (heap_lrun_share_slow) */
     uint32_t lrun_tick;                /* kept-run operations since the last decay check */
     uint64_t lrun_nhit;                /* owner's plain counters: large mallocs served from lrun, */
     uint64_t lrun_nkeep;               /* frees kept there, */
@@ -229,11 +239,12 @@ TIDE_INLINE void *heap_lrun_pop(size_t n) {
     size_t pages = (n + SC_PAGE - 1) >> SC_LG_PAGE;
     struct heap_lrun *l = &h->lrun[pages - HEAP_LRUN_MIN_PAGES];
     if (!l->n) return NULL;
+    void *p = l->run[--l->n];
     h->lrun_nhit++;
     h->lrun_bytes -= pages << SC_LG_PAGE;
     t->slow_allocated += pages << SC_LG_PAGE;
-    heap_lrun_tick(h);
-    return l->run[--l->n];
+    heap_lrun_tick(h);   /* after the pop: the check may give kept runs back */
+    return p;
 }
 /* free of p, the first byte of large run `run`: keep it in the calling
  * thread's heap if its size is kept, it is of the heap's arena and there is

@@ -510,6 +510,44 @@ START_TEST(t_large_first)
 }
 END_TEST
 
+/* Many threads keeping runs at once keep about HEAP_LRUN_TOTAL together
+ * once each has made a few kept-run operations with all of them live. */
+enum { SHARE_NT = 48, SHARE_RUNS = 8 };
+static pthread_barrier_t share_bar;
+static uint64_t share_kept[SHARE_NT];
+static void *share_thread(void *arg) {
+    free(malloc(opaque(100)));   /* the thread's heap is live before any run is kept */
+    pthread_barrier_wait(&share_bar);
+    void *v[SHARE_RUNS];
+    for (int round = 0; round < 3; round++) {   /* 40 kept-run operations: past two decay checks */
+        for (int i = 0; i < SHARE_RUNS; i++) v[i] = malloc(opaque(128 * KiB));
+        for (int i = 0; i < SHARE_RUNS; i++) free(v[i]);
+    }
+    share_kept[(intptr_t)arg] = tide_tls.heap->lrun_bytes;
+    pthread_barrier_wait(&share_bar);   /* all still live when the sizes are read */
+    return NULL;
+}
+
+START_TEST(t_large_share)
+{
+    if (!conf_opt.tcache) return;   /* bsd2006: nothing is kept (large_keep checks it) */
+    pthread_t th[SHARE_NT];
+    ck_assert_int_eq(pthread_barrier_init(&share_bar, NULL, SHARE_NT), 0);
+    for (intptr_t i = 0; i < SHARE_NT; i++) ck_assert_int_eq(pthread_create(&th[i], NULL, share_thread, (void *)i), 0);
+    for (int i = 0; i < SHARE_NT; i++) ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+    pthread_barrier_destroy(&share_bar);
+    uint64_t total = 0, most = 0;
+    for (int i = 0; i < SHARE_NT; i++) {
+        total += share_kept[i];
+        most = share_kept[i] > most ? share_kept[i] : most;
+    }
+    /* 48 threads of 1 MiB each would keep 48 MiB. */
+    REQUIRE(total <= HEAP_LRUN_TOTAL, "%d threads keep %llu bytes of large runs, more than %zu", SHARE_NT,
+            (unsigned long long)total, (size_t)HEAP_LRUN_TOTAL);
+    REQUIRE(most > 0, "no thread kept a run");
+}
+END_TEST
+
 START_TEST(t_large_keep)
 {
     free(malloc(opaque(100)));   /* the thread has its heap, in thread-cache mode */
@@ -1010,6 +1048,7 @@ int main(int argc, char **argv) {
     tcase(s, "run_headers", t_run_headers, 30);
     tcase(s, "large_keep", t_large_keep, 30);
     tcase(s, "large_first", t_large_first, 30);
+    tcase(s, "large_share", t_large_share, 60);
     tcase(s, "adopt_keeps_arena", t_adopt_keeps_arena, 30);
     tcase(s, "conf_parse", t_conf_parse, 10);
     tcase(s, "purge_timing", t_purge_timing, 60);
