@@ -30,6 +30,8 @@ static uint64_t heap_seq;        /* heaps taken and parked so far (under heap_lo
 static unsigned heap_nlive;      /* heaps owned by a thread (atomic; read racily) */
 
 static TIDE_NOINLINE void heap_lrun_share_slow(struct heap *h);
+static TIDE_NOINLINE bool heap_lrun_evict_slow(struct heap *h, const struct heap_lrun *keep, size_t size);
+static TIDE_NOINLINE bool heap_lrun_push_evict_slow(struct heap *h, struct heap_lrun *l, void *p, size_t size);
 
 struct heap *heap_all(void) { return __atomic_load_n(&heap_list, __ATOMIC_ACQUIRE); }
 
@@ -630,6 +632,15 @@ struct arena *heap_large_arena(void) {
     return h && h != &heap_empty ? h->arena : heap_thread_arena();
 }
 
+/* Keep run p of `size` bytes on list l of h, the calling thread's heap. */
+TIDE_INLINE void heap_lrun_keep(struct heap *h, struct heap_lrun *l, void *p, size_t size) {
+    l->run[l->n++] = p;
+    l->stamp = (uint32_t)++h->lrun_nkeep;
+    h->lrun_bytes += size;
+    tide_tls.slow_deallocated += size;
+    heap_lrun_tick(h);
+}
+
 bool heap_lrun_push(struct slab *run, void *p) {
     struct tide_tls *t = &tide_tls;
     struct heap *h = t->heap;
@@ -639,12 +650,17 @@ bool heap_lrun_push(struct slab *run, void *p) {
         h == &heap_empty || conf_opt.dirty_decay_ms == 0 || chunk_of(p)->arena != h->arena)
         return false;
     struct heap_lrun *l = &h->lrun[pages - HEAP_LRUN_MIN_PAGES];
-    if (l->n == HEAP_LRUN_SLOTS || h->lrun_bytes + size > h->lrun_budget) return false;
-    l->run[l->n++] = p;
-    h->lrun_bytes += size;
-    h->lrun_nkeep++;
-    t->slow_deallocated += size;
-    heap_lrun_tick(h);
+    if (l->n == HEAP_LRUN_SLOTS) return false;
+    if (h->lrun_bytes + size > h->lrun_budget) return heap_lrun_push_evict_slow(h, l, p, size);
+    heap_lrun_keep(h, l, p, size);
+    return true;
+}
+
+/* The same, when the budget has no room: make room first (a tail call, so
+ * that the common push above saves no registers). */
+static TIDE_NOINLINE bool heap_lrun_push_evict_slow(struct heap *h, struct heap_lrun *l, void *p, size_t size) {
+    if (!heap_lrun_evict_slow(h, l, size)) return false;
+    heap_lrun_keep(h, l, p, size);
     return true;
 }
 
@@ -655,6 +671,24 @@ static void heap_lrun_give(struct heap *h, void *p) {
     h->lrun_bytes -= (size_t)run->npages << SC_LG_PAGE;
     h->lrun_nflush++;
     arena_large_free(c, run);
+}
+
+/* Make room for `size` more kept bytes in h's budget by giving back the runs
+ * of the sizes other than `keep` pushed least recently. False if it cannot. */
+static TIDE_NOINLINE bool heap_lrun_evict_slow(struct heap *h, const struct heap_lrun *keep, size_t size) {
+    if (size > h->lrun_budget) return false;
+    while (h->lrun_bytes + size > h->lrun_budget) {
+        struct heap_lrun *old = NULL;
+        for (unsigned i = 0; i <= HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES; i++) {
+            struct heap_lrun *l = &h->lrun[i];
+            /* Oldest by the distance back from the current stamp (it wraps). */
+            if (l != keep && l->n && (!old || (uint32_t)(h->lrun_nkeep - l->stamp) > (uint32_t)(h->lrun_nkeep - old->stamp)))
+                old = l;
+        }
+        if (!old) return false;   /* only `keep`'s own runs hold the budget */
+        heap_lrun_give(h, old->run[--old->n]);
+    }
+    return true;
 }
 
 /* h's share of HEAP_LRUN_TOTAL among the live heaps; kept runs beyond it go

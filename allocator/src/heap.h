@@ -83,7 +83,9 @@
  * the live heaps, recomputed when the thread takes the heap and at every
  * decay check (every HEAP_LRUN_TICK kept-run operations), which gives back
  * what exceeds it: threads that keep runs keep about HEAP_LRUN_TOTAL
- * together. A thread that stopped calling the allocator keeps what its last
+ * together. A push that does not fit the budget first gives back the runs
+ * of the sizes pushed least recently (stamp), so that runs of sizes the
+ * thread no longer uses do not hold the budget against those it does. A thread that stopped calling the allocator keeps what its last
  * share allowed (as in tcmalloc's thread caches) until it exits, trims or
  * flushes. heap_empty and shared heaps keep none (n == 0). Not used with
  * dirty_decay_ms:0. */
@@ -101,6 +103,7 @@ _Static_assert(SC_SMALL_MAX < ((size_t)HEAP_LRUN_MIN_PAGES << SC_LG_PAGE) &&
                "the kept sizes start at the first large size");
 struct heap_lrun {
     uint32_t n;
+    uint32_t stamp;   /* the heap's lrun_nkeep (low bits) at this size's last push */
     void *run[HEAP_LRUN_SLOTS];
 };
 

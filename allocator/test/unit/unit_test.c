@@ -548,6 +548,40 @@ START_TEST(t_large_share)
 }
 END_TEST
 
+/* A size the thread frees now is kept even when runs of a size it stopped
+ * using fill the budget: the least recently pushed size gives way. */
+START_TEST(t_large_evict)
+{
+    free(malloc(opaque(100)));   /* the thread has its heap, in thread-cache mode */
+    if (!conf_opt.tcache) return;   /* bsd2006: nothing is kept (large_keep checks it) */
+    struct heap *h = tide_tls.heap;
+    heap_flush(h);
+    REQUIRE(h->lrun_budget == HEAP_LRUN_BUDGET, "budget %llu with one live thread",
+            (unsigned long long)h->lrun_budget);
+    enum { N = (int)(HEAP_LRUN_BUDGET / (256 * KiB)) };
+    void *v[N];
+    for (int i = 0; i < N; i++) v[i] = malloc(opaque(256 * KiB));
+    for (int i = 0; i < N; i++) free(v[i]);
+    REQUIRE(h->lrun_bytes == HEAP_LRUN_BUDGET, "kept %llu bytes, expected the full budget",
+            (unsigned long long)h->lrun_bytes);
+    void *p = malloc(opaque(128 * KiB));
+    ck_assert_ptr_nonnull(p);
+    struct arena *a = chunk_of(p)->arena;
+    uint64_t nf = a->ctr.large_nfree;
+    free(p);   /* kept; one 256 KiB run goes back to make room */
+    REQUIRE(a->ctr.large_nfree == nf + 1, "%llu runs went back to the arena, expected 1 (a 256 KiB one)",
+            (unsigned long long)(a->ctr.large_nfree - nf));
+    REQUIRE(h->lrun[128 / 4 - HEAP_LRUN_MIN_PAGES].n == 1 && h->lrun[256 / 4 - HEAP_LRUN_MIN_PAGES].n == N - 1,
+            "kept %u of 128 KiB and %u of 256 KiB", h->lrun[128 / 4 - HEAP_LRUN_MIN_PAGES].n,
+            h->lrun[256 / 4 - HEAP_LRUN_MIN_PAGES].n);
+    uint64_t nm = a->ctr.large_nmalloc;
+    void *q = malloc(opaque(128 * KiB));
+    REQUIRE(q == p && a->ctr.large_nmalloc == nm, "malloc(128 KiB) did not reuse the kept run");
+    free(q);
+    heap_flush(h);
+}
+END_TEST
+
 START_TEST(t_large_keep)
 {
     free(malloc(opaque(100)));   /* the thread has its heap, in thread-cache mode */
@@ -1048,6 +1082,7 @@ int main(int argc, char **argv) {
     tcase(s, "run_headers", t_run_headers, 30);
     tcase(s, "large_keep", t_large_keep, 30);
     tcase(s, "large_first", t_large_first, 30);
+    tcase(s, "large_evict", t_large_evict, 30);
     tcase(s, "large_share", t_large_share, 60);
     tcase(s, "adopt_keeps_arena", t_adopt_keeps_arena, 30);
     tcase(s, "conf_parse", t_conf_parse, 10);
