@@ -109,7 +109,7 @@ static TIDE_NOINLINE void free_other_slow(struct chunk *c, size_t page, void *p)
     /* The slab of the run this thread holds is a slab: its header (written
      * by its owner) need not be read. */
     if (TIDE_LIKELY(s == tide_tls.rf_slab || (s->kind == RUN_SLAB && s->heap))) return heap_free_foreign_slab(s, p);
-    if (s->kind == RUN_LARGE && heap_lrun_push(s, p)) return;   /* 16-256 KiB: kept by the thread */
+    if (s->kind == RUN_LARGE && heap_lrun_push(s, p)) return;   /* 16 KiB - 1 MiB: kept by the thread */
     free_slow(p);
 }
 
@@ -450,11 +450,13 @@ TIDE_EXPORT struct mallinfo2 mallinfo2(void) {
     size_t hall, hmap;
     uint64_t hn, hf;
     huge_stats(&hall, &hmap, &hn, &hf);
+    /* Large runs the threads keep count as free, as in the statistics. */
+    size_t kept = TIDE_MIN(heap_kept_bytes(), active);
     mi.arena = mapped;            /* bytes in chunks */
     mi.hblks = hn - hf;           /* huge blocks */
     mi.hblkhd = hmap;
-    mi.uordblks = active + hall;  /* bytes in use, page granularity */
-    mi.fordblks = mapped - active;
+    mi.uordblks = active - kept + hall;  /* bytes in use, page granularity */
+    mi.fordblks = mapped - active + kept;
     mi.keepcost = dirty;
     return mi;
 }

@@ -35,6 +35,12 @@ static TIDE_NOINLINE bool heap_lrun_push_evict_slow(struct heap *h, struct heap_
 
 struct heap *heap_all(void) { return __atomic_load_n(&heap_list, __ATOMIC_ACQUIRE); }
 
+TIDE_RACY_READER size_t heap_kept_bytes(void) {
+    size_t n = 0;
+    for (const struct heap *h = heap_all(); h; h = h->next_all) n += (size_t)__atomic_load_n(&h->lrun_bytes, __ATOMIC_RELAXED);
+    return n;
+}
+
 /* Under heap_lock: h joins the pool of parked heaps. */
 static void heap_park_locked(struct heap *h) {
     __atomic_fetch_sub(&heap_nlive, 1, __ATOMIC_RELAXED);

@@ -66,9 +66,10 @@
 #define HEAP_REFILL_MAX  64    /* most blocks one refill moves into a bin */
 #define HEAP_REMOTE_BATCH 64   /* most remote frees a thread holds before handing them over */
 
-/* Large runs of 16 to 256 KiB a heap keeps for reuse, as the bins keep
- * small blocks (tcmalloc's thread cache covers the same sizes, jemalloc's
- * goes to 32 KiB): free of such a run of the heap's arena pushes it here
+/* Large runs of 16 KiB to 1 MiB a heap keeps for reuse, as the bins keep
+ * small blocks (tcmalloc's thread cache stops at 256 KiB and takes a
+ * central lock above, jemalloc's stops at 32 KiB; the budget below bounds
+ * what a heap keeps whatever the sizes): free of such a run of the heap's arena pushes it here
  * instead of taking the arena lock, and malloc of a size that rounds to the
  * same pages pops it. A kept run is still allocated in its arena, and is
  * the thread's: heap_empty_out (thread exit, malloc_trim, tcache flush, a
@@ -90,7 +91,7 @@
  * flushes. heap_empty and shared heaps keep none (n == 0). Not used with
  * dirty_decay_ms:0. */
 #define HEAP_LRUN_MIN_PAGES 4    /* 16 KiB: the smallest large size (SC_SMALL_MAX < it) */
-#define HEAP_LRUN_MAX_PAGES 64   /* 256 KiB */
+#define HEAP_LRUN_MAX_PAGES 256  /* 1 MiB: one such run takes a heap's whole budget */
 #define HEAP_LRUN_SLOTS     8    /* runs kept per size ... */
 #define HEAP_LRUN_BUDGET    ((size_t)1 << 20)   /* ... and bytes kept per heap, */
 #define HEAP_LRUN_TOTAL     ((size_t)32 << 20)  /* ... and by all live heaps together (gperftools'
@@ -276,6 +277,8 @@ void heap_thread_exit(void);
 void heap_thread_counters(uint64_t *allocated, uint64_t *deallocated);
 /* Every heap ever made (for statistics); walk with ->next_all. */
 struct heap *heap_all(void);
+/* Bytes of the large runs all heaps keep (read racily: statistics). */
+size_t heap_kept_bytes(void);
 
 void heap_prefork(void);
 void heap_postfork_parent(void);

@@ -374,7 +374,7 @@ START_TEST(t_run_headers)
         REQUIRE(c->header_pages <= 8, "chunk header of %u pages", c->header_pages);
     for (int i = 0; i < N; i++) {
         /* Large runs; the first one above the sizes a heap keeps (it is freed below). */
-        v[i] = malloc(opaque(i == 0 ? 300 * KiB : (size_t)(5 + i % 3) * SC_PAGE + (i & 1 ? 0 : 20000)));
+        v[i] = malloc(opaque(i == 0 ? HEAP_LRUN_MAX_BYTES + 20 * KiB : (size_t)(5 + i % 3) * SC_PAGE + (i & 1 ? 0 : 20000)));
         ck_assert_ptr_nonnull(v[i]);
         struct chunk *c = pagemap_ptr(pagemap_get(v[i]));
         hdr[i] = chunk_run_of(c, v[i]);
@@ -602,10 +602,10 @@ START_TEST(t_large_keep)
     REQUIRE(q == p, "malloc(16385) gave %p, not the kept run %p", q, p);
     REQUIRE(a->ctr.large_nmalloc == nm, "the arena served a malloc the kept run could");
     free(q);
-    /* Other page counts are kept apart; sizes above 256 KiB and runs beyond
+    /* Other page counts are kept apart; sizes above 1 MiB and runs beyond
      * HEAP_LRUN_SLOTS of one size go back to the arena at once. */
     enum { K = HEAP_LRUN_SLOTS + 3 };
-    void *v[K], *big = malloc(opaque(257 * KiB));
+    void *v[K], *big = malloc(opaque(HEAP_LRUN_MAX_BYTES + SC_PAGE));
     ck_assert_ptr_nonnull(big);
     for (int i = 0; i < K; i++) {
         v[i] = malloc(opaque(24 * KiB));   /* 6 pages */
@@ -978,9 +978,9 @@ END_TEST
 /* ---- growth: a chunk mapped while sparse slabs and short dirty runs wait ---- */
 
 /* GSIZE: runs above the sizes a heap keeps, so that the freed ones are dirty free runs. */
-enum { GROW_DECAY_MS = 600000, GN = 64, GSIZE = 260 * KiB, GBIG = 48 };
-_Static_assert(GSIZE > (HEAP_LRUN_MAX_PAGES << SC_LG_PAGE) && GSIZE < MiB,
-               "GSIZE: not kept, and shorter than the big requests");
+enum { GROW_DECAY_MS = 600000, GN = 64, GSIZE = 1028 * KiB, GBIG = 48, GBIGSIZE = 2 * MiB };
+_Static_assert(GSIZE > (HEAP_LRUN_MAX_PAGES << SC_LG_PAGE) && GSIZE < GBIGSIZE && GBIGSIZE <= SC_LARGE_MAX,
+               "GSIZE: not kept, and shorter than the big (still large) requests");
 
 /* With a delay no test outlives, only the arena's growth can give back the
  * pages of queued sparse slabs and of dirty runs too short for the request. */
@@ -993,7 +993,7 @@ static int grow_child(void) {
     if (child_failures) return 1;
     /* Allocate first (the arena may grow meanwhile), then free: class-1280
      * slabs left with 15 % of their blocks (sparse, queued), and every other
-     * GSIZE run (dirty runs of 65 pages). */
+     * GSIZE run (dirty runs of 257 pages). */
     void *run[GN];
     for (int i = 0; i < GN; i++) {
         run[i] = malloc(opaque(GSIZE));
@@ -1007,9 +1007,11 @@ static int grow_child(void) {
         if (!sblk[i]) return 1;
         spattern(sblk[i], i);
     }
+    bool *gone = calloc(SN, 1);   /* before the frees: it must not take freed dirty pages */
+    CHILD_CHECK(gone != NULL, "calloc(%d)", SN);
+    if (!gone) return 1;
     for (int i = 0; i < GN; i += 2) free(run[i]);
     uint64_t x = 777;
-    bool *gone = calloc(SN, 1);
     for (int i = 0; i < SN; i++) {
         x = x * 6364136223846793005u + 1442695040888963407u;
         gone[i] = (x >> 33) % 100 < 85;
@@ -1022,12 +1024,12 @@ static int grow_child(void) {
                 (size_t)(GSIZE >> SC_LG_PAGE), d1);
     CHILD_CHECK(resident(run[GN / 2]), "a freed GSIZE run was purged before the delay");
     CHILD_CHECK(h->scavenged_pages == scav0, "sparse slabs scavenged before the delay");
-    /* Requests of 256 pages no free run holds: the arena maps chunks. */
+    /* Requests of 512 pages no free run holds: the arena maps chunks. */
     void *big[GBIG];
     for (int k = 0; k < GBIG; k++) {
-        big[k] = malloc(opaque(MiB));
-        CHILD_CHECK(big[k] != NULL, "malloc(1 MiB) #%d", k);
-        if (big[k]) memset(big[k], 0x11, MiB);
+        big[k] = malloc(opaque(GBIGSIZE));
+        CHILD_CHECK(big[k] != NULL, "malloc(2 MiB) #%d", k);
+        if (big[k]) memset(big[k], 0x11, GBIGSIZE);
     }
     size_t d2 = pdirty();
     CHILD_CHECK(d2 * 4 < d1, "dirty pages %zu -> %zu: the short runs were not purged when the arena grew", d1, d2);
