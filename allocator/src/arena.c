@@ -159,7 +159,8 @@ static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n,
     BITS_RANGE(c->dirty_bits, i, n, w, m, {
         uint64_t d = *w & m;
         if (d) {
-            was_dirty += d == ~(uint64_t)0 ? 64u : (unsigned)__builtin_popcountll(d);   /* no popcnt in x86-64's base ISA */
+            /* A full word needs no popcount (x86-64's base ISA has no popcnt). */
+            was_dirty += d == ~(uint64_t)0 ? 64u : (unsigned)__builtin_popcountll(d);
             *w &= ~m;
         }
     });

@@ -37,7 +37,8 @@ struct heap *heap_all(void) { return __atomic_load_n(&heap_list, __ATOMIC_ACQUIR
 
 TIDE_RACY_READER size_t heap_kept_bytes(void) {
     size_t n = 0;
-    for (const struct heap *h = heap_all(); h; h = h->next_all) n += (size_t)__atomic_load_n(&h->lrun_bytes, __ATOMIC_RELAXED);
+    for (const struct heap *h = heap_all(); h; h = h->next_all)
+        n += (size_t)__atomic_load_n(&h->lrun_bytes, __ATOMIC_RELAXED);
     return n;
 }
 
@@ -685,11 +686,14 @@ static TIDE_NOINLINE bool heap_lrun_evict_slow(struct heap *h, const struct heap
     if (size > h->lrun_budget) return false;
     while (h->lrun_bytes + size > h->lrun_budget) {
         struct heap_lrun *old = NULL;
+        uint32_t old_age = 0;
         for (unsigned i = 0; i <= HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES; i++) {
             struct heap_lrun *l = &h->lrun[i];
-            /* Oldest by the distance back from the current stamp (it wraps). */
-            if (l != keep && l->n && (!old || (uint32_t)(h->lrun_nkeep - l->stamp) > (uint32_t)(h->lrun_nkeep - old->stamp)))
+            uint32_t age = (uint32_t)h->lrun_nkeep - l->stamp;   /* pushes since its last one (wraps) */
+            if (l != keep && l->n && (!old || age > old_age)) {
                 old = l;
+                old_age = age;
+            }
         }
         if (!old) return false;   /* only `keep`'s own runs hold the budget */
         heap_lrun_give(h, old->run[--old->n]);

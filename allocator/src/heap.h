@@ -69,9 +69,9 @@
 /* Large runs of 16 KiB to 1 MiB a heap keeps for reuse, as the bins keep
  * small blocks (tcmalloc's thread cache stops at 256 KiB and takes a
  * central lock above, jemalloc's stops at 32 KiB; the budget below bounds
- * what a heap keeps whatever the sizes): free of such a run of the heap's arena pushes it here
- * instead of taking the arena lock, and malloc of a size that rounds to the
- * same pages pops it. A kept run is still allocated in its arena, and is
+ * what a heap keeps whatever the sizes): free of such a run of the heap's
+ * arena pushes it here instead of taking the arena lock, and malloc of a
+ * size that rounds to the same pages pops it. A kept run is still allocated in its arena, and is
  * the thread's: heap_empty_out (thread exit, malloc_trim, tcache flush, a
  * heap parked or taken over) gives every kept run back to its arena.
  * Statistics count at the program's level, as for blocks in the bins: a
@@ -86,8 +86,9 @@
  * what exceeds it: threads that keep runs keep about HEAP_LRUN_TOTAL
  * together. A push that does not fit the budget first gives back the runs
  * of the sizes pushed least recently (stamp), so that runs of sizes the
- * thread no longer uses do not hold the budget against those it does. A thread that stopped calling the allocator keeps what its last
- * share allowed (as in tcmalloc's thread caches) until it exits, trims or
+ * thread no longer uses do not hold the budget against those it does. A
+ * thread that stopped calling the allocator keeps what its last share
+ * allowed (as in tcmalloc's thread caches) until it exits, trims or
  * flushes. heap_empty and shared heaps keep none (n == 0). Not used with
  * dirty_decay_ms:0. */
 #define HEAP_LRUN_MIN_PAGES 4    /* 16 KiB: the smallest large size (SC_SMALL_MAX < it) */

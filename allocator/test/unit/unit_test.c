@@ -374,7 +374,8 @@ START_TEST(t_run_headers)
         REQUIRE(c->header_pages <= 8, "chunk header of %u pages", c->header_pages);
     for (int i = 0; i < N; i++) {
         /* Large runs; the first one above the sizes a heap keeps (it is freed below). */
-        v[i] = malloc(opaque(i == 0 ? HEAP_LRUN_MAX_BYTES + 20 * KiB : (size_t)(5 + i % 3) * SC_PAGE + (i & 1 ? 0 : 20000)));
+        size_t sz = i == 0 ? HEAP_LRUN_MAX_BYTES + 20 * KiB : (size_t)(5 + i % 3) * SC_PAGE + (i & 1 ? 0 : 20000);
+        v[i] = malloc(opaque(sz));
         ck_assert_ptr_nonnull(v[i]);
         struct chunk *c = pagemap_ptr(pagemap_get(v[i]));
         hdr[i] = chunk_run_of(c, v[i]);
