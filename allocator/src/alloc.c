@@ -185,17 +185,28 @@ static TIDE_NOINLINE size_t alloc_usable_slow(const void *p) {
     return alloc_owner_usable(&o);
 }
 
-/* Usable size of p: a block of a slab in the chunk the thread last confirmed
- * is answered from its page's run header, with no page-map walk and no check
- * that p starts a block (Redis asks the size of every block it allocates and
- * frees; jemalloc does not check either: p must come from malloc). */
-static size_t alloc_usable(const void *p) {
+/* The slab holding p if p lies in the chunk the thread last confirmed and
+ * its page is a slab's, read from the page's run header with no page-map
+ * walk and no check that p starts a block (p must come from malloc, as for
+ * free; jemalloc does not check either); else NULL. */
+TIDE_INLINE const struct slab *alloc_slab_in_last_chunk(const void *p) {
     struct chunk *c = chunk_of(p);
-    if ((uintptr_t)c == tide_tls.last_chunk) {
-        const struct slab *s = c->page_slab[chunk_page_of(p)];
-        if (TIDE_LIKELY(s->kind == RUN_SLAB)) return s->block_size;
-    }
-    return alloc_usable_slow(p);
+    if ((uintptr_t)c != tide_tls.last_chunk) return NULL;
+    const struct slab *s = c->page_slab[chunk_page_of(p)];
+    return TIDE_LIKELY(s->kind == RUN_SLAB) ? s : NULL;
+}
+
+/* A block of slab s stays where it is for a size of n bytes: n is of its class. */
+TIDE_INLINE bool alloc_slab_keeps(const struct slab *s, size_t n) {
+    return n <= SC_SMALL_MAX && sc_size(sc_index(n)) == s->block_size;
+}
+
+/* Usable size of p: a slab block in the thread's last confirmed chunk is
+ * answered from its run header (Redis asks the size of every block it
+ * allocates and frees); anything else through the page map. */
+static size_t alloc_usable(const void *p) {
+    const struct slab *s = alloc_slab_in_last_chunk(p);
+    return s ? s->block_size : alloc_usable_slow(p);
 }
 
 TIDE_EXPORT size_t malloc_usable_size(void *p) { return p ? alloc_usable(p) : 0; }
@@ -332,8 +343,7 @@ static TIDE_NOINLINE bool alloc_grow_past_kept_slow(const struct alloc_owner *o,
 
 /* Resize in place if the block's size class or page run allows it. */
 static bool alloc_resize_in_place(const struct alloc_owner *o, size_t n) {
-    if (o->run && o->run->kind == RUN_SLAB)
-        return n <= SC_SMALL_MAX && sc_size(sc_index(n)) == o->run->block_size;
+    if (o->run && o->run->kind == RUN_SLAB) return alloc_slab_keeps(o->run, n);
     if (o->run) {
         size_t size = sc_page_ceil(n);
         if (n <= SC_SMALL_MAX || size > SC_LARGE_MAX) return false;
@@ -366,33 +376,23 @@ static TIDE_NOINLINE void *realloc_slow(void *p, size_t n, size_t align, bool ze
     return alloc_move(p, old, n, align, zero);
 }
 
-/* realloc of a slab block of `old` bytes to a small size n of another class. */
+/* realloc of a slab block of `old` bytes to a small size n of another class
+ * (out of line: the fast path below then saves no registers). */
 static TIDE_NOINLINE void *realloc_small_move_slow(void *p, size_t old, size_t n) {
-    void *q = malloc(n);
-    if (!q) return NULL;
-    memcpy(q, p, TIDE_MIN(old, n));
-    free(p);
-    return q;
+    return alloc_move(p, old, n, 0, false);
 }
 
 /* A slab block in the thread's last confirmed chunk, resized to a small
- * size, reads its class from the run header, as malloc_usable_size does
- * (no page-map walk, no check that p starts a block: p must come from
- * malloc); everything else takes realloc_slow. */
+ * size, reads its class from the run header, as malloc_usable_size does;
+ * everything else takes realloc_slow. */
 TIDE_EXPORT void *ALLOC_API(realloc)(void *p, size_t n) {
     if (!p) return malloc(n);
     if (n == 0) {
         free(p);
         return NULL;
     }
-    struct chunk *c = chunk_of(p);
-    if ((uintptr_t)c == tide_tls.last_chunk && n <= SC_SMALL_MAX) {
-        const struct slab *s = c->page_slab[chunk_page_of(p)];
-        if (TIDE_LIKELY(s->kind == RUN_SLAB)) {   /* in place within its class, as alloc_resize_in_place */
-            if (sc_size(sc_index(n)) == s->block_size) return p;
-            return realloc_small_move_slow(p, s->block_size, n);
-        }
-    }
+    const struct slab *s = n <= SC_SMALL_MAX ? alloc_slab_in_last_chunk(p) : NULL;
+    if (s) return alloc_slab_keeps(s, n) ? p : realloc_small_move_slow(p, s->block_size, n);
     return realloc_slow(p, n, 0, false);
 }
 

@@ -687,7 +687,7 @@ static TIDE_NOINLINE bool heap_lrun_evict_slow(struct heap *h, const struct heap
     while (h->lrun_bytes + size > h->lrun_budget) {
         struct heap_lrun *old = NULL;
         uint32_t old_age = 0;
-        for (unsigned i = 0; i <= HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES; i++) {
+        for (unsigned i = 0; i < HEAP_LRUN_NSIZES; i++) {
             struct heap_lrun *l = &h->lrun[i];
             uint32_t age = (uint32_t)h->lrun_nkeep - l->stamp;   /* pushes since its last one (wraps) */
             if (l != keep && l->n && (!old || age > old_age)) {
@@ -701,15 +701,21 @@ static TIDE_NOINLINE bool heap_lrun_evict_slow(struct heap *h, const struct heap
     return true;
 }
 
+/* Give h's kept runs back to their arenas, the largest first, until it
+ * keeps at most `limit` bytes. */
+static void heap_lrun_trim(struct heap *h, uint64_t limit) {
+    for (unsigned i = HEAP_LRUN_NSIZES; i-- > 0 && h->lrun_bytes > limit;) {
+        struct heap_lrun *l = &h->lrun[i];
+        while (l->n && h->lrun_bytes > limit) heap_lrun_give(h, l->run[--l->n]);
+    }
+}
+
 /* h's share of HEAP_LRUN_TOTAL among the live heaps; kept runs beyond it go
- * back to their arena, the largest first. */
+ * back to their arena. */
 static TIDE_NOINLINE void heap_lrun_share_slow(struct heap *h) {
     unsigned n = __atomic_load_n(&heap_nlive, __ATOMIC_RELAXED);
     h->lrun_budget = TIDE_MIN(HEAP_LRUN_BUDGET, HEAP_LRUN_TOTAL / TIDE_MAX(n, 1u));
-    for (unsigned i = HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES + 1; i-- > 0 && h->lrun_bytes > h->lrun_budget;) {
-        struct heap_lrun *l = &h->lrun[i];
-        while (l->n && h->lrun_bytes > h->lrun_budget) heap_lrun_give(h, l->run[--l->n]);
-    }
+    heap_lrun_trim(h, h->lrun_budget);
 }
 
 TIDE_NOINLINE void heap_lrun_tick_slow(struct heap *h) {
@@ -722,7 +728,7 @@ TIDE_NOINLINE void heap_lrun_tick_slow(struct heap *h) {
 unsigned heap_lrun_release(const void *q) {
     struct heap *h = tide_tls.heap;
     if (!h->lrun_bytes) return 0;   /* keeps none (heap_empty included) */
-    for (unsigned i = 0; i <= HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES; i++) {
+    for (unsigned i = 0; i < HEAP_LRUN_NSIZES; i++) {
         struct heap_lrun *l = &h->lrun[i];
         for (unsigned k = 0; k < l->n; k++) {
             if (l->run[k] != q) continue;
@@ -735,20 +741,12 @@ unsigned heap_lrun_release(const void *q) {
     return 0;
 }
 
-/* Give h's kept large runs back to their arenas. */
-static void heap_lrun_flush(struct heap *h) {
-    if (!h->lrun_bytes) return;
-    for (unsigned i = 0; i <= HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES; i++) {
-        struct heap_lrun *l = &h->lrun[i];
-        while (l->n) heap_lrun_give(h, l->run[--l->n]);
-    }
-}
 
 /* heap_flush; the sparse slabs whose delay is not over are scavenged now
  * only with `now` (malloc_trim, tcache flush), else when it is. */
 static void heap_empty_out(struct heap *h, bool now) {
     if (h == tide_tls.heap) heap_remote_flush();
-    heap_lrun_flush(h);
+    heap_lrun_trim(h, 0);   /* every kept run back to its arena */
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         heap_bin_flush(h, c, heap_bin_n(&h->bins[c]));
         if (!h->shared) heap_bin_set_cap(h, c, heap_bin_cap0(c));

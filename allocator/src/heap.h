@@ -100,6 +100,7 @@
                                                    this over the live heaps, at most HEAP_LRUN_BUDGET */
 #define HEAP_LRUN_TICK      16   /* kept-run operations between two decay checks (heap_lrun_tick_slow) */
 #define HEAP_LRUN_MAX_BYTES ((size_t)HEAP_LRUN_MAX_PAGES << SC_LG_PAGE)
+#define HEAP_LRUN_NSIZES    (HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES + 1)   /* kept sizes: lrun[] */
 _Static_assert(SC_SMALL_MAX < ((size_t)HEAP_LRUN_MIN_PAGES << SC_LG_PAGE) &&
                SC_SMALL_MAX >= ((size_t)(HEAP_LRUN_MIN_PAGES - 1) << SC_LG_PAGE),
                "the kept sizes start at the first large size");
@@ -167,7 +168,7 @@ struct heap {
     uint64_t bin_refill_mark[SC_NSMALL];   /* bins[c].nmalloc at its last refill */
     uint32_t cached_pages;
     uint32_t slab_pages;               /* pages of all the slabs this heap owns */
-    struct heap_lrun lrun[HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES + 1];   /* kept large runs */
+    struct heap_lrun lrun[HEAP_LRUN_NSIZES];   /* kept large runs */
     uint64_t lrun_bytes;               /* bytes of the kept runs */
     uint64_t lrun_budget;              /* most bytes a push may keep (heap_lrun_share_slow) */
     uint32_t lrun_tick;                /* kept-run operations since the last decay check */

@@ -91,7 +91,8 @@ static void stats_sum_heaps(struct stats_arena *arenas, unsigned n, uint64_t *li
         kept_bytes = TIDE_MIN(kept_bytes, (uint64_t)sa->large_allocated);
         sa->large_allocated -= (size_t)kept_bytes;
         sa->tcache_bytes += (size_t)kept_bytes;
-        if (sa->large_ndalloc > sa->large_nmalloc) sa->large_ndalloc = sa->large_nmalloc;    }
+        if (sa->large_ndalloc > sa->large_nmalloc) sa->large_ndalloc = sa->large_nmalloc;
+    }
 }
 
 /* ---- the detail pass: on demand, at most once per epoch --------------------
