@@ -142,7 +142,7 @@ static TIDE_NOINLINE void *malloc_above_lookup(size_t n) {
 }
 
 TIDE_EXPORT void *ALLOC_API(malloc)(size_t n) {
-    if (TIDE_LIKELY(n <= SC_LOOKUP_MAX)) return alloc_small(sc_lookup[(n + 7) >> 3]);
+    if (TIDE_LIKELY(n <= SC_LOOKUP_MAX)) return alloc_small(sc_lookup_index(n));
     return malloc_above_lookup(n);
 }
 
@@ -199,6 +199,12 @@ TIDE_INLINE const struct slab *alloc_slab_in_last_chunk(const void *p) {
 /* A block of slab s stays where it is for a size of n bytes: n is of its class. */
 TIDE_INLINE bool alloc_slab_keeps(const struct slab *s, size_t n) {
     return n <= SC_SMALL_MAX && sc_size(sc_index(n)) == s->block_size;
+}
+
+/* A block of `size` bytes of a coarse class stays where it is for n bytes of
+ * that class after sc_refine moved n to a 16-byte class. */
+static bool alloc_block_keeps_coarse(size_t size, size_t n) {
+    return n <= size && n <= SC_LOOKUP_MAX && sc_size(sc_coarse_index(n)) == size;
 }
 
 /* Usable size of p: a slab block in the thread's last confirmed chunk is
@@ -343,7 +349,8 @@ static TIDE_NOINLINE bool alloc_grow_past_kept_slow(const struct alloc_owner *o,
 
 /* Resize in place if the block's size class or page run allows it. */
 static bool alloc_resize_in_place(const struct alloc_owner *o, size_t n) {
-    if (o->run && o->run->kind == RUN_SLAB) return alloc_slab_keeps(o->run, n);
+    if (o->run && o->run->kind == RUN_SLAB)
+        return alloc_slab_keeps(o->run, n) || alloc_block_keeps_coarse(o->run->block_size, n);
     if (o->run) {
         size_t size = sc_page_ceil(n);
         if (n <= SC_SMALL_MAX || size > SC_LARGE_MAX) return false;
@@ -379,6 +386,7 @@ static TIDE_NOINLINE void *realloc_slow(void *p, size_t n, size_t align, bool ze
 /* realloc of a slab block of `old` bytes to a small size n of another class
  * (out of line: the fast path below then saves no registers). */
 static TIDE_NOINLINE void *realloc_small_move_slow(void *p, size_t old, size_t n) {
+    if (alloc_block_keeps_coarse(old, n)) return p;
     return alloc_move(p, old, n, 0, false);
 }
 

@@ -8,6 +8,7 @@ struct conf conf_opt = {
     .narenas = 0,
     .tcache = true,
     .dirty_decay_ms = CONF_DEFAULT_DECAY_MS,
+    .class_refine_kb = CONF_DEFAULT_REFINE_KB,
     .background_thread = false,
     .stats_print = false,
     .bsd2006 = false,
@@ -59,6 +60,9 @@ static bool conf_entry(const char *k, size_t kn, const char *v, size_t vn) {
     } else if (conf_eq(k, kn, "dirty_decay_ms")) {
         if (!conf_int(v, vn, -1, 3600000, &x)) return false;
         conf_opt.dirty_decay_ms = x;
+    } else if (conf_eq(k, kn, "class_refine_kb")) {
+        if (!conf_int(v, vn, -1, (int64_t)1 << 32, &x)) return false;
+        conf_opt.class_refine_kb = x;
     } else if (conf_eq(k, kn, "background_thread")) {
         return conf_bool(v, vn, &conf_opt.background_thread);
     } else if (conf_eq(k, kn, "stats_print")) {
@@ -84,7 +88,7 @@ static bool conf_entry(const char *k, size_t kn, const char *v, size_t vn) {
 
 static bool conf_known(const char *k, size_t kn) {
     static const char *const keys[] = {"narenas", "tcache", "dirty_decay_ms", "background_thread",
-                                       "stats_print", "preset"};
+                                       "stats_print", "preset", "class_refine_kb"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (conf_eq(k, kn, keys[i])) return true;
     return false;

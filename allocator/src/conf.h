@@ -12,6 +12,8 @@ struct conf {
     unsigned narenas;          /* 0 before init; default 4 x CPUs */
     bool tcache;               /* per-thread cache layer (false: 2006 design) */
     int64_t dirty_decay_ms;    /* purge delay; -1 never, 0 immediately */
+    int64_t class_refine_kb;   /* KiB of one coarse class's slabs in an arena that
+                                  refine it (sc.h); -1 never, 0 at its first slab */
     bool background_thread;    /* purge from a background thread */
     bool stats_print;          /* malloc_stats_print at exit */
     bool bsd2006;              /* preset:bsd2006 was given */
@@ -20,6 +22,7 @@ struct conf {
 extern struct conf conf_opt;
 
 #define CONF_DEFAULT_DECAY_MS 1000
+#define CONF_DEFAULT_REFINE_KB 4096
 
 void conf_init(unsigned ncpus);
 /* Parse one option string (exposed for tests). Returns the number of bad entries. */

@@ -65,7 +65,6 @@ struct heap *heap_create(struct arena *a, bool shared) {
         for (unsigned c = 0; c < SC_NSMALL; c++) {
             h->bins[c].base = h->bins[c].top = stacks;
             h->bins[c].limit = stacks + heap_bin_cap0(c);
-            h->bin_bytes += (size_t)heap_bin_cap0(c) * sc_size(c);
             stacks += heap_bin_capmax(c);
         }
     }
@@ -310,8 +309,8 @@ void *heap_refill(struct heap *h, unsigned c) {
     struct heap_bin *b = &h->bins[c];
     TIDE_ASSERT(b->top == b->base);
     heap_sparse_tick(h);
-    h->bin_refilled |= (uint64_t)1 << c;
-    h->bin_active |= (uint64_t)1 << c;
+    util_bit_set(h->bin_refilled, c);
+    util_bit_set(h->bin_active, c);
     h->bin_refill_mark[c] = b->nmalloc;
     void *first = heap_alloc_small(h, c);   /* may switch slabs, lowest address first */
     if (!first) return NULL;
@@ -407,9 +406,9 @@ static void heap_bin_set_cap(struct heap *h, unsigned c, uint32_t cap) {
 static void heap_bin_shrink_idle(struct heap *h, unsigned keep) {
     for (unsigned d = 0; d < SC_NSMALL; d++) {
         uint32_t cap = heap_bin_cap_of(&h->bins[d]), cap0 = heap_bin_cap0(d);
-        if (d != keep && cap > cap0 && !(h->bin_active >> d & 1)) heap_bin_set_cap(h, d, TIDE_MAX(cap / 2, cap0));
+        if (d != keep && cap > cap0 && !util_bit_get(h->bin_active, d)) heap_bin_set_cap(h, d, TIDE_MAX(cap / 2, cap0));
     }
-    h->bin_active = 0;
+    memset(h->bin_active, 0, sizeof h->bin_active);
 }
 
 /* Double bin c's capacity if the heap's budget allows; false if it cannot grow. */
@@ -432,9 +431,9 @@ void heap_free_bin_full(struct heap *h, unsigned c, void *p) {
      * bin has room for (allocate all, free all). A bin that only takes frees
      * (the program releases memory), or drifts between empty and full over
      * many mallocs and frees (a random mix), is flushed instead. */
-    bool sweep = (h->bin_refilled >> c & 1) && b->nmalloc - h->bin_refill_mark[c] < heap_bin_cap_of(b);
+    bool sweep = util_bit_get(h->bin_refilled, c) && b->nmalloc - h->bin_refill_mark[c] < heap_bin_cap_of(b);
     if (!sweep || !heap_bin_grow(h, c)) heap_bin_flush(h, c, heap_bin_cap_of(b) / 2);
-    h->bin_refilled &= ~((uint64_t)1 << c);
+    util_bit_clear(h->bin_refilled, c);
     *b->top++ = p;
 }
 
@@ -751,7 +750,8 @@ static void heap_empty_out(struct heap *h, bool now) {
         heap_bin_flush(h, c, heap_bin_n(&h->bins[c]));
         if (!h->shared) heap_bin_set_cap(h, c, heap_bin_cap0(c));
     }
-    h->bin_refilled = h->bin_active = 0;
+    memset(h->bin_refilled, 0, sizeof h->bin_refilled);
+    memset(h->bin_active, 0, sizeof h->bin_active);
     heap_process_pending(h);
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         h->current[c] = &slab_empty;

@@ -34,7 +34,9 @@
  *    that refill than its capacity (the program sweeps: allocates many
  *    blocks of the class, then frees them), doubles its room, up to HEAP_BIN_GROW_MAX
  *    blocks and HEAP_BIN_GROW_BYTES, while bin_bytes = sum over classes of
- *    capacity * class size stays within HEAP_BIN_BUDGET. To make room, bins
+ *    (capacity - initial capacity) * class size stays within HEAP_BIN_BUDGET
+ *    (the classes no program uses, such as 16-byte classes never refined,
+ *    cost no budget). To make room, bins
  *    grown past their initial capacity that saw no refill since the last such
  *    round are halved (their oldest blocks flushed). Each bin's stack has
  *    its largest capacity reserved (address space only; touched as used).
@@ -62,7 +64,8 @@
 #define HEAP_BIN_MAX     512   /* most blocks a bin starts with room for (and about 64 KiB of them) */
 #define HEAP_BIN_GROW_MAX 16384            /* most blocks a bin grows to hold ... */
 #define HEAP_BIN_GROW_BYTES ((size_t)1 << 20)   /* ... and about this many bytes of them */
-#define HEAP_BIN_BUDGET  ((size_t)4 << 20) /* bytes all bins of a heap may have room for */
+#define HEAP_BIN_BUDGET  ((size_t)2 << 20) /* bytes all bins of a heap may have room for past their initial room */
+#define HEAP_CLS_WORDS   ((SC_NSMALL + 63) / 64)   /* words of a bitmap with a bit per class */
 #define HEAP_REFILL_MAX  64    /* most blocks one refill moves into a bin */
 #define HEAP_REMOTE_BATCH 64   /* most remote frees a thread holds before handing them over */
 
@@ -134,7 +137,6 @@ struct heap_bin {
     uint64_t nfree_slow; /* own frees that did not go through the bin (shared heaps) */
 };
 _Static_assert(sizeof(struct heap_bin) == 128, "the owner word and the bin on lines of their own");
-_Static_assert(SC_NSMALL <= 64, "heap.bin_refilled and bin_active have a bit per class");
 /* A bin no heap owns: what chunk->page_owner[] names for pages without a slab. */
 extern struct heap_bin heap_bin_none;
 TIDE_INLINE uint32_t heap_bin_n(const struct heap_bin *b) { return (uint32_t)(b->top - b->base); }
@@ -162,9 +164,9 @@ struct heap {
     uint64_t scavenged_pages;          /* slab pages slab_scavenge gave back */
     struct slab *sparse_head, *sparse_tail;   /* slabs QUEUED for scavenging, oldest first */
     uint32_t sparse_tick;              /* slow paths since the queue was last looked at */
-    uint64_t bin_refilled;             /* bit c: bins[c] was refilled since its last flush */
-    uint64_t bin_active;               /* bit c: bins[c] was refilled since the last shrink round */
-    size_t bin_bytes;                  /* sum of bins' capacity * class size */
+    uint64_t bin_refilled[HEAP_CLS_WORDS];  /* bit c: bins[c] was refilled since its last flush */
+    uint64_t bin_active[HEAP_CLS_WORDS];    /* bit c: bins[c] was refilled since the last shrink round */
+    size_t bin_bytes;                  /* sum of bins' (capacity - initial) * class size */
     uint64_t bin_refill_mark[SC_NSMALL];   /* bins[c].nmalloc at its last refill */
     uint32_t cached_pages;
     uint32_t slab_pages;               /* pages of all the slabs this heap owns */

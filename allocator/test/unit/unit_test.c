@@ -60,17 +60,26 @@ START_TEST(t_sc_table)
         const struct sc_info *ci = &sc_table[c];
         if (c > 0) REQUIRE(ci->size > sc_table[c - 1].size, "class %u not increasing", c);
         if (ci->size >= 16) REQUIRE(ci->size % 16 == 0, "class %u size %u not a multiple of 16", c, ci->size);
-        REQUIRE(sc_index(sc_size(c)) == c, "sc_index(sc_size(%u)) = %u", c, sc_index(sc_size(c)));
+        /* A 16-byte class of a coarse class not yet refined is not in use. */
+        bool in_use = ci->size > SC_LOOKUP_MAX || sc_coarse_index(ci->size) == c;
+        REQUIRE(sc_index(sc_size(c)) == (in_use ? c : sc_coarse_index(ci->size)), "sc_index(sc_size(%u)) = %zu", c,
+                sc_index(sc_size(c)));
         REQUIRE(ci->nregs >= 1 && ci->slab_pages >= 1, "class %u: empty slab", c);
-        /* No tail waste: the blocks fill the slab exactly. */
-        REQUIRE((size_t)ci->nregs * ci->size == (size_t)ci->slab_pages * SC_PAGE,
-                "class %u: %u x %u != %u pages", c, ci->nregs, ci->size, ci->slab_pages);
+        /* The blocks fill the slab but for a tail shorter than a block and
+         * under 0.6 % of the slab; no tail at all where a page count in the
+         * allowed range makes one (the rule in sc.c). */
+        size_t slab = (size_t)ci->slab_pages * SC_PAGE, tail = slab - (size_t)ci->nregs * ci->size;
+        REQUIRE((size_t)ci->nregs * ci->size <= slab && tail < ci->size && tail * 1000 < slab * 6,
+                "class %u: %u x %u in %u pages", c, ci->nregs, ci->size, ci->slab_pages);
+        for (unsigned p = 8; p <= 16 && tail; p++)
+            REQUIRE((p * SC_PAGE) % ci->size != 0 || (p * SC_PAGE) / ci->size > SLAB_MAP_WORDS * 64,
+                    "class %u: %u pages would hold its blocks with no tail", c, p);
         /* What slab.c tracks: a bitmap bit per block, a `purged` bit per page. */
         REQUIRE(ci->nregs <= SLAB_MAP_WORDS * 64 && ci->slab_pages <= 16, "class %u: %u blocks, %u pages", c,
                 ci->nregs, ci->slab_pages);
-        /* At least 4 blocks, and 8 pages unless twice the blocks would not fit the bitmap. */
+        /* At least 4 blocks, and 8 pages unless the slab holds as many blocks as the bitmap tracks. */
         REQUIRE(ci->nregs >= 4, "class %u: %u blocks", c, ci->nregs);
-        REQUIRE(ci->slab_pages >= 8 || 2u * ci->nregs > SLAB_MAP_WORDS * 64, "class %u: %u pages, %u blocks", c,
+        REQUIRE(ci->slab_pages >= 8 || ci->nregs == SLAB_MAP_WORDS * 64, "class %u: %u pages, %u blocks", c,
                 ci->slab_pages, ci->nregs);
     }
     ck_assert_uint_eq(sc_size(SC_NSMALL - 1), SC_SMALL_MAX);
@@ -79,8 +88,20 @@ START_TEST(t_sc_table)
 }
 END_TEST
 
-START_TEST(t_sc_sweep)
-{
+/* The coarse classes up to 1 KiB, by their own rule: 8, every multiple of 16
+ * to 128, then 4 per doubling. */
+static size_t coarse_size(size_t n) {
+    if (n <= 8) return 8;
+    if (n <= 128) return (n + 15) & ~(size_t)15;
+    size_t s = 128;
+    for (size_t step = 32;; step *= 2)
+        for (int k = 0; k < 4; k++)
+            if ((s += step) >= n) return s;
+}
+
+/* Every size up to 1 MiB against the classes: coarse (as at start) or
+ * refined (every coarse class's sizes on 16-byte classes). */
+static void sc_sweep_sizes(bool refined) {
     for (size_t n = 0; n <= MiB; n++) {
         size_t u = sc_usable(n);
         REQUIRE(u >= n && u > 0, "sc_usable(%zu) = %zu", n, u);
@@ -90,13 +111,33 @@ START_TEST(t_sc_sweep)
             REQUIRE(c < SC_NSMALL, "sc_index(%zu) = %u", n, c);
             REQUIRE(sc_size(c) == u, "sc_size(sc_index(%zu)) = %zu, sc_usable = %zu", n, sc_size(c), u);
             REQUIRE(sc_size(c) >= n, "class %u (%zu) < %zu", c, sc_size(c), n);
-            REQUIRE(c == 0 || sc_size(c - 1) < n, "class %u fits %zu too", c - 1, n);
+            if (refined || n > SC_LOOKUP_MAX) REQUIRE(c == 0 || sc_size(c - 1) < n, "class %u fits %zu too", c - 1, n);
             if (n >= 16) REQUIRE(u % 16 == 0, "usable %zu of %zu not 16-aligned", u, n);
         } else {
             REQUIRE(u % SC_PAGE == 0 && u - n < SC_PAGE, "large %zu rounds to %zu", n, u);
         }
         if (n > 64) REQUIRE((u - n) * 4 <= n, "%zu -> %zu wastes more than 25%%", n, u);
+        if (n <= SC_LOOKUP_MAX) {
+            REQUIRE(sc_size(sc_coarse_index(n)) == coarse_size(n), "coarse class of %zu: %zu, not %zu", n,
+                    sc_size(sc_coarse_index(n)), coarse_size(n));
+            if (refined && n > 8) REQUIRE(u - n < 16, "%zu -> %zu: refined classes are 16 bytes apart", n, u);
+            if (!refined) REQUIRE(u == coarse_size(n), "%zu -> %zu before refining, not %zu", n, u, coarse_size(n));
+        }
     }
+}
+
+START_TEST(t_sc_sweep)
+{
+    sc_sweep_sizes(false);
+    unsigned nref = 0;
+    for (unsigned c = 0; c < SC_NSMALL; c++)
+        if (sc_refinable(c)) {
+            sc_refine(c);
+            nref++;
+            REQUIRE(!sc_refinable(c), "class %u still refinable", c);
+        }
+    ck_assert_uint_eq(nref, 12);   /* 160, 192, 224, 256, 320, ..., 1024 */
+    sc_sweep_sizes(true);
     /* Huge sizes round to pages too; overflow gives 0. */
     for (size_t n = SC_LARGE_MAX - 5; n < ((size_t)1 << 40); n = n * 3 + 7) {
         size_t u = sc_usable(n);
@@ -111,6 +152,40 @@ START_TEST(t_sc_sweep)
     ck_assert_uint_eq(sc_page_ceil(SC_PAGE + 1), 2 * SC_PAGE);
     ck_assert_uint_eq(nallocx(SIZE_MAX, 0), 0);
     ck_assert_uint_eq(nallocx((size_t)PTRDIFF_MAX + 1, 0), 0);
+}
+END_TEST
+
+/* A coarse class is refined once an arena holds class_refine_kb of its slabs
+ * (4 MiB by default: 128 slabs of 32 blocks of 1 KiB), never with -1. Its
+ * blocks stay valid; realloc keeps them in place for sizes of their coarse
+ * class; other classes are not touched. */
+START_TEST(t_sc_refine)
+{
+    enum { N = 6144 };
+    void **v = malloc(N * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (int i = 0; i < 2048; i++) ck_assert_ptr_nonnull(v[i] = malloc(opaque(1000)));
+    ck_assert_uint_eq(nallocx(1000, 0), 1024);   /* 2 MiB: not yet */
+    conf_opt.class_refine_kb = -1;
+    for (int i = 2048; i < 4608; i++) ck_assert_ptr_nonnull(v[i] = malloc(opaque(1000)));
+    ck_assert_uint_eq(malloc_usable_size(v[4607]), 1024);   /* 4.5 MiB, but never */
+    conf_opt.class_refine_kb = CONF_DEFAULT_REFINE_KB;
+    for (int i = 4608; i < N; i++) v[i] = malloc(opaque(1000));
+    ck_assert_uint_eq(nallocx(1000, 0), 1008);
+    ck_assert_uint_eq(malloc_usable_size(v[N - 1]), 1008);
+    ck_assert_uint_eq(malloc_usable_size(v[0]), 1024);
+    ck_assert_uint_eq(nallocx(900, 0), 912);
+    ck_assert_uint_eq(nallocx(150, 0), 160);     /* another class: still coarse */
+    ck_assert_uint_eq(nallocx(1024, 0), 1024);
+    ck_assert_ptr_eq(realloc(v[0], opaque(1000)), v[0]);   /* its coarse class: in place */
+    ck_assert_ptr_eq(realloc(v[0], opaque(897)), v[0]);
+    ck_assert_ptr_eq(realloc(v[0], opaque(1024)), v[0]);
+    void *q = realloc(v[1], opaque(896));                   /* the coarse class below: moves */
+    ck_assert_ptr_ne(q, v[1]);
+    ck_assert_uint_eq(malloc_usable_size(q), 896);
+    v[1] = q;
+    for (int i = 0; i < N; i++) free(v[i]);
+    free(v);
 }
 END_TEST
 
@@ -745,6 +820,12 @@ START_TEST(t_conf_parse)
     ck_assert_int_eq(conf_opt.dirty_decay_ms, -1);
     ck_assert_int_eq(conf_parse("dirty_decay_ms:250,bogus,stats_print:maybe"), 2);
     ck_assert_int_eq(conf_opt.dirty_decay_ms, 250);
+    ck_assert_int_eq(conf_opt.class_refine_kb, CONF_DEFAULT_REFINE_KB);
+    ck_assert_int_eq(conf_parse("class_refine_kb:0"), 0);
+    ck_assert_int_eq(conf_opt.class_refine_kb, 0);
+    ck_assert_int_eq(conf_parse("class_refine_kb:-2,class_refine_kb:x"), 2);
+    ck_assert_int_eq(conf_parse("class_refine_kb:-1"), 0);
+    ck_assert_int_eq(conf_opt.class_refine_kb, -1);
 }
 END_TEST
 
@@ -1078,6 +1159,7 @@ int main(int argc, char **argv) {
     tcase(s, "sc_table", t_sc_table, 10);
     tcase(s, "sc_sweep", t_sc_sweep, 60);
     tcase(s, "sc_malloc", t_sc_malloc, 60);
+    tcase(s, "sc_refine", t_sc_refine, 30);
     tcase(s, "pagemap_ours", t_pagemap_ours, 30);
     tcase(s, "pagemap_foreign", t_pagemap_foreign, 30);
     tcase(s, "slab_order", t_slab_order, 30);
