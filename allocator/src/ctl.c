@@ -255,6 +255,7 @@ static int ctl_opt(const struct ctl_node *n, const size_t *mib, size_t miblen,
     case 3: v.ss = 0; break;
     case 4: v.b = conf_opt.background_thread; break;
     case 5: v.b = conf_opt.stats_print; break;
+    case 7: v.ss = (ssize_t)conf_opt.class_refine_kb; break;
     default: v.s = conf_opt.preset ? conf_opt.preset : "default"; break;
     }
     return ctl_ro(a, n->type, v);
@@ -427,6 +428,7 @@ static const struct ctl_node ctl_opt_kids[] = {
     OPT("background_thread", 4, CT_BOOL),
     OPT("stats_print", 5, CT_BOOL),
     OPT("preset", 6, CT_STR),
+    OPT("class_refine_kb", 7, CT_SSIZE),
 };
 
 static const struct ctl_node ctl_thread_tcache_kids[] = {
@@ -776,7 +778,9 @@ static void ctl_print_general(struct ctl_pbuf *p, const struct stats_global *g) 
     p_bool(p, conf_opt.stats_print);
     p_str(p, "\n  opt.preset: \"");
     p_str(p, conf_opt.preset ? conf_opt.preset : "default");
-    p_str(p, "\"\n");
+    p_str(p, "\"\n  opt.class_refine_kb: ");
+    p_i(p, conf_opt.class_refine_kb, 0);
+    p_str(p, "\n");
     p_kv(p, "Arenas: ", g->narenas);
     p_kv(p, "\nPage size: ", SC_PAGE);
     p_kv(p, ", quantum: ", CTL_QUANTUM);
@@ -788,6 +792,14 @@ static void ctl_print_general(struct ctl_pbuf *p, const struct stats_global *g) 
     p_kv(p, " large (", CTL_LARGE_MIN);
     p_kv(p, " .. ", SC_LARGE_MAX);
     p_str(p, " bytes, whole pages), huge above (whole pages, own mapping)\n");
+    p_str(p, "Coarse classes refined to 16-byte classes:");
+    unsigned nref = 0;
+    for (unsigned c = 0; c < SC_NSMALL; c++)
+        if (sc_refined(c)) {
+            p_kv(p, " ", sc_size(c));
+            nref++;
+        }
+    p_str(p, nref ? "\n" : " none\n");
     p_kv(p, "Run headers: a struct slab of ", stats_run_header_bytes());
     p_kv(p, " bytes per slab or large run, from the arena's pool; chunk header cost ",
          stats_page_header_bytes());
@@ -938,6 +950,7 @@ static void ctl_json_general(struct ctl_json *j, const struct stats_global *g) {
     j_b(j, "background_thread", conf_opt.background_thread);
     j_b(j, "stats_print", conf_opt.stats_print);
     j_s(j, "preset", conf_opt.preset ? conf_opt.preset : "default");
+    j_i(j, "class_refine_kb", conf_opt.class_refine_kb);
     j_close(j, '}');
     j_open(j, "arenas", '{');
     j_u(j, "narenas", g->narenas);

@@ -122,10 +122,19 @@ unsigned sc_coarse_index(size_t n) {
     return (unsigned)(TIDE_ALIGN_UP(n, step) >> 4);
 }
 
-bool sc_refinable(unsigned c) {
-    return c > 8 && c <= SC_LOOKUP_MAX / 16 && c == sc_coarse_index(sc_size(c)) &&
-           __atomic_load_n(&sc_lookup[(sc_size(c) >> 3) - 2], __ATOMIC_RELAXED) == c;   /* size - 16 */
+/* c is a coarse class above 128 bytes: it has 16-byte classes below it. */
+static bool sc_splits(unsigned c) {
+    return c > 8 && c <= SC_LOOKUP_MAX / 16 && c == sc_coarse_index(sc_size(c));
 }
+
+/* Whether coarse class c's sizes still map to c: the entry of size - 16,
+ * which is c's before sc_refine and the 16-byte class below c's after. */
+static bool sc_coarse_in_use(unsigned c) {
+    return __atomic_load_n(&sc_lookup[(sc_size(c) >> 3) - 2], __ATOMIC_RELAXED) == c;
+}
+
+bool sc_refinable(unsigned c) { return sc_splits(c) && sc_coarse_in_use(c); }
+bool sc_refined(unsigned c) { return sc_splits(c) && !sc_coarse_in_use(c); }
 
 void sc_refine(unsigned c) {
     for (unsigned i = 0; i <= (SC_LOOKUP_MAX >> 3); i++)

@@ -56,8 +56,9 @@ TIDE_INLINE size_t sc_lookup_index(size_t n) {
 /* Class of n <= SC_LOOKUP_MAX with 4 classes per doubling above 128 bytes,
  * refined or not. */
 unsigned sc_coarse_index(size_t n);
-/* c is a coarse class above 128 bytes that has not been refined yet. */
+/* c is a coarse class above 128 bytes not refined yet / already refined. */
 bool sc_refinable(unsigned c);
+bool sc_refined(unsigned c);
 /* Map the sizes of coarse class c to the 16-byte classes in its range, for
  * the rest of the process. Idempotent; any thread, no lock. */
 void sc_refine(unsigned c);

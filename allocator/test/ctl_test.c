@@ -146,6 +146,7 @@ START_TEST(test_names_and_types) {
         { "opt.background_thread", sizeof(bool) },
         { "opt.stats_print", sizeof(bool) },
         { "opt.preset", sizeof(const char *) },
+        { "opt.class_refine_kb", sizeof(ssize_t) },
         { "thread.allocated", sizeof(uint64_t) },
         { "thread.deallocated", sizeof(uint64_t) },
         { "thread.arena", sizeof(unsigned) },
@@ -477,6 +478,7 @@ START_TEST(test_opts_and_thread) {
     ck_assert_uint_eq(rd_uns("opt.narenas"), narenas());
     ck_assert_int_eq(rd_ssize("opt.muzzy_decay_ms"), 0);
     ck_assert_int_ge(rd_ssize("opt.dirty_decay_ms"), -1);
+    ck_assert_int_eq(rd_ssize("opt.class_refine_kb"), 4096);   /* the default: 4 MiB */
     ck_assert(rd_bool("config.stats"));
     const char *preset = NULL;
     sz = sizeof preset;
@@ -749,6 +751,7 @@ START_TEST(test_stats_print) {
     ck_assert_ptr_nonnull(strstr(s, "Run-time options:"));
     ck_assert_ptr_nonnull(strstr(s, "opt.narenas: "));
     ck_assert_ptr_nonnull(strstr(s, "opt.dirty_decay_ms: "));
+    ck_assert_ptr_nonnull(strstr(s, "opt.class_refine_kb: 4096\n"));
     ck_assert_ptr_nonnull(strstr(s, "Allocated: "));
     ck_assert_ptr_nonnull(strstr(s, "Merged arenas stats:"));
     ck_assert_ptr_nonnull(strstr(s, "Huge: "));
@@ -898,6 +901,19 @@ START_TEST(test_stats_print_json) {
     ck_assert_ptr_null(strstr(s, "\"merged\""));
     ck_assert_ptr_null(strstr(s, "\"bins\""));
     ck_assert_ptr_nonnull(strstr(s, "\"allocated\":"));
+}
+END_TEST
+
+/* The statistics name the coarse classes refined (sc.h): none at first,
+ * 1 KiB once an arena holds 4 MiB of its slabs. */
+START_TEST(test_stats_print_refined) {
+    ck_assert_ptr_nonnull(strstr(print(NULL), "Coarse classes refined to 16-byte classes: none\n"));
+    enum { N = 6144 };
+    static void *v[N];
+    for (int i = 0; i < N; i++) ck_assert_ptr_nonnull(v[i] = malloc(1000));
+    ck_assert_ptr_nonnull(strstr(print(NULL), "Coarse classes refined to 16-byte classes: 1024\n"));
+    ck_assert_uint_eq(malloc_usable_size(v[N - 1]), 1008);
+    for (int i = 0; i < N; i++) free(v[i]);
 }
 END_TEST
 
@@ -1188,6 +1204,7 @@ static Suite *ctl_suite(void) {
     tcase_add_test(tc, test_background_thread);
     tcase_add_test(tc, test_stats_print);
     tcase_add_test(tc, test_stats_print_json);
+    tcase_add_test(tc, test_stats_print_refined);
     tcase_add_test(tc, test_stats_print_no_alloc);
     tcase_add_test(tc, test_threads_consistent);
     tcase_add_test(tc, test_freeing_thread_exit);

@@ -130,11 +130,12 @@ START_TEST(t_sc_sweep)
 {
     sc_sweep_sizes(false);
     unsigned nref = 0;
+    for (unsigned c = 0; c < SC_NSMALL; c++) REQUIRE(!sc_refined(c), "class %u refined at start", c);
     for (unsigned c = 0; c < SC_NSMALL; c++)
         if (sc_refinable(c)) {
             sc_refine(c);
             nref++;
-            REQUIRE(!sc_refinable(c), "class %u still refinable", c);
+            REQUIRE(!sc_refinable(c) && sc_refined(c), "class %u still refinable", c);
         }
     ck_assert_uint_eq(nref, 12);   /* 160, 192, 224, 256, 320, ..., 1024 */
     sc_sweep_sizes(true);
