@@ -105,6 +105,10 @@ tsan_part() {
         run tsan "conc/$t" 40 env LD_PRELOAD="$TSAN_PRE" "$BIN/conc-tsan" $t
     done
     run tsan tls_cxx 20 env LD_PRELOAD="$TSAN_PRE" "$BIN/tls_cxx-tsan" 48
+    # Size classes refined while other threads allocate (sc_refine at each
+    # coarse class's first slab): the class table's stores race its loads.
+    run tsan "conc/fork_busy refine" 40 env TIDE_CONF=class_refine_kb:0 LD_PRELOAD="$TSAN_PRE" \
+        "$BIN/conc-tsan" fork_busy
     unset SYSTEST_QUICK SYSTEST_RSS_MB TSAN_OPTIONS CK_FORK
 }
 
