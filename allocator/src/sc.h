@@ -60,7 +60,8 @@ unsigned sc_coarse_index(size_t n);
 bool sc_refinable(unsigned c);
 bool sc_refined(unsigned c);
 /* Map the sizes of coarse class c to the 16-byte classes in its range, for
- * the rest of the process. Idempotent; any thread, no lock. */
+ * the rest of the process (for any other class a no-op). Idempotent; any
+ * thread, no lock. */
 void sc_refine(unsigned c);
 
 /* Class of a small size (n <= SC_SMALL_MAX). */
