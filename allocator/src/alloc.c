@@ -239,6 +239,18 @@ static size_t alloc_size_for(size_t n, size_t align) {
 
 /* ---- the aligned family -------------------------------------------------- */
 
+/* An aligned allocation of a page run or more: a run the thread keeps if
+ * the last kept one of its size starts on the alignment (not for zeroed
+ * memory: a kept run is dirty), else the arena or a mapping. Out of line:
+ * the small path of alloc_aligned then saves no registers. */
+static TIDE_NOINLINE void *alloc_aligned_large_slow(size_t n, size_t align, bool zero) {
+    if (!zero && n > SC_SMALL_MAX && n <= HEAP_LRUN_MAX_BYTES) {
+        void *p = heap_lrun_pop_aligned(n, align);
+        if (p) return p;
+    }
+    return alloc_large_or_huge_slow(n, TIDE_MAX(align, SC_PAGE), zero);
+}
+
 static void *alloc_aligned(size_t align, size_t n, bool zero) {
     if (n > (size_t)PTRDIFF_MAX) {
         errno = ENOMEM;
@@ -254,7 +266,7 @@ static void *alloc_aligned(size_t align, size_t n, bool zero) {
             return p;
         }
     }
-    return alloc_large_or_huge_slow(n, TIDE_MAX(align, SC_PAGE), zero);
+    return alloc_aligned_large_slow(n, align, zero);
 }
 
 static bool alloc_pow2(size_t a) { return a && !(a & (a - 1)); }

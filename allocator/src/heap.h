@@ -240,19 +240,27 @@ TIDE_INLINE void heap_lrun_tick(struct heap *h) {
     if (TIDE_UNLIKELY(++h->lrun_tick >= HEAP_LRUN_TICK)) heap_lrun_tick_slow(h);
 }
 /* malloc(n), SC_SMALL_MAX < n <= HEAP_LRUN_MAX_BYTES: a run the
- * calling thread's heap keeps, or NULL. */
-TIDE_INLINE void *heap_lrun_pop(size_t n) {
+ * calling thread's heap keeps (the last kept of its size, if its address
+ * has no bit of `mask` set), or NULL. */
+TIDE_INLINE void *heap_lrun_pop_masked(size_t n, uintptr_t mask) {
     struct tide_tls *t = &tide_tls;
     struct heap *h = t->heap;
     size_t pages = (n + SC_PAGE - 1) >> SC_LG_PAGE;
     struct heap_lrun *l = &h->lrun[pages - HEAP_LRUN_MIN_PAGES];
-    if (!l->n) return NULL;
+    if (!l->n || ((uintptr_t)l->run[l->n - 1] & mask)) return NULL;
     void *p = l->run[--l->n];
     h->lrun_nhit++;
     h->lrun_bytes -= pages << SC_LG_PAGE;
     t->slow_allocated += pages << SC_LG_PAGE;
     heap_lrun_tick(h);   /* after the pop: the check may give kept runs back */
     return p;
+}
+TIDE_INLINE void *heap_lrun_pop(size_t n) { return heap_lrun_pop_masked(n, 0); }
+/* The same for an allocation aligned to `align` (a power of two): only a
+ * last-kept run that starts on such a boundary (aligned_alloc's runs come
+ * back aligned when the program frees them). */
+TIDE_INLINE void *heap_lrun_pop_aligned(size_t n, size_t align) {
+    return heap_lrun_pop_masked(n, align > SC_PAGE ? align - 1 : 0);
 }
 /* free of p, the first byte of large run `run`: keep it in the calling
  * thread's heap if its size is kept, it is of the heap's arena and there is

@@ -659,6 +659,39 @@ START_TEST(t_large_evict)
 }
 END_TEST
 
+/* aligned_alloc of a kept size takes the last kept run if it starts on the
+ * alignment (aligned_alloc's own runs come back so), and never a run that
+ * does not. */
+START_TEST(t_large_keep_aligned)
+{
+    free(malloc(opaque(100)));
+    if (conf_opt.tcache) heap_flush(tide_tls.heap);   /* nothing kept from before */
+    void *p = aligned_alloc(65536, opaque(65536));
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq((uintptr_t)p % 65536, 0);
+    struct arena *a = chunk_of(p)->arena;
+    free(p);
+    uint64_t nm = a->ctr.large_nmalloc;
+    void *q = aligned_alloc(65536, opaque(65536));
+    ck_assert_ptr_nonnull(q);
+    ck_assert_uint_eq((uintptr_t)q % 65536, 0);
+    if (conf_opt.tcache)
+        REQUIRE(q == p && a->ctr.large_nmalloc == nm, "aligned_alloc(64 KiB, 64 KiB) gave %p, not the kept run %p", q,
+                p);
+    size_t al = (size_t)((uintptr_t)q & -(uintptr_t)q) << 1;   /* q does not start on this */
+    free(q);
+    void *r = aligned_alloc(al, opaque(65536));
+    ck_assert_ptr_nonnull(r);
+    REQUIRE(r != q && (uintptr_t)r % al == 0, "aligned_alloc(%zu, 64 KiB) gave %p (kept run %p)", al, r, q);
+    if (conf_opt.tcache) {
+        void *t = malloc(opaque(65536));
+        REQUIRE(t == q, "malloc(64 KiB) gave %p, not the run still kept %p", t, q);
+        free(t);
+    }
+    free(r);
+}
+END_TEST
+
 START_TEST(t_large_keep)
 {
     free(malloc(opaque(100)));   /* the thread has its heap, in thread-cache mode */
@@ -1168,6 +1201,7 @@ int main(int argc, char **argv) {
     tcase(s, "run_headers", t_run_headers, 30);
     tcase(s, "large_keep", t_large_keep, 30);
     tcase(s, "large_first", t_large_first, 30);
+    tcase(s, "large_keep_aligned", t_large_keep_aligned, 30);
     tcase(s, "large_evict", t_large_evict, 30);
     tcase(s, "large_share", t_large_share, 60);
     tcase(s, "adopt_keeps_arena", t_adopt_keeps_arena, 30);
