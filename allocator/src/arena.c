@@ -344,9 +344,11 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h, boo
         chunk_set_owner(c, run_first_page(c, s), ci->slab_pages, &h->bins[cls]);
         a->ctr.slabs_created[cls]++;
         a->ctr.slabs_current[cls]++;
-        /* KiB of this class's slabs in the arena: refine it past the threshold (sc.h). */
-        if (conf_opt.class_refine_kb >= 0 && sc_refinable(cls) &&
-            a->ctr.slabs_current[cls] * ci->slab_pages * (SC_PAGE >> 10) >= (uint64_t)conf_opt.class_refine_kb)
+        /* KiB of this class's slabs in the arena: refine it past the threshold
+         * (sc.h). The count first: most slabs come below it. */
+        if (conf_opt.class_refine_kb >= 0 &&
+            a->ctr.slabs_current[cls] * ci->slab_pages * (SC_PAGE >> 10) >= (uint64_t)conf_opt.class_refine_kb &&
+            sc_refinable(cls))
             sc_refine(cls);
     }
     arena_maybe_purge_locked(a);

@@ -740,7 +740,6 @@ unsigned heap_lrun_release(const void *q) {
     return 0;
 }
 
-
 /* heap_flush; the sparse slabs whose delay is not over are scavenged now
  * only with `now` (malloc_trim, tcache flush), else when it is. */
 static void heap_empty_out(struct heap *h, bool now) {
