@@ -31,7 +31,6 @@ static unsigned heap_nlive;      /* heaps owned by a thread (atomic; read racily
 
 static TIDE_NOINLINE void heap_lrun_share_slow(struct heap *h);
 static TIDE_NOINLINE bool heap_lrun_evict_slow(struct heap *h, const struct heap_lrun *keep, size_t size);
-static TIDE_NOINLINE bool heap_lrun_push_evict_slow(struct heap *h, struct heap_lrun *l, void *p, size_t size);
 
 struct heap *heap_all(void) { return __atomic_load_n(&heap_list, __ATOMIC_ACQUIRE); }
 
@@ -638,35 +637,12 @@ struct arena *heap_large_arena(void) {
     return h && h != &heap_empty ? h->arena : heap_thread_arena();
 }
 
-/* Keep run p of `size` bytes on list l of h, the calling thread's heap. */
-TIDE_INLINE void heap_lrun_keep(struct heap *h, struct heap_lrun *l, void *p, size_t size) {
+TIDE_NOINLINE bool heap_lrun_push_slow(struct heap *h, struct heap_lrun *l, void *p, size_t size) {
+    if (l->n == HEAP_LRUN_SLOTS || !heap_lrun_evict_slow(h, l, size)) return false;
     l->run[l->n++] = p;
-    l->stamp = (uint32_t)++h->lrun_nkeep;
     h->lrun_bytes += size;
     tide_tls.slow_deallocated += size;
-    heap_lrun_tick(h);
-}
-
-bool heap_lrun_push(struct slab *run, void *p) {
-    struct tide_tls *t = &tide_tls;
-    struct heap *h = t->heap;
-    unsigned pages = run->npages;
-    size_t size = (size_t)pages << SC_LG_PAGE;
-    if (run->base != (uintptr_t)p || pages < HEAP_LRUN_MIN_PAGES || pages > HEAP_LRUN_MAX_PAGES ||
-        h == &heap_empty || conf_opt.dirty_decay_ms == 0 || chunk_of(p)->arena != h->arena)
-        return false;
-    struct heap_lrun *l = &h->lrun[pages - HEAP_LRUN_MIN_PAGES];
-    if (l->n == HEAP_LRUN_SLOTS) return false;
-    if (h->lrun_bytes + size > h->lrun_budget) return heap_lrun_push_evict_slow(h, l, p, size);
-    heap_lrun_keep(h, l, p, size);
-    return true;
-}
-
-/* The same, when the budget has no room: make room first (a tail call, so
- * that the common push above saves no registers). */
-static TIDE_NOINLINE bool heap_lrun_push_evict_slow(struct heap *h, struct heap_lrun *l, void *p, size_t size) {
-    if (!heap_lrun_evict_slow(h, l, size)) return false;
-    heap_lrun_keep(h, l, p, size);
+    if (heap_lrun_kept(h, l)) heap_lrun_tick_slow(h);
     return true;
 }
 
@@ -713,12 +689,11 @@ static void heap_lrun_trim(struct heap *h, uint64_t limit) {
  * back to their arena. */
 static TIDE_NOINLINE void heap_lrun_share_slow(struct heap *h) {
     unsigned n = __atomic_load_n(&heap_nlive, __ATOMIC_RELAXED);
-    h->lrun_budget = TIDE_MIN(HEAP_LRUN_BUDGET, HEAP_LRUN_TOTAL / TIDE_MAX(n, 1u));
+    h->lrun_budget = conf_opt.dirty_decay_ms == 0 ? 0 : TIDE_MIN(HEAP_LRUN_BUDGET, HEAP_LRUN_TOTAL / TIDE_MAX(n, 1u));
     heap_lrun_trim(h, h->lrun_budget);
 }
 
 TIDE_NOINLINE void heap_lrun_tick_slow(struct heap *h) {
-    h->lrun_tick = 0;
     heap_lrun_share_slow(h);
     heap_sparse_tick(h);
     arena_maybe_purge(h->arena);

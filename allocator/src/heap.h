@@ -85,7 +85,7 @@
  * program pointer names; lrun_bytes is the sum of their sizes. A push keeps
  * lrun_bytes within lrun_budget, the heap's share of HEAP_LRUN_TOTAL over
  * the live heaps, recomputed when the thread takes the heap and at every
- * decay check (every HEAP_LRUN_TICK kept-run operations), which gives back
+ * decay check (every HEAP_LRUN_TICK kept frees), which gives back
  * what exceeds it: threads that keep runs keep about HEAP_LRUN_TOTAL
  * together. A push that does not fit the budget first gives back the runs
  * of the sizes pushed least recently (stamp), so that runs of sizes the
@@ -101,9 +101,10 @@
 #define HEAP_LRUN_TOTAL     ((size_t)32 << 20)  /* ... and by all live heaps together (gperftools'
                                                    default for its thread caches): a heap's share is
                                                    this over the live heaps, at most HEAP_LRUN_BUDGET */
-#define HEAP_LRUN_TICK      16   /* kept-run operations between two decay checks (heap_lrun_tick_slow) */
+#define HEAP_LRUN_TICK      16   /* kept frees between two decay checks (heap_lrun_tick_slow) */
 #define HEAP_LRUN_MAX_BYTES ((size_t)HEAP_LRUN_MAX_PAGES << SC_LG_PAGE)
 #define HEAP_LRUN_NSIZES    (HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES + 1)   /* kept sizes: lrun[] */
+_Static_assert((HEAP_LRUN_TICK & (HEAP_LRUN_TICK - 1)) == 0, "the decay check masks lrun_nkeep");
 _Static_assert(SC_SMALL_MAX < ((size_t)HEAP_LRUN_MIN_PAGES << SC_LG_PAGE) &&
                SC_SMALL_MAX >= ((size_t)(HEAP_LRUN_MIN_PAGES - 1) << SC_LG_PAGE),
                "the kept sizes start at the first large size");
@@ -173,9 +174,8 @@ struct heap {
     struct heap_lrun lrun[HEAP_LRUN_NSIZES];   /* kept large runs */
     uint64_t lrun_bytes;               /* bytes of the kept runs */
     uint64_t lrun_budget;              /* most bytes a push may keep (heap_lrun_share_slow) */
-    uint32_t lrun_tick;                /* kept-run operations since the last decay check */
     uint64_t lrun_nhit;                /* owner's plain counters: large mallocs served from lrun, */
-    uint64_t lrun_nkeep;               /* frees kept there, */
+    uint64_t lrun_nkeep;               /* frees kept there (a decay check every HEAP_LRUN_TICK), */
     uint64_t lrun_nflush;              /* kept runs given back to the arena */
     bool shared;
 };
@@ -231,13 +231,14 @@ void heap_free_local_slow(struct heap *h, struct slab *s);
 /* Free block p of slab s whose owner is not the calling thread's heap
  * (another thread's heap, or an arena-shared heap: then under its arena lock). */
 void heap_free_foreign_slab(struct slab *s, void *p);
-/* Every HEAP_LRUN_TICK kept-run operations: the decay work the arena path
+/* Every HEAP_LRUN_TICK kept frees: the decay work the arena path
  * would have done (a program whose only slow-path calls are served by kept
  * runs still gets its dirty pages purged on time). */
 void heap_lrun_tick_slow(struct heap *h);
-/* Count one kept-run operation of h (pop or push). */
-TIDE_INLINE void heap_lrun_tick(struct heap *h) {
-    if (TIDE_UNLIKELY(++h->lrun_tick >= HEAP_LRUN_TICK)) heap_lrun_tick_slow(h);
+/* Count one kept free of h on list l: true when a decay check is due. */
+TIDE_INLINE bool heap_lrun_kept(struct heap *h, struct heap_lrun *l) {
+    l->stamp = (uint32_t)++h->lrun_nkeep;
+    return TIDE_UNLIKELY((h->lrun_nkeep & (HEAP_LRUN_TICK - 1)) == 0);
 }
 /* malloc(n), SC_SMALL_MAX < n <= HEAP_LRUN_MAX_BYTES: a run the
  * calling thread's heap keeps (the last kept of its size, if its address
@@ -247,12 +248,13 @@ TIDE_INLINE void *heap_lrun_pop_masked(size_t n, uintptr_t mask) {
     struct heap *h = t->heap;
     size_t pages = (n + SC_PAGE - 1) >> SC_LG_PAGE;
     struct heap_lrun *l = &h->lrun[pages - HEAP_LRUN_MIN_PAGES];
-    if (!l->n || ((uintptr_t)l->run[l->n - 1] & mask)) return NULL;
-    void *p = l->run[--l->n];
-    h->lrun_nhit++;
+    uint32_t k = l->n;
+    if (!k || ((uintptr_t)l->run[k - 1] & mask)) return NULL;
+    void *p = l->run[k - 1];
+    l->n = k - 1;
     h->lrun_bytes -= pages << SC_LG_PAGE;
     t->slow_allocated += pages << SC_LG_PAGE;
-    heap_lrun_tick(h);   /* after the pop: the check may give kept runs back */
+    h->lrun_nhit++;
     return p;
 }
 TIDE_INLINE void *heap_lrun_pop(size_t n) { return heap_lrun_pop_masked(n, 0); }
@@ -262,10 +264,27 @@ TIDE_INLINE void *heap_lrun_pop(size_t n) { return heap_lrun_pop_masked(n, 0); }
 TIDE_INLINE void *heap_lrun_pop_aligned(size_t n, size_t align) {
     return heap_lrun_pop_masked(n, align > SC_PAGE ? align - 1 : 0);
 }
+/* A push that finds the size's slots or the budget full: make room (or not). */
+bool heap_lrun_push_slow(struct heap *h, struct heap_lrun *l, void *p, size_t size);
 /* free of p, the first byte of large run `run`: keep it in the calling
- * thread's heap if its size is kept, it is of the heap's arena and there is
- * room. False: not kept. */
-bool heap_lrun_push(struct slab *run, void *p);
+ * thread's heap if its size is kept, it is of the heap's arena (heap_empty
+ * has none) and there is room (a heap's budget is 0 with dirty_decay_ms:0).
+ * False: not kept. */
+TIDE_INLINE bool heap_lrun_push(struct slab *run, void *p) {
+    struct tide_tls *t = &tide_tls;
+    struct heap *h = t->heap;
+    size_t i = (size_t)run->npages - HEAP_LRUN_MIN_PAGES;
+    if (run->base != (uintptr_t)p || i >= HEAP_LRUN_NSIZES || chunk_of(p)->arena != h->arena) return false;
+    struct heap_lrun *l = &h->lrun[i];
+    size_t size = (size_t)run->npages << SC_LG_PAGE;
+    if (TIDE_UNLIKELY(l->n == HEAP_LRUN_SLOTS || h->lrun_bytes + size > h->lrun_budget))
+        return heap_lrun_push_slow(h, l, p, size);
+    l->run[l->n++] = p;
+    h->lrun_bytes += size;
+    t->slow_deallocated += size;
+    if (heap_lrun_kept(h, l)) heap_lrun_tick_slow(h);
+    return true;
+}
 
 /* realloc growing a large run in place found address q taken: if q starts
  * a run the calling thread's heap keeps, give that run back to its arena

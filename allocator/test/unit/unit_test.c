@@ -556,6 +556,18 @@ static void *lkeep_thread(void *arg) {
     return NULL;
 }
 
+/* A thread that starts with dirty_decay_ms:0 (its heap's budget is set when
+ * it takes the heap): a freed run goes back to the arena at once. */
+static void *decay0_thread(void *arg) {
+    (void)arg;
+    void *z = malloc(opaque(20000));
+    if (!z) return (void *)"malloc(20000) failed";
+    struct arena *za = chunk_of(z)->arena;
+    uint64_t nf = za->ctr.large_nfree;
+    free(z);
+    return za->ctr.large_nfree == nf + 1 ? NULL : (void *)"a run was kept with dirty_decay_ms:0";
+}
+
 /* A thread whose first allocation is large: it keeps its runs as well. */
 static void *large_first_thread(void *arg) {
     (void)arg;
@@ -778,17 +790,17 @@ START_TEST(t_large_keep)
     /* dirty_decay_ms:0 asks for pages back at once: nothing is kept. */
     int decay = conf_opt.dirty_decay_ms;
     conf_opt.dirty_decay_ms = 0;
-    void *z = malloc(opaque(20000));
-    nf = a->ctr.large_nfree;
-    free(z);
+    pthread_t th;
+    void *why = NULL;
+    ck_assert_int_eq(pthread_create(&th, NULL, decay0_thread, NULL), 0);
+    ck_assert_int_eq(pthread_join(th, &why), 0);
     conf_opt.dirty_decay_ms = decay;
-    REQUIRE(a->ctr.large_nfree == nf + 1, "a run was kept with dirty_decay_ms:0");
+    REQUIRE(why == NULL, "%s", (const char *)why);
     /* A thread's kept runs go back when it exits. */
     void *w = malloc(opaque(28 * KiB));
     ck_assert_ptr_nonnull(w);
     struct arena *wa = chunk_of(w)->arena;
     nf = wa->ctr.large_nfree;
-    pthread_t th;
     ck_assert_int_eq(pthread_create(&th, NULL, lkeep_thread, w), 0);
     ck_assert_int_eq(pthread_join(th, NULL), 0);
     REQUIRE(wa->ctr.large_nfree == nf + 1, "an exited thread's kept run was not given back");
