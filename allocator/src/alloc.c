@@ -217,9 +217,15 @@ static size_t alloc_usable(const void *p) {
 
 TIDE_EXPORT size_t malloc_usable_size(void *p) { return p ? alloc_usable(p) : 0; }
 
-/* Smallest class >= n whose blocks are all aligned to `align` (<= page). */
-static unsigned alloc_aligned_class(size_t n, size_t align) {
-    unsigned c = sc_index(TIDE_ALIGN_UP(n ? n : 1, align));
+/* The small class for n bytes aligned to `align` (a power of two <= page):
+ * the first class from that of n rounded up to `align` whose blocks all
+ * start on it (slabs start on a page; the 8-byte class is only 8-aligned);
+ * SC_NSMALL when no small class will do. */
+TIDE_INLINE size_t alloc_aligned_class(size_t n, size_t align) {
+    if (n > SC_SMALL_MAX) return SC_NSMALL;
+    size_t m = TIDE_ALIGN_UP(n ? n : 1, align);
+    if (m > SC_SMALL_MAX) return SC_NSMALL;
+    size_t c = sc_index(m);
     while (c < SC_NSMALL && (sc_size(c) & (align - 1))) c++;
     return c;
 }
@@ -229,8 +235,8 @@ static size_t alloc_size_for(size_t n, size_t align) {
     if (n > (size_t)PTRDIFF_MAX) return 0;
     if (align > SC_PAGE && (align > (size_t)PTRDIFF_MAX || n > (size_t)PTRDIFF_MAX - align)) return 0;
     if (align <= 16) return sc_usable(TIDE_MAX(n, align));
-    if (align <= SC_PAGE && n <= SC_SMALL_MAX) {
-        unsigned c = alloc_aligned_class(n, align);
+    if (align <= SC_PAGE) {
+        size_t c = alloc_aligned_class(n, align);
         if (c < SC_NSMALL) return sc_size(c);
     }
     size_t r = sc_page_ceil(n ? n : 1);
@@ -251,16 +257,12 @@ static TIDE_NOINLINE void *alloc_aligned_large_slow(size_t n, size_t align, bool
     return alloc_large_or_huge_slow(n, TIDE_MAX(align, SC_PAGE), zero);
 }
 
-static void *alloc_aligned(size_t align, size_t n, bool zero) {
-    if (n > (size_t)PTRDIFF_MAX) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    if (align <= 16 || (align <= SC_PAGE && n <= SC_SMALL_MAX)) {
-        /* The 8-byte class is only 8-aligned: smaller requests aligned to 16 take 16. */
-        unsigned c = align <= 16 ? (n <= SC_SMALL_MAX ? sc_index(TIDE_MAX(n, align)) : SC_NSMALL)
-                                 : alloc_aligned_class(n, align);
-        if (c < SC_NSMALL) {
+/* n bytes aligned to `align` (a power of two): a block of a small class
+ * from the thread's bin when one will do, else a page run or a mapping. */
+TIDE_INLINE void *alloc_aligned(size_t align, size_t n, bool zero) {
+    if (TIDE_LIKELY(align <= SC_PAGE)) {
+        size_t c = alloc_aligned_class(n, align);
+        if (TIDE_LIKELY(c < SC_NSMALL)) {
             void *p = alloc_small(c);
             if (p && zero) memset(p, 0, n);
             return p;
