@@ -6,9 +6,11 @@
 #                        of allocator/libtide.so with TIDE_CONF=preset:bsd2006;
 #                        plus the exported-symbol check
 #   make test-unit       unit tests of the internal modules, libtide.a linked in
-#   make test-fastpath   callgrind instruction counts of malloc/free hits and of
-#                        malloc_usable_size of such a block,
-#                        against allocator/test/fastpath/bounds.txt
+#   make test-fastpath   callgrind instruction counts of malloc/free hits, of
+#                        malloc_usable_size and in-place realloc of such a
+#                        block, of aligned_alloc(64, 64) and of a kept large
+#                        run's malloc + free, against
+#                        allocator/test/fastpath/bounds.txt
 #   make test-api-glibc  the API suite against plain glibc (development only;
 #                        tide-only cases are skipped)
 #

@@ -4,17 +4,20 @@
 #   sh allocator/test/fastpath/check.sh FASTPATH_BIN LIBTIDE_SO BOUNDS_FILE
 #   sh allocator/test/fastpath/check.sh --measure FASTPATH_BIN LIBTIDE_SO
 #
-# Counts the instructions of malloc(32) and free hits, and of
-# malloc_usable_size and an in-place realloc of such a block, with callgrind (deterministic counts,
-# not time): FASTPATH_BIN runs N malloc/malloc_usable_size/free rounds with
-# LIBTIDE_SO preloaded, under valgrind --tool=callgrind with collection on
-# only inside one of the four functions per run; the cost in
-# the output's "totals:" line is then the inclusive cost of every call. Two
-# loop lengths, N1 and N2, are measured and differenced, which removes the
-# warm-up and initialisation:
+# Counts the instructions of malloc(32) and free hits, of
+# malloc_usable_size and an in-place realloc of such a block, of
+# aligned_alloc(64, 64) and of malloc(64 KiB) + free served by a kept run,
+# with callgrind (deterministic counts, not time): FASTPATH_BIN runs N
+# malloc/malloc_usable_size/realloc/free rounds (or N aligned_alloc/free or
+# large malloc/free rounds, fastpath.c) with LIBTIDE_SO preloaded, under
+# valgrind --tool=callgrind with collection on only inside one function per
+# run; the cost in the output's "totals:" line is then the inclusive cost of
+# every call. Two loop lengths, N1 and N2, are measured and differenced,
+# which removes the warm-up and initialisation:
 #     per call = (cost(N2) - cost(N1)) / (N2 - N1)
 # Fails if a number exceeds its bound in BOUNDS_FILE ("malloc_max V",
-# "free_max V", "usable_max V" and "realloc_max V" lines). --measure prints the numbers and the bounds lines
+# "free_max V", "usable_max V", "realloc_max V", "aligned_max V" and
+# "large_pair_max V" lines). --measure prints the numbers and the bounds lines
 # (measured + 10 %) to paste into bounds.txt; regenerate with:
 #     make allocator/libtide.so build/test/fastpath/fastpath
 #     sh allocator/test/fastpath/check.sh --measure build/test/fastpath/fastpath allocator/libtide.so
@@ -48,11 +51,12 @@ objcopy --strip-debug "$lib" "$tmp/libtide.so" && objcopy --strip-debug "$prog" 
 lib=$tmp/libtide.so
 prog=$tmp/fastpath
 
-# cost FUNCTION N: instructions executed inside FUNCTION (inclusive) in a run of N pairs.
+# cost FUNCTION N [MODE]: instructions executed inside FUNCTION (inclusive) in
+# a run of N rounds of the program's loop MODE (fastpath.c).
 cost() {
-    out=$tmp/cg.$1.$2
+    out=$tmp/cg.$1.$2.${3:-small}
     if ! LD_PRELOAD=$lib valgrind --tool=callgrind --callgrind-out-file="$out" \
-            --toggle-collect="$1" "$prog" "$2" >"$tmp/log" 2>&1; then
+            --toggle-collect="$1" "$prog" "$2" ${3:-} >"$tmp/log" 2>&1; then
         echo "check.sh: callgrind run failed:" >&2
         tail -n 5 "$tmp/log" >&2
         exit 1
@@ -63,10 +67,10 @@ cost() {
     }
 }
 
-# per_call FUNCTION: prints the per-call cost with one decimal.
+# per_call FUNCTION [MODE]: prints the per-call cost with one decimal.
 per_call() {
-    c1=$(cost "$1" $N1) || exit 1
-    c2=$(cost "$1" $N2) || exit 1
+    c1=$(cost "$1" $N1 ${2:-}) || exit 1
+    c2=$(cost "$1" $N2 ${2:-}) || exit 1
     awk -v a="$c1" -v b="$c2" -v n1=$N1 -v n2=$N2 -v f="$1" 'BEGIN {
         d = (b - a) / (n2 - n1)
         if (d <= 0) { print "check.sh: callgrind saw no calls of " f > "/dev/stderr"; exit 1 }
@@ -77,12 +81,18 @@ m=$(per_call malloc) || exit 1
 f=$(per_call free) || exit 1
 u=$(per_call malloc_usable_size) || exit 1
 r=$(per_call realloc) || exit 1
+a=$(per_call aligned_alloc aligned) || exit 1
+lm=$(per_call malloc large) || exit 1
+lf=$(per_call free large) || exit 1
+l=$(awk -v a="$lm" -v b="$lf" 'BEGIN { printf "%.1f\n", a + b }')
 echo "fast path: malloc(32) $m instructions, free $f instructions (callgrind, per call, $N2 - $N1 pairs)"
 echo "malloc_usable_size of such a block: $u instructions; realloc of it to 24 bytes (in place): $r"
+echo "aligned_alloc(64, 64): $a instructions; malloc(64 KiB) + free of a kept run: $lm + $lf = $l"
 
 if [ $measure = 1 ]; then
-    awk -v m="$m" -v f="$f" -v u="$u" -v r="$r" 'BEGIN {
-        printf "malloc_max %.1f\nfree_max %.1f\nusable_max %.1f\nrealloc_max %.1f\n", m * 1.10, f * 1.10, u * 1.10, r * 1.10 }'
+    awk -v m="$m" -v f="$f" -v u="$u" -v r="$r" -v a="$a" -v l="$l" 'BEGIN {
+        printf "malloc_max %.1f\nfree_max %.1f\nusable_max %.1f\nrealloc_max %.1f\naligned_max %.1f\nlarge_pair_max %.1f\n",
+            m * 1.10, f * 1.10, u * 1.10, r * 1.10, a * 1.10, l * 1.10 }'
     exit 0
 fi
 
@@ -91,15 +101,21 @@ mb=$(awk '$1 == "malloc_max" { print $2 }' "$bounds")
 fb=$(awk '$1 == "free_max" { print $2 }' "$bounds")
 ub=$(awk '$1 == "usable_max" { print $2 }' "$bounds")
 rb=$(awk '$1 == "realloc_max" { print $2 }' "$bounds")
-if [ -z "$mb" ] || [ -z "$fb" ] || [ -z "$ub" ] || [ -z "$rb" ]; then
-    echo "check.sh: $bounds: needs malloc_max, free_max, usable_max and realloc_max lines" >&2
+ab=$(awk '$1 == "aligned_max" { print $2 }' "$bounds")
+lb=$(awk '$1 == "large_pair_max" { print $2 }' "$bounds")
+if [ -z "$mb" ] || [ -z "$fb" ] || [ -z "$ub" ] || [ -z "$rb" ] || [ -z "$ab" ] || [ -z "$lb" ]; then
+    echo "check.sh: $bounds: needs malloc_max, free_max, usable_max, realloc_max, aligned_max and large_pair_max lines" >&2
     exit 2
 fi
-awk -v m="$m" -v f="$f" -v u="$u" -v r="$r" -v mb="$mb" -v fb="$fb" -v ub="$ub" -v rb="$rb" 'BEGIN {
+awk -v m="$m" -v f="$f" -v u="$u" -v r="$r" -v a="$a" -v l="$l" -v mb="$mb" -v fb="$fb" -v ub="$ub" -v rb="$rb" \
+    -v ab="$ab" -v lb="$lb" 'BEGIN {
     bad = 0
     if (m > mb) { printf "check.sh: FAILED: malloc fast path %.1f > bound %s\n", m, mb > "/dev/stderr"; bad = 1 }
     if (f > fb) { printf "check.sh: FAILED: free fast path %.1f > bound %s\n", f, fb > "/dev/stderr"; bad = 1 }
     if (u > ub) { printf "check.sh: FAILED: malloc_usable_size %.1f > bound %s\n", u, ub > "/dev/stderr"; bad = 1 }
     if (r > rb) { printf "check.sh: FAILED: in-place realloc %.1f > bound %s\n", r, rb > "/dev/stderr"; bad = 1 }
-    if (!bad) printf "within bounds (malloc_max %s, free_max %s, usable_max %s, realloc_max %s)\n", mb, fb, ub, rb
+    if (a > ab) { printf "check.sh: FAILED: aligned_alloc %.1f > bound %s\n", a, ab > "/dev/stderr"; bad = 1 }
+    if (l > lb) { printf "check.sh: FAILED: kept-run malloc + free %.1f > bound %s\n", l, lb > "/dev/stderr"; bad = 1 }
+    if (!bad) printf "within bounds (malloc_max %s, free_max %s, usable_max %s, realloc_max %s, aligned_max %s, large_pair_max %s)\n",
+        mb, fb, ub, rb, ab, lb
     exit bad }'
