@@ -178,10 +178,19 @@ static size_t alloc_owner_usable(const struct alloc_owner *o) {
 }
 
 /* Usable size of p (0: not ours), through the page map; the chunk it finds
- * becomes the thread's last confirmed chunk, as in free. */
+ * becomes the thread's last confirmed chunk, as in free. A slab block is
+ * answered from its run header with no block-start check, as on the fast
+ * path (Redis asks the size of blocks all over its heap: a third of its
+ * calls come here). */
 static TIDE_NOINLINE size_t alloc_usable_slow(const void *p) {
+    uintptr_t e = pagemap_get(p);
+    if (pagemap_is_chunk(e)) {
+        struct chunk *c = pagemap_ptr(e);
+        tide_tls.last_chunk = (uintptr_t)c;   /* chunks are never unmapped */
+        const struct slab *s = chunk_run_of(c, p);
+        if (s->kind == RUN_SLAB) return s->block_size;
+    }
     struct alloc_owner o = alloc_owner_of(p);
-    if (o.chunk) tide_tls.last_chunk = (uintptr_t)o.chunk;   /* chunks are never unmapped */
     return alloc_owner_usable(&o);
 }
 
