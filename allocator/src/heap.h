@@ -101,7 +101,8 @@
 #define HEAP_LRUN_TOTAL     ((size_t)32 << 20)  /* ... and by all live heaps together (gperftools'
                                                    default for its thread caches): a heap's share is
                                                    this over the live heaps, at most HEAP_LRUN_BUDGET */
-#define HEAP_LRUN_TICK      16   /* kept frees between two decay checks (heap_lrun_tick_slow) */
+#define HEAP_LRUN_TICK      8    /* kept frees between two decay checks (heap_lrun_tick_slow): in a
+                                    malloc/free loop, one every 16 kept-run operations */
 #define HEAP_LRUN_MAX_BYTES ((size_t)HEAP_LRUN_MAX_PAGES << SC_LG_PAGE)
 #define HEAP_LRUN_NSIZES    (HEAP_LRUN_MAX_PAGES - HEAP_LRUN_MIN_PAGES + 1)   /* kept sizes: lrun[] */
 _Static_assert((HEAP_LRUN_TICK & (HEAP_LRUN_TICK - 1)) == 0, "the decay check masks lrun_nkeep");
