@@ -239,7 +239,9 @@ TIDE_INLINE size_t alloc_aligned_class(size_t n, size_t align) {
     return c;
 }
 
-/* Usable size of an allocation of n bytes aligned to align (0: impossible). */
+/* Usable size of an allocation of n bytes aligned to align (0: impossible).
+ * align is 0 when none was asked (nallocx without MALLOCX_ALIGN): the
+ * `align <= 16` case answers it, as alloc_aligned_class needs a power of two. */
 static size_t alloc_size_for(size_t n, size_t align) {
     if (n > (size_t)PTRDIFF_MAX) return 0;
     if (align > SC_PAGE && (align > (size_t)PTRDIFF_MAX || n > (size_t)PTRDIFF_MAX - align)) return 0;
@@ -266,8 +268,9 @@ static TIDE_NOINLINE void *alloc_aligned_large_slow(size_t n, size_t align, bool
     return alloc_large_or_huge_slow(n, TIDE_MAX(align, SC_PAGE), zero);
 }
 
-/* n bytes aligned to `align` (a power of two): a block of a small class
- * from the thread's bin when one will do, else a page run or a mapping. */
+/* n bytes aligned to `align` (a power of two, never 0: mallocx passes 16
+ * when no alignment was asked): a block of a small class from the thread's
+ * bin when one will do, else a page run or a mapping. */
 TIDE_INLINE void *alloc_aligned(size_t align, size_t n, bool zero) {
     if (TIDE_LIKELY(align <= SC_PAGE)) {
         size_t c = alloc_aligned_class(n, align);
