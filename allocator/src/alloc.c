@@ -67,8 +67,9 @@ struct alloc_owner {
     struct huge *huge;
 };
 
-static struct alloc_owner alloc_owner_of(const void *p) {
-    struct alloc_owner o = {pagemap_get(p), NULL, NULL, NULL};
+/* The owner of p from its page-map entry e (pagemap_get(p)). */
+static struct alloc_owner alloc_owner_at(const void *p, uintptr_t e) {
+    struct alloc_owner o = {e, NULL, NULL, NULL};
     if (!o.entry) return o;
     if (!pagemap_is_chunk(o.entry)) {
         struct huge *hg = pagemap_ptr(o.entry);
@@ -82,6 +83,9 @@ static struct alloc_owner alloc_owner_of(const void *p) {
     else if (r->kind == RUN_LARGE && r->base == (uintptr_t)p) o.run = r;
     return o;
 }
+
+/* The owner of p, through the page map. */
+static struct alloc_owner alloc_owner_of(const void *p) { return alloc_owner_at(p, pagemap_get(p)); }
 
 static TIDE_NOINLINE void free_slow(void *p) {
     if (!p) return;
@@ -190,7 +194,7 @@ static TIDE_NOINLINE size_t alloc_usable_slow(const void *p) {
         const struct slab *s = chunk_run_of(c, p);
         if (s->kind == RUN_SLAB) return s->block_size;
     }
-    struct alloc_owner o = alloc_owner_of(p);
+    struct alloc_owner o = alloc_owner_at(p, e);
     return alloc_owner_usable(&o);
 }
 

@@ -639,10 +639,7 @@ struct arena *heap_large_arena(void) {
 
 TIDE_NOINLINE bool heap_lrun_push_slow(struct heap *h, struct heap_lrun *l, void *p, size_t size) {
     if (l->n == HEAP_LRUN_SLOTS || !heap_lrun_evict_slow(h, l, size)) return false;
-    l->run[l->n++] = p;
-    h->lrun_bytes += size;
-    tide_tls.slow_deallocated += size;
-    if (heap_lrun_kept(h, l)) heap_lrun_tick_slow(h);
+    heap_lrun_keep(h, l, p, size);
     return true;
 }
 

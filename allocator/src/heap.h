@@ -236,10 +236,14 @@ void heap_free_foreign_slab(struct slab *s, void *p);
  * would have done (a program whose only slow-path calls are served by kept
  * runs still gets its dirty pages purged on time). */
 void heap_lrun_tick_slow(struct heap *h);
-/* Count one kept free of h on list l: true when a decay check is due. */
-TIDE_INLINE bool heap_lrun_kept(struct heap *h, struct heap_lrun *l) {
+/* Keep run p of `size` bytes on list l of h, the calling thread's heap
+ * (room already checked), with a decay check every HEAP_LRUN_TICK kept frees. */
+TIDE_INLINE void heap_lrun_keep(struct heap *h, struct heap_lrun *l, void *p, size_t size) {
+    l->run[l->n++] = p;
+    h->lrun_bytes += size;
+    tide_tls.slow_deallocated += size;
     l->stamp = (uint32_t)++h->lrun_nkeep;
-    return TIDE_UNLIKELY((h->lrun_nkeep & (HEAP_LRUN_TICK - 1)) == 0);
+    if (TIDE_UNLIKELY((h->lrun_nkeep & (HEAP_LRUN_TICK - 1)) == 0)) heap_lrun_tick_slow(h);
 }
 /* malloc(n), SC_SMALL_MAX < n <= HEAP_LRUN_MAX_BYTES: a run the
  * calling thread's heap keeps (the last kept of its size, if its address
@@ -265,25 +269,22 @@ TIDE_INLINE void *heap_lrun_pop(size_t n) { return heap_lrun_pop_masked(n, 0); }
 TIDE_INLINE void *heap_lrun_pop_aligned(size_t n, size_t align) {
     return heap_lrun_pop_masked(n, align > SC_PAGE ? align - 1 : 0);
 }
-/* A push that finds the size's slots or the budget full: make room (or not). */
+/* A push that finds the size's slots or the budget full: make room and keep
+ * the run, or not (a tail call: the common push saves no registers). */
 bool heap_lrun_push_slow(struct heap *h, struct heap_lrun *l, void *p, size_t size);
 /* free of p, the first byte of large run `run`: keep it in the calling
  * thread's heap if its size is kept, it is of the heap's arena (heap_empty
  * has none) and there is room (a heap's budget is 0 with dirty_decay_ms:0).
  * False: not kept. */
 TIDE_INLINE bool heap_lrun_push(struct slab *run, void *p) {
-    struct tide_tls *t = &tide_tls;
-    struct heap *h = t->heap;
+    struct heap *h = tide_tls.heap;
     size_t i = (size_t)run->npages - HEAP_LRUN_MIN_PAGES;
     if (run->base != (uintptr_t)p || i >= HEAP_LRUN_NSIZES || chunk_of(p)->arena != h->arena) return false;
     struct heap_lrun *l = &h->lrun[i];
     size_t size = (size_t)run->npages << SC_LG_PAGE;
     if (TIDE_UNLIKELY(l->n == HEAP_LRUN_SLOTS || h->lrun_bytes + size > h->lrun_budget))
         return heap_lrun_push_slow(h, l, p, size);
-    l->run[l->n++] = p;
-    h->lrun_bytes += size;
-    t->slow_deallocated += size;
-    if (heap_lrun_kept(h, l)) heap_lrun_tick_slow(h);
+    heap_lrun_keep(h, l, p, size);
     return true;
 }
 
