@@ -97,25 +97,26 @@ if [ $measure = 1 ]; then
 fi
 
 [ -f "$bounds" ] || { echo "check.sh: $bounds: missing" >&2; exit 2; }
-mb=$(awk '$1 == "malloc_max" { print $2 }' "$bounds")
-fb=$(awk '$1 == "free_max" { print $2 }' "$bounds")
-ub=$(awk '$1 == "usable_max" { print $2 }' "$bounds")
-rb=$(awk '$1 == "realloc_max" { print $2 }' "$bounds")
-ab=$(awk '$1 == "aligned_max" { print $2 }' "$bounds")
-lb=$(awk '$1 == "large_pair_max" { print $2 }' "$bounds")
-if [ -z "$mb" ] || [ -z "$fb" ] || [ -z "$ub" ] || [ -z "$rb" ] || [ -z "$ab" ] || [ -z "$lb" ]; then
-    echo "check.sh: $bounds: needs malloc_max, free_max, usable_max, realloc_max, aligned_max and large_pair_max lines" >&2
-    exit 2
-fi
-awk -v m="$m" -v f="$f" -v u="$u" -v r="$r" -v a="$a" -v l="$l" -v mb="$mb" -v fb="$fb" -v ub="$ub" -v rb="$rb" \
-    -v ab="$ab" -v lb="$lb" 'BEGIN {
-    bad = 0
-    if (m > mb) { printf "check.sh: FAILED: malloc fast path %.1f > bound %s\n", m, mb > "/dev/stderr"; bad = 1 }
-    if (f > fb) { printf "check.sh: FAILED: free fast path %.1f > bound %s\n", f, fb > "/dev/stderr"; bad = 1 }
-    if (u > ub) { printf "check.sh: FAILED: malloc_usable_size %.1f > bound %s\n", u, ub > "/dev/stderr"; bad = 1 }
-    if (r > rb) { printf "check.sh: FAILED: in-place realloc %.1f > bound %s\n", r, rb > "/dev/stderr"; bad = 1 }
-    if (a > ab) { printf "check.sh: FAILED: aligned_alloc %.1f > bound %s\n", a, ab > "/dev/stderr"; bad = 1 }
-    if (l > lb) { printf "check.sh: FAILED: kept-run malloc + free %.1f > bound %s\n", l, lb > "/dev/stderr"; bad = 1 }
-    if (!bad) printf "within bounds (malloc_max %s, free_max %s, usable_max %s, realloc_max %s, aligned_max %s, large_pair_max %s)\n",
-        mb, fb, ub, rb, ab, lb
-    exit bad }'
+# check VALUE KEY WHAT: VALUE against the bound on BOUNDS_FILE's "KEY V" line.
+bad=0
+seen=
+check() {
+    b=$(awk -v k="$2" '$1 == k { print $2 }' "$bounds")
+    if [ -z "$b" ]; then
+        echo "check.sh: $bounds: needs a $2 line" >&2
+        exit 2
+    fi
+    if awk -v v="$1" -v b="$b" 'BEGIN { exit !(v > b) }'; then
+        printf 'check.sh: FAILED: %s %.1f > bound %s\n' "$3" "$1" "$b" >&2
+        bad=1
+    fi
+    seen="$seen${seen:+, }$2 $b"
+}
+check "$m" malloc_max "malloc fast path"
+check "$f" free_max "free fast path"
+check "$u" usable_max "malloc_usable_size"
+check "$r" realloc_max "in-place realloc"
+check "$a" aligned_max "aligned_alloc"
+check "$l" large_pair_max "kept-run malloc + free"
+[ $bad = 0 ] && echo "within bounds ($seen)"
+exit $bad
