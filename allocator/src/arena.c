@@ -152,15 +152,18 @@ static void arena_hdr_put(struct arena *a, struct slab *s) {
     } while (0)
 
 /* Take pages [i, i+n) of c for run `run`, pointing the first `nmap` of them
- * at it (page_slab[]). Returns true if they were all zero. */
-static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n, struct slab *run, unsigned nmap) {
-    unsigned was_dirty = 0;
+ * at it (page_slab[]). Returns how many of its first pages may hold old data:
+ * pages [i, i + result) span every page that was dirty (0: all read as zero).
+ * The run's owner must give at least those back as dirty (chunk_give). */
+static unsigned chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n, struct slab *run, unsigned nmap) {
+    unsigned was_dirty = 0, dirty_end = 0;
     BITS_RANGE(c->free_bits, i, n, w, m, { TIDE_ASSERT((*w & m) == m); *w &= ~m; });
     BITS_RANGE(c->dirty_bits, i, n, w, m, {
         uint64_t d = *w & m;
         if (d) {
             /* A full word needs no popcount (x86-64's base ISA has no popcnt). */
             was_dirty += d == ~(uint64_t)0 ? 64u : (unsigned)__builtin_popcountll(d);
+            dirty_end = (unsigned)((w - c->dirty_bits) * 64 + 64 - __builtin_clzll(d)) - i;
             *w &= ~m;
         }
     });
@@ -169,7 +172,7 @@ static bool chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigned n,
     a->ndirty -= was_dirty;
     c->nfree -= n;
     a->pactive += n;
-    return was_dirty == 0;
+    return dirty_end;
 }
 
 /* Give pages [i, i+n) back; the first `touched` of them become dirty, and
@@ -231,9 +234,9 @@ static TIDE_NOINLINE void arena_purge_short_slow(struct arena *a, unsigned n) {
 }
 
 /* Lowest-address first fit over the arena's chunks; maps a chunk if none fits
- * (and then sets *grew). */
+ * (and then sets *grew). *dirty_end: see chunk_take. */
 static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, unsigned nmap, struct chunk **cp,
-                             bool *zero, bool *grew) {
+                             unsigned *dirty_end, bool *grew) {
     struct slab *run = arena_hdr_get(a);
     if (!run) return NULL;
     for (struct chunk *c = a->chunks; c; c = c->next) {
@@ -243,7 +246,7 @@ static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, unsign
             c->fail_hint = n;
             continue;
         }
-        *zero = chunk_take(a, c, (unsigned)i, n, run, nmap);
+        *dirty_end = chunk_take(a, c, (unsigned)i, n, run, nmap);
         *cp = c;
         return (char *)c + ((size_t)i << SC_LG_PAGE);
     }
@@ -255,7 +258,7 @@ static void *arena_run_alloc(struct arena *a, unsigned n, unsigned align, unsign
         arena_hdr_put(a, run);
         return NULL;
     }
-    *zero = chunk_take(a, c, (unsigned)i, n, run, nmap);
+    *dirty_end = chunk_take(a, c, (unsigned)i, n, run, nmap);
     *cp = c;
     return (char *)c + ((size_t)i << SC_LG_PAGE);
 }
@@ -333,13 +336,15 @@ static void chunk_set_owner(struct chunk *c, unsigned first, unsigned n, struct 
 struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h, bool *grew) {
     const struct sc_info *ci = &sc_table[cls];
     struct chunk *c;
-    bool zero, locked = h->shared;   /* a shared heap's caller holds the lock */
+    unsigned dirty_end;
+    bool locked = h->shared;   /* a shared heap's caller holds the lock */
     if (!locked) util_lock(&a->lock);
-    char *p = arena_run_alloc(a, ci->slab_pages, 1, ci->slab_pages, &c, &zero, grew);
+    char *p = arena_run_alloc(a, ci->slab_pages, 1, ci->slab_pages, &c, &dirty_end, grew);
     struct slab *s = NULL;
     if (p) {
         s = chunk_run_of(c, p);
         slab_init(s, cls, h, (uintptr_t)p);
+        s->dirty_pages = (uint16_t)dirty_end;
         s->shared = h->shared;
         chunk_set_owner(c, run_first_page(c, s), ci->slab_pages, &h->bins[cls]);
         a->ctr.slabs_created[cls]++;
@@ -359,9 +364,11 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h, boo
 void arena_slab_free(struct slab *s) {
     struct chunk *c = pagemap_ptr(pagemap_get((void *)s->base));
     struct arena *a = c->arena;
-    /* Only the pages blocks were carved from were ever touched. */
+    /* Pages may hold data up to the last carved block, and the first
+     * dirty_pages held old data when the slab took them: both stay dirty.
+     * The pages past both read as zero. */
     uintptr_t touched_end = TIDE_ALIGN_UP(s->base + (uintptr_t)s->capacity * s->block_size, SC_PAGE);
-    unsigned touched = (unsigned)((touched_end - s->base) >> SC_LG_PAGE);
+    unsigned touched = TIDE_MAX((unsigned)((touched_end - s->base) >> SC_LG_PAGE), (unsigned)s->dirty_pages);
     uint64_t now = os_now_ms();
     bool locked = s->heap->shared;   /* a shared heap's caller holds the lock */
     if (!locked) util_lock(&a->lock);
@@ -384,9 +391,9 @@ void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero, b
     unsigned n = (unsigned)(size >> SC_LG_PAGE);
     unsigned al = (unsigned)(TIDE_MAX(align, SC_PAGE) >> SC_LG_PAGE);
     struct chunk *c;
-    bool is_zero;
+    unsigned dirty_end = 0;
     util_lock(&a->lock);
-    char *p = arena_run_alloc(a, n, al, 1, &c, &is_zero, grew);
+    char *p = arena_run_alloc(a, n, al, 1, &c, &dirty_end, grew);
     if (p) {
         struct slab *r = chunk_run_of(c, p);   /* zeroed by arena_hdr_get */
         r->kind = RUN_LARGE;
@@ -397,7 +404,7 @@ void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero, b
     }
     arena_maybe_purge_locked(a);
     util_unlock(&a->lock);
-    if (p && zero && !is_zero) memset(p, 0, size);
+    if (p && zero && dirty_end) memset(p, 0, (size_t)dirty_end << SC_LG_PAGE);   /* the rest reads as zero */
     return p;
 }
 

@@ -16,7 +16,12 @@
  *    collects them.
  *  - used + len(free) + len(local_free) + (blocks below capacity that start
  *    in a purged page) == capacity <= nregs.
- *  - blocks [capacity, nregs) have never been touched (lazy extension).
+ *  - blocks [capacity, nregs) have never been handed out (lazy extension);
+ *    their pages read as zero unless they are among the first dirty_pages
+ *    pages, which the arena handed out dirty. A slab given back therefore
+ *    marks dirty its pages up to the last carved block, and at least its
+ *    first dirty_pages (arena_slab_free), so that the arena never takes a
+ *    page holding old data for one that reads as zero.
  *  - purged pages (slabs of 2..16 pages only) hold no used block and no
  *    list link: every block overlapping them was free when slab_scavenge
  *    gave them back; the blocks starting in them are on no list until
@@ -70,6 +75,7 @@ struct slab {
     uint8_t scavenged;           /* SLAB_SCAV_*: since used last exceeded nregs / 2 */
     uint16_t npages;
     uint16_t purged;             /* pages given back by slab_scavenge (bit p = page p) */
+    uint16_t dirty_pages;        /* its first pages that held old data when the arena handed it out */
     uintptr_t base;              /* first data byte */
     /* Second cache line: list links and the remote side. */
     struct slab *next, *prev;    /* heap->slabs[cls] */
