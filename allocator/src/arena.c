@@ -180,6 +180,13 @@ static unsigned chunk_take(struct arena *a, struct chunk *c, unsigned i, unsigne
 static void chunk_give(struct arena *a, struct chunk *c, unsigned i, unsigned n, unsigned touched, unsigned nmap,
                        uint64_t now) {
     uint32_t t = arena_now32(now);
+#ifdef TIDE_DEBUG
+    /* The pages given back clean must read as zero (calloc relies on it). */
+    for (unsigned p = i + touched; p < i + n; p++) {
+        const uint64_t *w = (const uint64_t *)((const char *)c + ((size_t)p << SC_LG_PAGE));
+        for (size_t k = 0; k < SC_PAGE / sizeof *w; k++) TIDE_ASSERT(w[k] == 0);
+    }
+#endif
     BITS_RANGE(c->free_bits, i, n, w, m, { *w |= m; });
     BITS_RANGE(c->dirty_bits, i, touched, w, m, { *w |= m; });
     util_fill32(&c->dirty_ms[i], t, touched);

@@ -438,6 +438,41 @@ END_TEST
 
 /* ---- run headers: from the arena's pool, one per live run ---- */
 
+/* A slab that took pages holding old data (a freed large run's, dirty) and
+ * carved only its first block gives every such page back dirty: a calloc of
+ * a large run there must read zero. (The slab once marked only the pages up
+ * to its last carved block, and calloc skipped its memset on the rest.) */
+START_TEST(t_slab_dirty_pages)
+{
+    free(malloc(opaque(64)));   /* initialised; the thread has its arena */
+    REQUIRE(arena_count() >= 2, "needs two arenas, have %u", arena_count());
+    struct arena *a = arena_get(arena_count() - 1);
+    if (a == tide_tls.arena) a = arena_get(0);
+    unsigned cls = (unsigned)sc_index(1024);
+    size_t run = (size_t)sc_table[cls].slab_pages << SC_LG_PAGE;
+    REQUIRE(sc_table[cls].slab_pages >= 4, "class %u: a slab of %u pages", cls, sc_table[cls].slab_pages);
+    bool grew = false;
+    char *l = arena_large_alloc(a, run, SC_PAGE, false, &grew);
+    ck_assert_ptr_nonnull(l);
+    memset(l, 0xab, run);
+    struct chunk *c = chunk_of(l);
+    arena_large_free(c, chunk_run_of(c, l));   /* its pages are dirty now */
+    util_lock(&a->lock);                       /* a shared heap's caller holds the lock */
+    struct slab *s = arena_slab_alloc(a, cls, a->shared, &grew);
+    ck_assert_ptr_nonnull(s);
+    REQUIRE(s->base == (uintptr_t)l, "the slab is at %#lx, not on the freed run %p", (unsigned long)s->base, l);
+    s->capacity = 1;   /* one block carved, then freed */
+    arena_slab_free(s);
+    util_unlock(&a->lock);
+    char *z = arena_large_alloc(a, run, SC_PAGE, true, &grew);
+    REQUIRE(z == l, "the zeroed run is at %p, not at %p", z, l);
+    for (size_t i = 0; i < run; i++)
+        if (z[i]) ck_abort_msg("byte %zu of %zu (page %zu) of a zeroed run reads %#x", i, run, i >> SC_LG_PAGE,
+                               (unsigned char)z[i]);
+    arena_large_free(c, chunk_run_of(c, z));
+}
+END_TEST
+
 START_TEST(t_run_headers)
 {
     enum { N = 40 };
@@ -1211,6 +1246,7 @@ int main(int argc, char **argv) {
     tcase(s, "slab_order", t_slab_order, 30);
     tcase(s, "large_first_fit", t_large_first_fit, 30);
     tcase(s, "run_headers", t_run_headers, 30);
+    tcase(s, "slab_dirty_pages", t_slab_dirty_pages, 30);
     tcase(s, "large_keep", t_large_keep, 30);
     tcase(s, "large_first", t_large_first, 30);
     tcase(s, "large_keep_aligned", t_large_keep_aligned, 30);
