@@ -6,6 +6,7 @@
 #include "heap.h"
 #include "huge.h"
 #include "init.h"
+#include "misuse.h"
 #include "sc.h"
 
 #include <errno.h>
@@ -22,8 +23,6 @@
 #else
 #define ALLOC_API(name) name
 #endif
-
-static uint64_t alloc_foreign_frees;   /* frees of pointers tide does not own */
 
 /* ---- slow paths --------------------------------------------------------- */
 
@@ -55,6 +54,7 @@ static TIDE_NOINLINE void *alloc_small_slow(unsigned c) {
     }
     void *p = heap_alloc_small_any(c);
     if (TIDE_UNLIKELY(!p)) errno = ENOMEM;
+    else misuse_mark_live(p);
     return p;
 }
 
@@ -87,6 +87,13 @@ static struct alloc_owner alloc_owner_at(const void *p, uintptr_t e) {
 /* The owner of p, through the page map. */
 static struct alloc_owner alloc_owner_of(const void *p) { return alloc_owner_at(p, pagemap_get(p)); }
 
+/* p starts no live block of ours (misuse.h): reported, never touched. A
+ * large run's first byte or a huge block's start that is no longer live
+ * lands here too (its pages name no run, its slots no record). */
+static TIDE_NOINLINE void alloc_invalid_slow(const void *p, const char *what) {
+    misuse_report(MISUSE_INVALID_FREE, what, p, -1, 0);
+}
+
 static TIDE_NOINLINE void free_slow(void *p) {
     if (!p) return;
     int e = errno;
@@ -100,14 +107,14 @@ static TIDE_NOINLINE void free_slow(void *p) {
         tide_tls.slow_deallocated += o.huge->usable;
         huge_free(o.huge);
     } else {
-        /* Not a block of ours: never touch it. */
-        __atomic_fetch_add(&alloc_foreign_frees, 1, __ATOMIC_RELAXED);
+        alloc_invalid_slow(p, "invalid free");
     }
     errno = e;
 }
 
 /* A block of page `page` of chunk c that is not ours: another thread's or a
- * shared heap's slab, or not a slab at all (large run, header, free page). */
+ * shared heap's slab, a purged page of any slab, or not a slab at all (large
+ * run, header, free page). */
 static TIDE_NOINLINE void free_other_slow(struct chunk *c, size_t page, void *p) {
     struct slab *s = c->page_slab[page];
     /* The slab of the run this thread holds is a slab: its header (written
@@ -117,6 +124,10 @@ static TIDE_NOINLINE void free_other_slow(struct chunk *c, size_t page, void *p)
     free_slow(p);
 }
 
+/* p, a block of one of the thread's own slabs, carries the free mark: a
+ * double free unless the program copied the key into a live block. */
+static TIDE_NOINLINE void free_marked_slow(struct heap *h, struct heap_bin *b, void *p);
+
 /* p, a block of h's own slab, and its bin b (the class is b's index) is full. */
 static TIDE_NOINLINE void free_bin_full_slow(struct heap *h, struct heap_bin *b, void *p) {
     heap_free_bin_full(h, (unsigned)(b - h->bins), p);
@@ -124,7 +135,7 @@ static TIDE_NOINLINE void free_bin_full_slow(struct heap *h, struct heap_bin *b,
 
 /* ---- fast paths ---------------------------------------------------------- */
 
-/* Pop a block of class c from the thread's bin. */
+/* Pop a block of class c from the thread's bin; it loses the free mark. */
 TIDE_INLINE void *alloc_small(size_t c) {
     struct heap *h = tide_tls.heap;
     struct heap_bin *b = &h->bins[c];
@@ -132,7 +143,9 @@ TIDE_INLINE void *alloc_small(size_t c) {
     if (TIDE_UNLIKELY(t == b->base)) return alloc_small_slow((unsigned)c);
     b->top = --t;
     b->nmalloc++;
-    return *t;
+    void *p = *t;
+    misuse_mark_live(p);
+    return p;
 }
 
 /* Sizes above the lookup table: the upper small classes, large and huge. */
@@ -150,26 +163,54 @@ TIDE_EXPORT void *ALLOC_API(malloc)(size_t n) {
     return malloc_above_lookup(n);
 }
 
-/* free of p, a pointer into chunk c: into the thread's bin if it is a block
- * of one of the thread's own slabs. */
+/* free of p, a 16-aligned pointer into chunk c: marked free and into the
+ * thread's bin if it is a block of one of the thread's own slabs. */
 TIDE_INLINE void free_in_chunk(struct tide_tls *t, struct chunk *c, void *p) {
     size_t page = chunk_page_of(p);
     struct heap_bin *b = c->page_owner[page];
     if (TIDE_UNLIKELY(b->heap != t->heap)) return free_other_slow(c, page, p);
+    if (TIDE_UNLIKELY(misuse_marked(p))) return free_marked_slow(t->heap, b, p);
+    misuse_mark_free(p);
     void **top = b->top;
     if (TIDE_UNLIKELY(top == b->limit)) return free_bin_full_slow(t->heap, b, p);
     *top = p;
     b->top = top + 1;
 }
 
+/* The chunk the page map just confirmed becomes the thread's last one. */
+static void alloc_confirm_chunk(struct chunk *c) { tide_tls.last_chunk = (uintptr_t)c; }
+
+/* free of p outside the thread's last confirmed chunk, or not 16-aligned:
+ * ask the page map (a misaligned pointer starts no block). */
+static TIDE_NOINLINE void free_unconfirmed_slow(void *p) {
+    struct chunk *c = chunk_of(p);
+    if (((uintptr_t)p & 15) || !pagemap_is_chunk(pagemap_get(p))) return free_slow(p);
+    alloc_confirm_chunk(c);   /* chunks are never unmapped: it stays one */
+    free_in_chunk(&tide_tls, c, p);
+}
+
+/* The mask keeps the chunk and the pointer's low 4 bits: it equals the last
+ * confirmed chunk only for a 16-aligned pointer into it. */
+#define ALLOC_FREE_MASK (~(uintptr_t)(CHUNK_SIZE - 1) | 15)
+
 TIDE_EXPORT void ALLOC_API(free)(void *p) {
     struct tide_tls *t = &tide_tls;
-    struct chunk *c = chunk_of(p);
-    if (TIDE_UNLIKELY((uintptr_t)c != t->last_chunk)) {   /* another 4 MiB slot: ask the page map */
-        if (!pagemap_is_chunk(pagemap_get(p))) return free_slow(p);
-        t->last_chunk = (uintptr_t)c;   /* chunks are never unmapped: it stays one */
-    }
-    free_in_chunk(t, c, p);
+    uintptr_t m = (uintptr_t)p & ALLOC_FREE_MASK;
+    if (TIDE_UNLIKELY(m != t->last_chunk)) return free_unconfirmed_slow(p);
+    free_in_chunk(t, (struct chunk *)m, p);
+}
+
+static TIDE_NOINLINE void free_marked_slow(struct heap *h, struct heap_bin *b, void *p) {
+    struct slab *s = chunk_run_of(chunk_of(p), p);
+    int cls = (int)(b - h->bins);
+    if (heap_block_is_free(h, s, p)) return misuse_report(MISUSE_DOUBLE_FREE, "double free", p, cls, s->block_size);
+    if (slab_block_index(s, p) < 0 || (uint32_t)slab_block_index(s, p) >= s->capacity)
+        return misuse_report(MISUSE_INVALID_FREE, "invalid free", p, cls, s->block_size);
+    misuse_mark_free(p);   /* a live block that held the key: freed as usual */
+    void **top = b->top;
+    if (top == b->limit) return heap_free_bin_full(h, (unsigned)cls, p);
+    *top = p;
+    b->top = top + 1;
 }
 
 /* ---- sizes --------------------------------------------------------------- */
@@ -181,6 +222,14 @@ static size_t alloc_owner_usable(const struct alloc_owner *o) {
     return 0;
 }
 
+/* The block p an owner lookup found is free: a marked small block its slab
+ * or a bin holds, or a large run a heap keeps (misuse.h). */
+static bool alloc_owner_freed(const struct alloc_owner *o, void *p) {
+    if (!o->run || !misuse_marked(p)) return false;
+    if (o->run->kind == RUN_LARGE) return heap_lrun_holds(p);
+    return o->run->heap != tide_tls.heap || heap_block_is_free(o->run->heap, o->run, p);
+}
+
 /* Usable size of p (0: not ours), through the page map; the chunk it finds
  * becomes the thread's last confirmed chunk, as in free. A slab block is
  * answered from its run header with no block-start check, as on the fast
@@ -190,7 +239,7 @@ static TIDE_NOINLINE size_t alloc_usable_slow(const void *p) {
     uintptr_t e = pagemap_get(p);
     if (pagemap_is_chunk(e)) {
         struct chunk *c = pagemap_ptr(e);
-        tide_tls.last_chunk = (uintptr_t)c;   /* chunks are never unmapped */
+        alloc_confirm_chunk(c);   /* chunks are never unmapped */
         const struct slab *s = chunk_run_of(c, p);
         if (s->kind == RUN_SLAB) return s->block_size;
     }
@@ -397,10 +446,17 @@ static TIDE_NOINLINE void *realloc_slow(void *p, size_t n, size_t align, bool ze
     }
     struct alloc_owner o = alloc_owner_of(p);
     if (!o.run && !o.huge) {
+        alloc_invalid_slow(p, "invalid realloc");
         errno = ENOMEM;   /* not a block of ours: its size is unknown */
         return NULL;
     }
-    if (o.chunk) tide_tls.last_chunk = (uintptr_t)o.chunk;   /* chunks are never unmapped */
+    if (alloc_owner_freed(&o, p)) {
+        misuse_report(MISUSE_DOUBLE_FREE, "realloc of a freed block", p,
+                      o.run->kind == RUN_SLAB ? (int)o.run->cls : -1, alloc_owner_usable(&o));
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (o.chunk) alloc_confirm_chunk(o.chunk);   /* chunks are never unmapped */
     size_t old = alloc_owner_usable(&o);
     if ((align <= 16 || ((uintptr_t)p & (align - 1)) == 0) && alloc_resize_in_place(&o, n)) {
         if (zero && n > old) memset((char *)p + old, 0, n - old);
@@ -430,7 +486,7 @@ TIDE_EXPORT void *ALLOC_API(realloc)(void *p, size_t n) {
         return NULL;
     }
     const struct slab *s = n <= SC_SMALL_MAX ? alloc_slab_in_last_chunk(p) : NULL;
-    if (s) return alloc_slab_keeps(s, n) ? p : realloc_small_move_slow(p, s->block_size, n);
+    if (s && !misuse_marked(p)) return alloc_slab_keeps(s, n) ? p : realloc_small_move_slow(p, s->block_size, n);
     return realloc_slow(p, n, 0, false);
 }
 
@@ -585,6 +641,3 @@ TIDE_EXPORT void *__libc_memalign(size_t a, size_t n) { return memalign(a, n); }
 TIDE_EXPORT void *__libc_valloc(size_t n) { return valloc(n); }
 TIDE_EXPORT void *__libc_pvalloc(size_t n) { return pvalloc(n); }
 TIDE_EXPORT int __posix_memalign(void **p, size_t a, size_t n) { return posix_memalign(p, a, n); }
-
-/* For tests: frees of pointers tide did not own. */
-uint64_t alloc_foreign_free_count(void) { return __atomic_load_n(&alloc_foreign_frees, __ATOMIC_RELAXED); }

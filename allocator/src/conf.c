@@ -12,6 +12,8 @@ struct conf conf_opt = {
     .background_thread = false,
     .stats_print = false,
     .bsd2006 = false,
+    .abort_on_misuse = true,
+    .secure = false,
     .preset = "default",
 };
 
@@ -67,14 +69,24 @@ static bool conf_entry(const char *k, size_t kn, const char *v, size_t vn) {
         return conf_bool(v, vn, &conf_opt.background_thread);
     } else if (conf_eq(k, kn, "stats_print")) {
         return conf_bool(v, vn, &conf_opt.stats_print);
+    } else if (conf_eq(k, kn, "abort_on_misuse")) {
+        return conf_bool(v, vn, &conf_opt.abort_on_misuse);
     } else if (conf_eq(k, kn, "preset")) {
         if (conf_eq(v, vn, "bsd2006")) {
             /* BSDCan 2006: arenas (4 x CPUs, round-robin), no thread cache. */
             conf_opt.bsd2006 = true;
+            conf_opt.secure = false;
             conf_opt.tcache = false;
             conf_opt.preset = "bsd2006";
+        } else if (conf_eq(v, vn, "secure")) {
+            /* Hardened (misuse.h): every call takes the checked slow paths. */
+            conf_opt.bsd2006 = false;
+            conf_opt.secure = true;
+            conf_opt.tcache = false;
+            conf_opt.preset = "secure";
         } else if (conf_eq(v, vn, "default")) {
             conf_opt.bsd2006 = false;
+            conf_opt.secure = false;
             conf_opt.tcache = true;
             conf_opt.preset = "default";
         } else {
@@ -88,7 +100,7 @@ static bool conf_entry(const char *k, size_t kn, const char *v, size_t vn) {
 
 static bool conf_known(const char *k, size_t kn) {
     static const char *const keys[] = {"narenas", "tcache", "dirty_decay_ms", "background_thread",
-                                       "stats_print", "preset", "class_refine_kb"};
+                                       "stats_print", "preset", "class_refine_kb", "abort_on_misuse"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (conf_eq(k, kn, keys[i])) return true;
     return false;

@@ -17,7 +17,9 @@ struct conf {
     bool background_thread;    /* purge from a background thread */
     bool stats_print;          /* malloc_stats_print at exit */
     bool bsd2006;              /* preset:bsd2006 was given */
-    const char *preset;        /* "default" or "bsd2006" */
+    bool abort_on_misuse;      /* misuse (double or invalid free) aborts; false: ignored and counted */
+    bool secure;               /* preset:secure: the hardened mode (misuse.h) */
+    const char *preset;        /* "default", "bsd2006" or "secure" */
 };
 extern struct conf conf_opt;
 

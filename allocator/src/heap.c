@@ -3,6 +3,7 @@
 #include "base.h"
 #include "conf.h"
 #include "init.h"
+#include "misuse.h"
 #include "os.h"
 
 #include <string.h>
@@ -172,9 +173,30 @@ static void heap_sparse_reset(struct heap *h, struct slab *s) {
     s->scavenged = SLAB_SCAV_NONE;
 }
 
+/* Pages of s in `mask` (bit p: page p) name bin b in their chunk's page_owner. */
+static void heap_pages_owner(struct slab *s, unsigned mask, struct heap_bin *b) {
+    struct chunk *c = chunk_of((void *)s->base);
+    size_t first = chunk_page_of((void *)s->base);
+    for (unsigned p = 0; p < s->npages; p++)
+        if (mask & (1u << p)) c->page_owner[first + p] = b;
+}
+
+/* Purged pages hold only free blocks: they name no owner, so that a free
+ * into them leaves free's fast path and is found to be a double free
+ * (misuse.h). slab_unpurge gives them their owner back. */
 static void heap_scavenge_now(struct heap *h, struct slab *s) {
     s->scavenged = SLAB_SCAV_DONE;
-    if (s->used * 4 <= s->nregs) h->scavenged_pages += slab_scavenge(s);
+    if (s->used * 4 > s->nregs) return;
+    unsigned before = s->purged;
+    h->scavenged_pages += slab_scavenge(s);
+    heap_pages_owner(s, s->purged & ~before, &heap_bin_none);
+}
+
+static bool heap_unpurge(struct heap *h, struct slab *s) {
+    unsigned was = s->purged;
+    bool any = slab_unpurge(s);
+    heap_pages_owner(s, was, &h->bins[s->cls]);
+    return any;
 }
 
 /* After the owner handed out blocks of s (used already raised). */
@@ -278,7 +300,7 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
     for (;;) {
         if (s != &slab_empty) {
             if (!s->free) heap_collect(h, s);
-            if (!s->free && s->purged) slab_unpurge(s);
+            if (!s->free && s->purged) heap_unpurge(h, s);
             slab_block_t *b = s->free;
             if (b) {
                 s->free = b->next;
@@ -332,7 +354,7 @@ void *heap_refill(struct heap *h, unsigned c) {
         if (s->local_free) {
             s->free = s->local_free;
             s->local_free = NULL;
-        } else if (!s->purged || !slab_unpurge(s)) {
+        } else if (!s->purged || !heap_unpurge(h, s)) {
             break;
         }
     }
@@ -460,11 +482,17 @@ static void heap_push_pending(struct heap *h, struct slab *s) {
                                           __ATOMIC_RELAXED));
 }
 
-/* A block of an arena-shared heap's slab: freed under the arena lock. */
+/* A block of an arena-shared heap's slab: freed under the arena lock, which
+ * lets it check that the block is live (the shared heap has no bins). */
 static TIDE_NOINLINE void heap_free_shared_slab(struct slab *s, void *p) {
     struct heap *owner = s->heap;
     struct arena *a = owner->arena;
     util_lock(&a->lock);
+    if (TIDE_UNLIKELY(misuse_marked(p) || slab_in_purged_page(s, p)) && heap_block_is_free(owner, s, p)) {
+        util_unlock(&a->lock);
+        return misuse_report(MISUSE_DOUBLE_FREE, "double free", p, s->cls, s->block_size);
+    }
+    misuse_mark_free(p);
     slab_block_t *b = p;
     b->next = s->local_free;
     s->local_free = b;
@@ -472,6 +500,24 @@ static TIDE_NOINLINE void heap_free_shared_slab(struct slab *s, void *p) {
     s->used--;
     heap_slab_freed(owner, s);
     util_unlock(&a->lock);
+}
+
+static bool heap_list_holds(const slab_block_t *b, const void *p) {
+    for (; b; b = b->next)
+        if (b == p) return true;
+    return false;
+}
+
+bool heap_block_is_free(struct heap *h, struct slab *s, void *p) {
+    if (!slab_block_start(s, p)) return false;
+    if ((uint32_t)slab_block_index(s, p) >= s->capacity || slab_in_purged_page(s, p)) return true;
+    const struct heap_bin *b = &h->bins[s->cls];
+    for (void **q = b->base; q < b->top; q++)
+        if (*q == p) return true;
+    if (heap_list_holds(s->free, p) || heap_list_holds(s->local_free, p)) return true;
+    if (tide_tls.rf_slab == s && heap_list_holds(tide_tls.rf_head, p)) return true;
+    uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_ACQUIRE);
+    return heap_list_holds((const slab_block_t *)(tf & ~SLAB_TF_MASK), p);
 }
 
 static TIDE_NOINLINE void heap_adopt_parked(struct heap *p);
@@ -486,16 +532,41 @@ void heap_remote_flush(void) {
     if (slab_remote_free_list(s, t->rf_head, t->rf_tail)) heap_push_pending(s->heap, s);
 }
 
+/* p, a block of another heap's slab s, that is not a block start, or lies in
+ * a purged page, or carries the free mark: report it, unless the mark is a
+ * copy the program made into a live block of a slab this thread can check
+ * (then false: free it as usual). */
+static TIDE_NOINLINE bool heap_foreign_misuse_slow(struct slab *s, void *p) {
+    if (!slab_block_start(s, p)) {
+        misuse_report(MISUSE_INVALID_FREE, "invalid free", p, s->cls, s->block_size);
+        return true;
+    }
+    if (s->shared) return false;   /* checked under the arena lock */
+    /* Another thread's slab: its bins and lists are its own, so a marked
+     * block is taken to be free (the key is random, misuse.h); the run this
+     * thread holds is checked. */
+    misuse_report(MISUSE_DOUBLE_FREE, "double free", p, s->cls, s->block_size);
+    return true;
+}
+
+/* The checks of a remote free (misuse.h), in one test on the common path. */
+TIDE_INLINE bool heap_foreign_misuse(struct slab *s, void *p) {
+    if (TIDE_LIKELY(slab_block_start(s, p) && !misuse_marked(p) && !slab_in_purged_page(s, p))) return false;
+    return heap_foreign_misuse_slow(s, p);
+}
+
 /* The first of a run of remote frees into slab s: hand over the held run
  * and start holding a new one. */
 static TIDE_NOINLINE void heap_free_foreign_first(struct slab *s, void *p) {
     struct tide_tls *t = &tide_tls;
+    if (TIDE_UNLIKELY(heap_foreign_misuse(s, p))) return;
     if (TIDE_UNLIKELY(s->shared)) {
         t->slow_deallocated += s->block_size;
         return heap_free_shared_slab(s, p);
     }
     if (TIDE_UNLIKELY(__atomic_load_n(&s->heap->parked, __ATOMIC_RELAXED))) heap_adopt_parked(s->heap);
     heap_remote_flush();
+    misuse_mark_free(p);
     slab_block_t *b = p;
     if (TIDE_UNLIKELY(t->state == TLS_DEAD)) {   /* past its exit hook: nothing would hand a run over later */
         t->slow_deallocated += s->block_size;
@@ -517,6 +588,8 @@ void heap_free_foreign_slab(struct slab *s, void *p) {
     if (t->rf_slab != s) return heap_free_foreign_first(s, p);
     /* More of the run (a consumer freeing a producer's batch): held, and
      * handed over with one CAS per HEAP_REMOTE_BATCH blocks. */
+    if (TIDE_UNLIKELY(heap_foreign_misuse(s, p))) return;
+    misuse_mark_free(p);
     slab_block_t *b = p;
     b->next = t->rf_head;
     t->rf_head = b;
@@ -641,6 +714,23 @@ TIDE_NOINLINE bool heap_lrun_push_slow(struct heap *h, struct heap_lrun *l, void
     if (l->n == HEAP_LRUN_SLOTS || !heap_lrun_evict_slow(h, l, size)) return false;
     heap_lrun_keep(h, l, p, size);
     return true;
+}
+
+bool heap_lrun_holds(const void *p) {
+    const struct heap *h = tide_tls.heap;
+    for (unsigned i = 0; i < HEAP_LRUN_NSIZES; i++)
+        for (unsigned k = 0; k < h->lrun[i].n; k++)
+            if (h->lrun[i].run[k] == p) return true;
+    return false;
+}
+
+TIDE_NOINLINE bool heap_lrun_push_marked_slow(struct slab *run, void *p) {
+    if (heap_lrun_holds(p)) {
+        misuse_report(MISUSE_DOUBLE_FREE, "double free", p, -1, (size_t)run->npages << SC_LG_PAGE);
+        return true;   /* handled: left as it is */
+    }
+    misuse_mark_live(p);   /* the program's copy of the key: freed as usual */
+    return heap_lrun_push(run, p);
 }
 
 /* Kept run p (taken off its list) back to its arena. */

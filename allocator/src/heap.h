@@ -59,6 +59,7 @@
 #define TIDE_HEAP_H
 
 #include "arena.h"
+#include "misuse.h"
 
 #define HEAP_CACHE_PAGES 64
 #define HEAP_BIN_MAX     512   /* most blocks a bin starts with room for (and about 64 KiB of them) */
@@ -239,6 +240,7 @@ void heap_lrun_tick_slow(struct heap *h);
 /* Keep run p of `size` bytes on list l of h, the calling thread's heap
  * (room already checked), with a decay check every HEAP_LRUN_TICK kept frees. */
 TIDE_INLINE void heap_lrun_keep(struct heap *h, struct heap_lrun *l, void *p, size_t size) {
+    misuse_mark_free(p);   /* its second word: a second free finds it (misuse.h) */
     l->run[l->n++] = p;
     h->lrun_bytes += size;
     tide_tls.slow_deallocated += size;
@@ -256,6 +258,7 @@ TIDE_INLINE void *heap_lrun_pop_masked(size_t n, uintptr_t mask) {
     uint32_t k = l->n;
     if (!k || ((uintptr_t)l->run[k - 1] & mask)) return NULL;
     void *p = l->run[k - 1];
+    misuse_mark_live(p);
     l->n = k - 1;
     h->lrun_bytes -= pages << SC_LG_PAGE;
     t->slow_allocated += pages << SC_LG_PAGE;
@@ -272,6 +275,16 @@ TIDE_INLINE void *heap_lrun_pop_aligned(size_t n, size_t align) {
 /* A push that finds the size's slots or the budget full: make room and keep
  * the run, or not (a tail call: the common push saves no registers). */
 bool heap_lrun_push_slow(struct heap *h, struct heap_lrun *l, void *p, size_t size);
+/* The calling thread's heap keeps run p. */
+bool heap_lrun_holds(const void *p);
+/* A push of run p that carries the free mark: a double free if the heap
+ * keeps p (reported; true), else pushed as usual. */
+bool heap_lrun_push_marked_slow(struct slab *run, void *p);
+/* p is a free block of slab s of heap h (h's owner thread, or the arena lock
+ * of a shared heap): not carved yet, in a purged page, in h's bin, on s's
+ * lists or thread_free, or in the calling thread's held remote run. False
+ * for a live block or a pointer that starts none. */
+bool heap_block_is_free(struct heap *h, struct slab *s, void *p);
 /* free of p, the first byte of large run `run`: keep it in the calling
  * thread's heap if its size is kept, it is of the heap's arena (heap_empty
  * has none) and there is room (a heap's budget is 0 with dirty_decay_ms:0).
@@ -280,6 +293,7 @@ TIDE_INLINE bool heap_lrun_push(struct slab *run, void *p) {
     struct heap *h = tide_tls.heap;
     size_t i = (size_t)run->npages - HEAP_LRUN_MIN_PAGES;
     if (run->base != (uintptr_t)p || i >= HEAP_LRUN_NSIZES || chunk_of(p)->arena != h->arena) return false;
+    if (TIDE_UNLIKELY(misuse_marked(p))) return heap_lrun_push_marked_slow(run, p);
     struct heap_lrun *l = &h->lrun[i];
     size_t size = (size_t)run->npages << SC_LG_PAGE;
     if (TIDE_UNLIKELY(l->n == HEAP_LRUN_SLOTS || h->lrun_bytes + size > h->lrun_budget))

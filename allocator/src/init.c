@@ -7,6 +7,7 @@
 #include "ctl.h"
 #include "heap.h"
 #include "huge.h"
+#include "misuse.h"
 #include "os.h"
 #include "pagemap.h"
 #include "stats.h"
@@ -59,6 +60,7 @@ bool init_ensure(void) {
         /* Phase 1: nothing here may call malloc. */
         __atomic_store_n(&init_state, 1, __ATOMIC_RELAXED);
         conf_init(os_ncpus());
+        misuse_boot();
         if (!arena_boot(conf_opt.narenas)) {
             __atomic_store_n(&init_state, 0, __ATOMIC_RELEASE);
             util_unlock(&init_lock);

@@ -99,7 +99,7 @@ const struct sc_info sc_table[SC_NSMALL] = {
  * 160, 192, 224, 256, 320, ..., 1024); sc_refine points a class's entries at
  * the 16-byte classes in its range. */
 uint8_t sc_lookup[(SC_LOOKUP_MAX >> 3) + 1] = {
-     0,  0,  1,  2,  2,  3,  3,  4,  4,  5,  5,  6,  6,  7,  7,  8,
+     1,  1,  1,  2,  2,  3,  3,  4,  4,  5,  5,  6,  6,  7,  7,  8,
      8, 10, 10, 10, 10, 12, 12, 12, 12, 14, 14, 14, 14, 16, 16, 16,
     16, 20, 20, 20, 20, 20, 20, 20, 20, 24, 24, 24, 24, 24, 24, 24,
     24, 28, 28, 28, 28, 28, 28, 28, 28, 32, 32, 32, 32, 32, 32, 32,
@@ -111,8 +111,9 @@ uint8_t sc_lookup[(SC_LOOKUP_MAX >> 3) + 1] = {
 };
 
 /* The 16-byte class of lookup entry i: n in (8(i - 1), 8i] rounds up to
- * 16 * ceil(n / 16), class index size / 16 (8 bytes and less: class 0). */
-static unsigned sc_fine_of(unsigned i) { return i <= 1 ? 0 : (i + 1) / 2; }
+ * 16 * ceil(n / 16), class index size / 16 (16 bytes for 0..16: no block is
+ * smaller than 16, misuse.h). */
+static unsigned sc_fine_of(unsigned i) { return i <= 1 ? 1 : (i + 1) / 2; }
 
 unsigned sc_coarse_index(size_t n) {
     unsigned i = (unsigned)((n + 7) >> 3), f = sc_fine_of(i);

@@ -2,9 +2,10 @@
  * sc.h: size classes.
  *
  * Small classes (<= SC_SMALL_MAX) live in slabs: 8, then every multiple of 16
- * up to 1024 (64 classes), then 4 classes per doubling up to 14336. Every
- * class >= 16 is a multiple of 16, so every block of 16 bytes or more is
- * 16-aligned. Large sizes (<= SC_LARGE_MAX) are page runs, rounded up to
+ * up to 1024 (64 classes), then 4 classes per doubling up to 14336. Sizes
+ * up to 8 take the 16-byte class, so the 8-byte class is never used: every
+ * block is at least 16 bytes, a multiple of 16 and 16-aligned, and has a
+ * second word for the free mark (misuse.h). Large sizes (<= SC_LARGE_MAX) are page runs, rounded up to
  * whole pages. Huge sizes are direct mappings, rounded up to whole pages.
  *
  * Sizes up to 1 KiB map to classes through sc_lookup, which starts coarse:
@@ -23,7 +24,8 @@
  * Invariants: sc_size(sc_index(n)) >= n for 0 <= n <= SC_SMALL_MAX, coarse
  * or refined, and sc_size(sc_index(n)) - n < 16 for 8 < n <= 1024 once n's
  * coarse class is refined; sc_index(sc_size(c)) == c for every class c in
- * use (every class but the 16-byte ones of a coarse class not yet refined).
+ * use (every class but the 8-byte one and the 16-byte ones of a coarse class
+ * not yet refined).
  * sc_lookup entries only ever change from a coarse class to a smaller class
  * still >= the size: a racing reader gets one of two valid classes.
  */

@@ -21,10 +21,11 @@ void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base)
     s->shared = 0;
     s->scavenged = SLAB_SCAV_NONE;
     s->sparse_next = s->sparse_prev = NULL;
-    s->purged = 0;
+    __atomic_store_n(&s->purged, 0, __ATOMIC_RELAXED);
     s->cached = 0;
     s->npages = ci->slab_pages;
     s->base = base;
+    s->div_magic = UINT64_MAX / ci->size + 1;
     s->next = s->prev = NULL;
     __atomic_store_n(&s->thread_free, SLAB_TF_NORMAL, __ATOMIC_RELAXED);
     __atomic_store_n(&s->pending_next, NULL, __ATOMIC_RELAXED);
@@ -148,7 +149,7 @@ unsigned slab_scavenge(struct slab *s) {
         n += q - p;
         p = q;
     }
-    s->purged |= (uint16_t)fresh;
+    __atomic_store_n(&s->purged, (uint16_t)(s->purged | fresh), __ATOMIC_RELAXED);   /* remote frees read it */
     slab_relink(s, fr);
     return n;
 }
@@ -157,7 +158,7 @@ bool slab_unpurge(struct slab *s) {
     if (!s->purged) return false;
     uint64_t fr[SLAB_MAP_WORDS];
     slab_free_map(s, fr);
-    s->purged = 0;
+    __atomic_store_n(&s->purged, 0, __ATOMIC_RELAXED);
     slab_relink(s, fr);
     return s->free != NULL;
 }

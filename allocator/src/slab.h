@@ -83,6 +83,7 @@ struct slab {
     struct slab *pending_next;            /* link on heap->pending */
     struct slab *sparse_next, *sparse_prev;   /* heap->sparse queue (owner only) */
     uint32_t sparse_ms;                   /* when it went on the queue */
+    uint64_t div_magic;                   /* UINT64_MAX / block_size + 1: slab_block_start */
 };
 
 /* A slab's scavenging state, owner only. It went down to a quarter full or
@@ -129,6 +130,20 @@ TIDE_INLINE bool slab_retirable(const struct slab *s) {
 }
 /* Block index of p inside the slab, or -1 if p is not a block start. */
 long slab_block_index(const struct slab *s, const void *p);
+/* p starts one of the slab's blocks: an offset inside it that is a multiple
+ * of block_size, tested with one multiplication (offsets < 2^32: off is a
+ * multiple of d iff off * ceil(2^64 / d) mod 2^64 < ceil(2^64 / d)). */
+TIDE_INLINE bool slab_block_start(const struct slab *s, const void *p) {
+    uintptr_t off = (uintptr_t)p - s->base;
+    return off < (uintptr_t)s->nregs * s->block_size && off * s->div_magic < s->div_magic;
+}
+/* p lies in a page slab_scavenge gave back (any thread: a relaxed read; a
+ * thread that got p from the program after the owner linked the page again
+ * reads the store that did). */
+TIDE_INLINE bool slab_in_purged_page(const struct slab *s, const void *p) {
+    unsigned pg = (unsigned)(((uintptr_t)p - s->base) >> SC_LG_PAGE);
+    return (__atomic_load_n(&s->purged, __ATOMIC_RELAXED) >> pg) & 1;
+}
 /* Debug builds: check the invariants above (owner's view). */
 void slab_check(const struct slab *s);
 

@@ -13,6 +13,8 @@
 #define TIDE_COLD        __attribute__((cold, noinline))
 #define TIDE_INLINE      static inline __attribute__((always_inline))
 #define TIDE_EXPORT      __attribute__((visibility("default")))
+/* A variable of the library read on a fast path: one RIP-relative load. */
+#define TIDE_HIDDEN      __attribute__((visibility("hidden")))
 #define TIDE_TLS         __thread __attribute__((tls_model("initial-exec")))
 #if defined(__SANITIZE_THREAD__)
 #define TIDE_TSAN 1

@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "heap.h"
 #include "huge.h"
+#include "misuse.h"
 #include "pagemap.h"
 #include "sc.h"
 #include "slab.h"
@@ -39,7 +40,6 @@ static struct heap *test_heap(void) {
 }
 
 /* alloc.c, for tests: frees of pointers tide did not own. */
-uint64_t alloc_foreign_free_count(void);
 
 /* ck_assert_msg for loops: silent on success (no mark point per check). */
 #define REQUIRE(c, ...) do { if (!(c)) { char m_[512]; snprintf(m_, sizeof m_, __VA_ARGS__); \
@@ -60,7 +60,8 @@ START_TEST(t_sc_table)
         const struct sc_info *ci = &sc_table[c];
         if (c > 0) REQUIRE(ci->size > sc_table[c - 1].size, "class %u not increasing", c);
         if (ci->size >= 16) REQUIRE(ci->size % 16 == 0, "class %u size %u not a multiple of 16", c, ci->size);
-        /* A 16-byte class of a coarse class not yet refined is not in use. */
+        /* A 16-byte class of a coarse class not yet refined is not in use,
+         * nor is the 8-byte class (sizes up to 8 take 16 bytes: misuse.h). */
         bool in_use = ci->size > SC_LOOKUP_MAX || sc_coarse_index(ci->size) == c;
         REQUIRE(sc_index(sc_size(c)) == (in_use ? c : sc_coarse_index(ci->size)), "sc_index(sc_size(%u)) = %zu", c,
                 sc_index(sc_size(c)));
@@ -88,10 +89,11 @@ START_TEST(t_sc_table)
 }
 END_TEST
 
-/* The coarse classes up to 1 KiB, by their own rule: 8, every multiple of 16
- * to 128, then 4 per doubling. */
+/* The coarse classes up to 1 KiB, by their own rule: every multiple of 16
+ * to 128 (16 for 0 to 16: no block is smaller, misuse.h), then 4 per
+ * doubling. */
 static size_t coarse_size(size_t n) {
-    if (n <= 8) return 8;
+    if (n <= 16) return 16;
     if (n <= 128) return (n + 15) & ~(size_t)15;
     size_t s = 128;
     for (size_t step = 32;; step *= 2)
@@ -111,7 +113,8 @@ static void sc_sweep_sizes(bool refined) {
             REQUIRE(c < SC_NSMALL, "sc_index(%zu) = %u", n, c);
             REQUIRE(sc_size(c) == u, "sc_size(sc_index(%zu)) = %zu, sc_usable = %zu", n, sc_size(c), u);
             REQUIRE(sc_size(c) >= n, "class %u (%zu) < %zu", c, sc_size(c), n);
-            if (refined || n > SC_LOOKUP_MAX) REQUIRE(c == 0 || sc_size(c - 1) < n, "class %u fits %zu too", c - 1, n);
+            if (refined || n > SC_LOOKUP_MAX) REQUIRE(c <= 1 || sc_size(c - 1) < n, "class %u fits %zu too", c - 1, n);
+            REQUIRE(c >= 1, "size %zu in the 8-byte class", n);
             if (n >= 16) REQUIRE(u % 16 == 0, "usable %zu of %zu not 16-aligned", u, n);
         } else {
             REQUIRE(u % SC_PAGE == 0 && u - n < SC_PAGE, "large %zu rounds to %zu", n, u);
@@ -291,8 +294,10 @@ START_TEST(t_pagemap_foreign)
         REQUIRE(malloc_usable_size(opaquep(foreign[i])) == 0, "malloc_usable_size(%p) = %zu", foreign[i],
                 malloc_usable_size(foreign[i]));
     }
-    /* Freeing them neither crashes nor touches them, and tide counts them. */
-    uint64_t before = alloc_foreign_free_count();
+    /* Freeing them neither crashes nor touches them: tide reports them as
+     * invalid frees, and with abort_on_misuse:false counts them. */
+    conf_opt.abort_on_misuse = false;
+    uint64_t before = misuse_count(MISUSE_INVALID_FREE);
     size_t counted = 0;
     for (size_t i = 0; i < nf; i++) {
         if (!foreign[i]) continue;
@@ -300,7 +305,7 @@ START_TEST(t_pagemap_foreign)
         free(opaquep(foreign[i]));
         counted++;
     }
-    ck_assert_uint_eq(alloc_foreign_free_count() - before, counted);
+    ck_assert_uint_eq(misuse_count(MISUSE_INVALID_FREE) - before, counted);
     ck_assert_int_eq(stack_var, 1);
     ck_assert_int_eq(static_var, 42);
     /* Wild addresses too. */
