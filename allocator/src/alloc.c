@@ -3,11 +3,13 @@
  * own; everything else is in *_slow functions, noinline.
  */
 #include "arena.h"
+#include "conf.h"
 #include "heap.h"
 #include "huge.h"
 #include "init.h"
 #include "misuse.h"
 #include "sc.h"
+#include "secure.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -31,6 +33,7 @@ static TIDE_NOINLINE void *alloc_large_or_huge_slow(size_t n, size_t align, bool
         errno = ENOMEM;
         return NULL;
     }
+    if (conf_opt.secure) return secure_alloc(n, align, zero);
     size_t size = sc_page_ceil(n ? n : 1);
     void *p;
     bool grew = false;
@@ -47,11 +50,13 @@ static TIDE_NOINLINE void *alloc_large_or_huge_slow(size_t n, size_t align, bool
     return p;
 }
 
-static TIDE_NOINLINE void *alloc_small_slow(unsigned c) {
+/* n: the size asked (preset:secure lays the block out for it). */
+static TIDE_NOINLINE void *alloc_small_slow(unsigned c, size_t n) {
     if (TIDE_UNLIKELY(!init_ensure())) {
         errno = ENOMEM;
         return NULL;
     }
+    if (conf_opt.secure) return secure_alloc_small(c, n);
     void *p = heap_alloc_small_any(c);
     if (TIDE_UNLIKELY(!p)) errno = ENOMEM;
     else misuse_mark_live(p);
@@ -135,12 +140,13 @@ static TIDE_NOINLINE void free_bin_full_slow(struct heap *h, struct heap_bin *b,
 
 /* ---- fast paths ---------------------------------------------------------- */
 
-/* Pop a block of class c from the thread's bin; it loses the free mark. */
-TIDE_INLINE void *alloc_small(size_t c) {
+/* Pop a block of class c (for n bytes) from the thread's bin; it loses the
+ * free mark. */
+TIDE_INLINE void *alloc_small(size_t c, size_t n) {
     struct heap *h = tide_tls.heap;
     struct heap_bin *b = &h->bins[c];
     void **t = b->top;
-    if (TIDE_UNLIKELY(t == b->base)) return alloc_small_slow((unsigned)c);
+    if (TIDE_UNLIKELY(t == b->base)) return alloc_small_slow((unsigned)c, n);
     b->top = --t;
     b->nmalloc++;
     void *p = *t;
@@ -150,7 +156,7 @@ TIDE_INLINE void *alloc_small(size_t c) {
 
 /* Sizes above the lookup table: the upper small classes, large and huge. */
 static TIDE_NOINLINE void *malloc_above_lookup(size_t n) {
-    if (n <= SC_SMALL_MAX) return alloc_small(sc_index(n));
+    if (n <= SC_SMALL_MAX) return alloc_small(sc_index(n), n);
     if (n <= HEAP_LRUN_MAX_BYTES) {
         void *p = heap_lrun_pop(n);
         if (p) return p;
@@ -159,7 +165,7 @@ static TIDE_NOINLINE void *malloc_above_lookup(size_t n) {
 }
 
 TIDE_EXPORT void *ALLOC_API(malloc)(size_t n) {
-    if (TIDE_LIKELY(n <= SC_LOOKUP_MAX)) return alloc_small(sc_lookup_index(n));
+    if (TIDE_LIKELY(n <= SC_LOOKUP_MAX)) return alloc_small(sc_lookup_index(n), n);
     return malloc_above_lookup(n);
 }
 
@@ -177,12 +183,16 @@ TIDE_INLINE void free_in_chunk(struct tide_tls *t, struct chunk *c, void *p) {
     b->top = top + 1;
 }
 
-/* The chunk the page map just confirmed becomes the thread's last one. */
-static void alloc_confirm_chunk(struct chunk *c) { tide_tls.last_chunk = (uintptr_t)c; }
+/* The chunk the page map just confirmed becomes the thread's last one
+ * (never under preset:secure: its frees and reallocs take the slow paths). */
+static void alloc_confirm_chunk(struct chunk *c) {
+    if (!conf_opt.secure) tide_tls.last_chunk = (uintptr_t)c;
+}
 
 /* free of p outside the thread's last confirmed chunk, or not 16-aligned:
  * ask the page map (a misaligned pointer starts no block). */
 static TIDE_NOINLINE void free_unconfirmed_slow(void *p) {
+    if (conf_opt.secure) return secure_free(p);
     struct chunk *c = chunk_of(p);
     if (((uintptr_t)p & 15) || !pagemap_is_chunk(pagemap_get(p))) return free_slow(p);
     alloc_confirm_chunk(c);   /* chunks are never unmapped: it stays one */
@@ -236,6 +246,7 @@ static bool alloc_owner_freed(const struct alloc_owner *o, void *p) {
  * path (Redis asks the size of blocks all over its heap: a third of its
  * calls come here). */
 static TIDE_NOINLINE size_t alloc_usable_slow(const void *p) {
+    if (conf_opt.secure) return secure_usable(p);
     uintptr_t e = pagemap_get(p);
     if (pagemap_is_chunk(e)) {
         struct chunk *c = pagemap_ptr(e);
@@ -297,6 +308,7 @@ TIDE_INLINE size_t alloc_aligned_class(size_t n, size_t align) {
  * `align <= 16` case answers it, as alloc_aligned_class needs a power of two. */
 static size_t alloc_size_for(size_t n, size_t align) {
     if (n > (size_t)PTRDIFF_MAX) return 0;
+    if (conf_opt.secure) return n ? n : 1;   /* the canary starts right after the block */
     if (align > SC_PAGE && (align > (size_t)PTRDIFF_MAX || n > (size_t)PTRDIFF_MAX - align)) return 0;
     if (align <= 16) return sc_usable(TIDE_MAX(n, align));
     if (align <= SC_PAGE) {
@@ -328,7 +340,7 @@ TIDE_INLINE void *alloc_aligned(size_t align, size_t n, bool zero) {
     if (TIDE_LIKELY(align <= SC_PAGE)) {
         size_t c = alloc_aligned_class(n, align);
         if (TIDE_LIKELY(c < SC_NSMALL)) {
-            void *p = alloc_small(c);
+            void *p = alloc_small(c, n);
             if (p && zero) memset(p, 0, n);
             return p;
         }
@@ -389,7 +401,7 @@ TIDE_EXPORT void *ALLOC_API(calloc)(size_t k, size_t n) {
         return NULL;
     }
     if (total <= SC_SMALL_MAX) {
-        void *p = alloc_small(sc_index(total));
+        void *p = alloc_small(sc_index(total), total);
         if (p) memset(p, 0, total);
         return p;
     }
@@ -444,6 +456,7 @@ static TIDE_NOINLINE void *realloc_slow(void *p, size_t n, size_t align, bool ze
         errno = ENOMEM;
         return NULL;
     }
+    if (conf_opt.secure) return secure_realloc(p, n, align, zero);
     struct alloc_owner o = alloc_owner_of(p);
     if (!o.run && !o.huge) {
         alloc_invalid_slow(p, "invalid realloc");
@@ -520,6 +533,7 @@ TIDE_EXPORT int malloc_trim(size_t pad) {
     (void)pad;
     if (!init_ready()) return 0;
     int e = errno;
+    if (conf_opt.secure) secure_drain();
     struct heap *h = tide_tls.heap;
     if (h != &heap_empty) heap_flush(h);
     size_t n = 0;
@@ -597,6 +611,7 @@ TIDE_EXPORT void *rallocx(void *p, size_t n, int flags) {
 
 TIDE_EXPORT size_t xallocx(void *p, size_t n, size_t extra, int flags) {
     bool zero = flags & MALLOCX_ZERO;
+    if (conf_opt.secure) return secure_usable(p);   /* never in place: the canary follows the block */
     struct alloc_owner o = alloc_owner_of(p);
     size_t old = alloc_owner_usable(&o);
     size_t want = n + extra < n ? SIZE_MAX : n + extra;

@@ -5,6 +5,7 @@
 #include "init.h"
 #include "misuse.h"
 #include "os.h"
+#include "secure.h"
 
 #include <string.h>
 
@@ -284,10 +285,37 @@ void heap_arena_grew(void) {
     if (h != &heap_empty) heap_grew(h);
 }
 
+/* preset:secure: every block of fresh slab s on its free list at once, in
+ * a random order (Fisher-Yates with a generator seeded from the key and the
+ * slab), so that the next block handed out cannot be told from the last. */
+static void heap_slab_shuffle(struct slab *s) {
+    uint16_t order[SLAB_MAP_WORDS * 64];
+    uint64_t x = misuse_key ^ s->base ^ 0x9e3779b97f4a7c15u;
+    for (uint32_t i = 0; i < s->nregs; i++) order[i] = (uint16_t)i;
+    for (uint32_t i = s->nregs; i > 1; i--) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint32_t j = (uint32_t)(x % i);
+        uint16_t t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+    slab_block_t *head = NULL;
+    for (uint32_t i = 0; i < s->nregs; i++) {
+        slab_block_t *b = (slab_block_t *)(s->base + (uintptr_t)order[i] * s->block_size);
+        slab_set_next(b, head);
+        head = b;
+    }
+    s->free = head;
+    s->capacity = s->nregs;
+}
+
 static struct slab *heap_new_slab(struct heap *h, unsigned c) {
     bool grew = false;
     struct slab *s = arena_slab_alloc(h->arena, c, h, &grew);
     if (grew) heap_grew(h);
+    if (s && TIDE_UNLIKELY(conf_opt.secure)) heap_slab_shuffle(s);
     if (s) {
         heap_link(h, s);
         __atomic_store_n(&h->slab_pages, h->slab_pages + s->npages, __ATOMIC_RELAXED);
@@ -303,7 +331,15 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
             if (!s->free && s->purged) heap_unpurge(h, s);
             slab_block_t *b = s->free;
             if (b) {
-                s->free = b->next;
+                slab_block_t *next = slab_next(b);
+                if (TIDE_UNLIKELY(slab_link_key) && next && !slab_block_start(s, next)) {
+                    /* preset:secure: a link written after free. The rest of
+                     * the list is dropped (its blocks leak, none is handed
+                     * out twice). */
+                    misuse_report(MISUSE_CORRUPTED, "free-list link overwritten after", b, s->cls, s->block_size);
+                    next = NULL;
+                }
+                s->free = next;
                 s->used++;
                 heap_slab_taken(h, s);
 #ifdef TIDE_DEBUG
@@ -347,7 +383,7 @@ void *heap_refill(struct heap *h, unsigned c) {
         slab_block_t *blk = s->free;
         while (k < half && blk) {
             dst[-(ptrdiff_t)++k] = blk;
-            blk = blk->next;
+            blk = slab_next(blk);
         }
         s->free = blk;
         if (k == half) break;
@@ -375,7 +411,7 @@ void *heap_refill(struct heap *h, unsigned c) {
 /* Return a run of blocks [head .. tail] of slab s to its local list. */
 static void heap_slab_take_back(struct heap *h, struct slab *s, slab_block_t *head, slab_block_t *tail,
                                 uint32_t n) {
-    tail->next = s->local_free;
+    slab_set_next(tail, s->local_free);
     s->local_free = head;
     s->used -= n;
     heap_slab_freed(h, s);
@@ -404,7 +440,7 @@ static void heap_bin_flush(struct heap *h, unsigned c, uint32_t count) {
             head = NULL;
             run = 0;
         }
-        blk->next = head;
+        slab_set_next(blk, head);
         head = blk;
         run++;
     }
@@ -494,7 +530,7 @@ static TIDE_NOINLINE void heap_free_shared_slab(struct slab *s, void *p) {
     }
     misuse_mark_free(p);
     slab_block_t *b = p;
-    b->next = s->local_free;
+    slab_set_next(b, s->local_free);
     s->local_free = b;
     owner->bins[s->cls].nfree_slow++;
     s->used--;
@@ -503,7 +539,7 @@ static TIDE_NOINLINE void heap_free_shared_slab(struct slab *s, void *p) {
 }
 
 static bool heap_list_holds(const slab_block_t *b, const void *p) {
-    for (; b; b = b->next)
+    for (; b; b = slab_next(b))
         if (b == p) return true;
     return false;
 }
@@ -577,7 +613,7 @@ static TIDE_NOINLINE void heap_free_foreign_first(struct slab *s, void *p) {
         t->rf_exit_hook = true;
         if (t->state == TLS_FRESH) init_register_thread(&heap_empty);
     }
-    b->next = NULL;
+    slab_set_next(b, NULL);
     t->rf_slab = s;
     t->rf_head = t->rf_tail = b;
     t->rf_n = 1;
@@ -591,7 +627,7 @@ void heap_free_foreign_slab(struct slab *s, void *p) {
     if (TIDE_UNLIKELY(heap_foreign_misuse(s, p))) return;
     misuse_mark_free(p);
     slab_block_t *b = p;
-    b->next = t->rf_head;
+    slab_set_next(b, t->rf_head);
     t->rf_head = b;
     if (TIDE_UNLIKELY(++t->rf_n >= HEAP_REMOTE_BATCH)) heap_remote_flush();
 }

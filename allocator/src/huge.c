@@ -37,14 +37,18 @@ static void huge_account(struct huge *h, bool add) {
     util_unlock(&huge_lock);
 }
 
-void *huge_alloc(size_t size, size_t align) {
+/* A mapping for `size` bytes aligned to `align`; with `guard`, the block
+ * starts `front` bytes in (a multiple of the alignment) and the page before
+ * it and the page after it are PROT_NONE. */
+static void *huge_map(size_t size, size_t align, bool guard) {
     size = sc_page_ceil(size);
-    if (!size || size > (size_t)PTRDIFF_MAX) return NULL;
-    size_t map_size = TIDE_ALIGN_UP(size, PAGEMAP_SLOT);
+    size_t front = guard ? TIDE_MAX(align, SC_PAGE) : 0;
+    if (!size || size > (size_t)PTRDIFF_MAX - front - SC_PAGE) return NULL;
+    size_t map_size = TIDE_ALIGN_UP(front + size + (guard ? SC_PAGE : 0), PAGEMAP_SLOT);
     if (map_size < size) return NULL;
     struct huge *h = huge_rec_get();
     if (!h) return NULL;
-    void *map = os_map_aligned(map_size, TIDE_MAX(align, PAGEMAP_SLOT));
+    char *map = os_map_aligned(map_size, TIDE_MAX(align, PAGEMAP_SLOT));
     if (!map) {
         util_lock(&huge_lock);
         h->next_free = huge_recs;
@@ -52,9 +56,13 @@ void *huge_alloc(size_t size, size_t align) {
         util_unlock(&huge_lock);
         return NULL;
     }
+    if (guard) {
+        os_guard(map + front - SC_PAGE, SC_PAGE);
+        os_guard(map + front + size, SC_PAGE);
+    }
     h->map = map;
     h->map_size = map_size;
-    h->ptr = map;
+    h->ptr = map + front;
     h->usable = size;
     if (!pagemap_set(map, map_size, (uintptr_t)h)) {
         pagemap_set(map, map_size, 0);
@@ -65,8 +73,11 @@ void *huge_alloc(size_t size, size_t align) {
         return NULL;
     }
     huge_account(h, true);
-    return map;
+    return h->ptr;
 }
+
+void *huge_alloc(size_t size, size_t align) { return huge_map(size, align, false); }
+void *huge_alloc_guarded(size_t size, size_t align) { return huge_map(size, align, true); }
 
 void huge_free(struct huge *h) {
     pagemap_set(h->map, h->map_size, 0);

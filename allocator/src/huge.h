@@ -20,6 +20,9 @@ struct huge {
 };
 
 void *huge_alloc(size_t size, size_t align);
+/* The same with a PROT_NONE page before and after the block (preset:secure);
+ * such a block never grows in place (huge_realloc: ptr != map). */
+void *huge_alloc_guarded(size_t size, size_t align);
 void huge_free(struct huge *h);
 /* Resize (moving if allowed). Returns the new pointer or NULL. */
 void *huge_realloc(struct huge *h, size_t size, bool may_move);

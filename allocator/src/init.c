@@ -10,6 +10,7 @@
 #include "misuse.h"
 #include "os.h"
 #include "pagemap.h"
+#include "secure.h"
 #include "stats.h"
 
 int init_state;   /* __atomic builtins only */
@@ -27,6 +28,7 @@ void init_register_thread(void *heap) { pthread_setspecific(init_key, heap); }
  * inside the allocator while the address space is copied. */
 static void init_prefork(void) {
     bg_prefork();
+    secure_prefork();
     stats_prefork();
     heap_prefork();
     arena_prefork();
@@ -41,6 +43,7 @@ static void init_postfork_parent(void) {
     arena_postfork_parent();
     heap_postfork_parent();
     stats_postfork_parent();
+    secure_postfork_parent();
     bg_postfork_parent();
 }
 static void init_postfork_child(void) {
@@ -50,6 +53,7 @@ static void init_postfork_child(void) {
     arena_postfork_child();
     heap_postfork_child();
     stats_postfork_child();
+    secure_postfork_child();
     bg_postfork_child();
 }
 

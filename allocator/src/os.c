@@ -37,6 +37,12 @@ void os_unmap(void *p, size_t size) {
     errno = e;
 }
 
+void os_guard(void *p, size_t size) {
+    int e = errno;
+    mprotect(p, size, PROT_NONE);
+    errno = e;
+}
+
 void os_purge(void *p, size_t size) {
     int e = errno;
     madvise(p, size, MADV_DONTNEED);

@@ -10,6 +10,8 @@ void *os_map(size_t size);
 void os_unmap(void *p, size_t size);
 /* Give the pages back to the OS; they read as zero afterwards. */
 void os_purge(void *p, size_t size);
+/* Make [p, p + size) inaccessible (guard pages). */
+void os_guard(void *p, size_t size);
 /* Monotonic milliseconds, coarse clock (cheap vDSO read). */
 uint64_t os_now_ms(void);
 unsigned os_ncpus(void);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 struct slab slab_empty;
+uintptr_t slab_link_key;
 
 void slab_init(struct slab *s, unsigned cls, struct heap *owner, uintptr_t base) {
     const struct sc_info *ci = &sc_table[cls];
@@ -45,11 +46,11 @@ uint32_t slab_collect(struct slab *s) {
     slab_block_t *head = (slab_block_t *)(tf & ~SLAB_TF_MASK);
     slab_block_t *tail = head;
     uint32_t n = 1;
-    while (tail->next) {
-        tail = tail->next;
+    while (slab_next(tail)) {
+        tail = slab_next(tail);
         n++;
     }
-    tail->next = s->free;
+    slab_set_next(tail, s->free);
     s->free = head;
     s->used -= n;
     return n;
@@ -100,7 +101,7 @@ static void slab_relink(struct slab *s, const uint64_t *fr) {
         unsigned p = (unsigned)(((size_t)i * s->block_size) >> SC_LG_PAGE);
         if (s->purged & (1u << p)) continue;
         slab_block_t *b = (slab_block_t *)(s->base + (uintptr_t)i * s->block_size);
-        b->next = head;
+        slab_set_next(b, head);
         head = b;
     }
     s->free = head;
@@ -111,8 +112,8 @@ static void slab_relink(struct slab *s, const uint64_t *fr) {
  * blocks never carved. */
 static void slab_free_map(const struct slab *s, uint64_t *fr) {
     memset(fr, 0, SLAB_MAP_WORDS * sizeof(uint64_t));
-    for (const slab_block_t *b = s->free; b; b = b->next) util_bit_set(fr, (uint32_t)slab_block_index(s, b));
-    for (const slab_block_t *b = s->local_free; b; b = b->next) util_bit_set(fr, (uint32_t)slab_block_index(s, b));
+    for (const slab_block_t *b = s->free; b; b = slab_next(b)) util_bit_set(fr, (uint32_t)slab_block_index(s, b));
+    for (const slab_block_t *b = s->local_free; b; b = slab_next(b)) util_bit_set(fr, (uint32_t)slab_block_index(s, b));
     for (unsigned p = 0; p < s->npages; p++) {
         if (!(s->purged & (1u << p))) continue;
         uint32_t f, e;
@@ -168,11 +169,11 @@ void slab_check(const struct slab *s) {
     TIDE_ASSERT(s->kind == RUN_SLAB);
     TIDE_ASSERT(s->capacity <= s->nregs);
     uint32_t nfree = 0;
-    for (const slab_block_t *b = s->free; b; b = b->next) {
+    for (const slab_block_t *b = s->free; b; b = slab_next(b)) {
         TIDE_ASSERT(slab_block_index(s, b) >= 0 && (uint32_t)slab_block_index(s, b) < s->capacity);
         TIDE_ASSERT(++nfree <= s->capacity);
     }
-    for (const slab_block_t *b = s->local_free; b; b = b->next) {
+    for (const slab_block_t *b = s->local_free; b; b = slab_next(b)) {
         TIDE_ASSERT(slab_block_index(s, b) >= 0 && (uint32_t)slab_block_index(s, b) < s->capacity);
         TIDE_ASSERT(++nfree <= s->capacity);
     }

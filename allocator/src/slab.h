@@ -47,7 +47,13 @@
 
 struct heap;
 
-typedef struct slab_block { struct slab_block *next; } slab_block_t;
+/* A free block's first word links it to the next one, XORed with
+ * slab_link_key: 0, or a random key under preset:secure (secure.h), so that
+ * a link overwritten after free decodes to an address outside its slab. */
+typedef struct slab_block { uintptr_t link; } slab_block_t;
+extern TIDE_HIDDEN uintptr_t slab_link_key;
+TIDE_INLINE slab_block_t *slab_next(const slab_block_t *b) { return (slab_block_t *)(b->link ^ slab_link_key); }
+TIDE_INLINE void slab_set_next(slab_block_t *b, const slab_block_t *next) { b->link = (uintptr_t)next ^ slab_link_key; }
 
 enum { RUN_FREE = 0, RUN_SLAB = 1, RUN_LARGE = 2 };
 
@@ -103,7 +109,7 @@ unsigned slab_scavenge(struct slab *s);
 bool slab_unpurge(struct slab *s);
 /* Owner: move local_free and remote frees onto free. Returns blocks collected remotely. */
 uint32_t slab_collect(struct slab *s);
-/* Any thread but the owner: push the linked blocks head .. tail (tail->next
+/* Any thread but the owner: push the linked blocks head .. tail (tail's link
  * is overwritten) on thread_free with one CAS. True when the caller must
  * push the slab on its heap's pending list (the FULL -> NOTIFIED transition). */
 TIDE_INLINE bool slab_remote_free_list(struct slab *s, void *head, void *tail) {
@@ -111,7 +117,7 @@ TIDE_INLINE bool slab_remote_free_list(struct slab *s, void *head, void *tail) {
     uintptr_t tf = __atomic_load_n(&s->thread_free, __ATOMIC_RELAXED);
     for (;;) {
         uintptr_t state = tf & SLAB_TF_MASK;
-        t->next = (slab_block_t *)(tf & ~SLAB_TF_MASK);
+        slab_set_next(t, (slab_block_t *)(tf & ~SLAB_TF_MASK));
         uintptr_t nv = (uintptr_t)head | (state == SLAB_TF_FULL ? SLAB_TF_NOTIFIED : state);
         if (__atomic_compare_exchange_n(&s->thread_free, &tf, nv, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
             return state == SLAB_TF_FULL;
