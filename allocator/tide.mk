@@ -4,6 +4,10 @@
 #   allocator/libtide.so, allocator/libtide.a   release build
 #   build/debug/libtide.so                      -DTIDE_DEBUG: invariant checks
 #   build/tsan/libtide.so                       -fsanitize=thread
+#   build/broken-MODE/libtide.so                deliberately broken builds for
+#                                               the self-check (-DTIDE_BREAK_MODE:
+#                                               zeroing, twice, remote; see
+#                                               allocator/test/system/suite.sh)
 #
 # Sources are every allocator/src/*.c. Every symbol is hidden except the
 # public API (TIDE_EXPORT), so calls inside the library bind locally.
@@ -42,6 +46,19 @@ $(BUILD)/debug/libtide.so: $(TIDE_DEBUG_OBJS)
 $(BUILD)/tsan/libtide.so: $(TIDE_TSAN_OBJS)
 	$(CC) $(TIDE_LDFLAGS) -fsanitize=thread $(TIDE_TSAN_LIBSAN) -o $@ $(TIDE_TSAN_OBJS)
 
+# Deliberately broken builds: each must be caught by the randomized checks.
+TIDE_BREAKS := zeroing twice remote
+define tide_broken
+$(BUILD)/broken-$(1)/%.o: allocator/src/%.c | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(TIDE_CFLAGS) -O2 -g -DTIDE_BREAK_$(shell echo $(1) | tr a-z A-Z) -MMD -MP -c $$< -o $$@
+$(BUILD)/broken-$(1)/libtide.so: $(call tide_objs,broken-$(1))
+	$$(CC) $$(TIDE_LDFLAGS) -o $$@ $$^
+-include $(patsubst %.o,%.d,$(call tide_objs,broken-$(1)))
+endef
+$(foreach b,$(TIDE_BREAKS),$(eval $(call tide_broken,$(b))))
+TIDE_BROKEN_LIBS := $(foreach b,$(TIDE_BREAKS),$(BUILD)/broken-$(b)/libtide.so)
+
 allocator/tide.pc: allocator/tide.pc.in
 	sed -e 's|@PREFIX@|$(abspath .)|' -e 's|@VERSION@|1.0.0|' $< > $@
 
@@ -49,6 +66,7 @@ TIDE_LIBS := allocator/libtide.so allocator/libtide.a allocator/tide.pc
 ALL_TARGETS += $(TIDE_LIBS) $(BUILD)/debug/libtide.so
 -include $(TIDE_REL_OBJS:.o=.d) $(TIDE_DEBUG_OBJS:.o=.d) $(TIDE_TSAN_OBJS:.o=.d)
 
-.PHONY: tide tide-tsan
+.PHONY: tide tide-tsan tide-broken
+tide-broken: $(TIDE_BROKEN_LIBS)
 tide: $(TIDE_LIBS)
 tide-tsan: $(BUILD)/tsan/libtide.so

@@ -140,9 +140,18 @@ static TIDE_NOINLINE void free_bin_full_slow(struct heap *h, struct heap_bin *b,
 
 /* ---- fast paths ---------------------------------------------------------- */
 
+#ifdef TIDE_BREAK_TWICE
+/* Deliberately broken build (the self-check): every 256th small malloc
+ * hands out the block the one before returned, a second time. */
+static TIDE_TLS void *break_last;
+static TIDE_TLS unsigned break_n;
+static void *alloc_small_broken(size_t c, size_t n);
+#define alloc_small(c, n) alloc_small_broken(c, n)
+#endif
+
 /* Pop a block of class c (for n bytes) from the thread's bin; it loses the
  * free mark. */
-TIDE_INLINE void *alloc_small(size_t c, size_t n) {
+TIDE_INLINE void *(alloc_small)(size_t c, size_t n) {
     struct heap *h = tide_tls.heap;
     struct heap_bin *b = &h->bins[c];
     void **t = b->top;
@@ -153,6 +162,13 @@ TIDE_INLINE void *alloc_small(size_t c, size_t n) {
     misuse_mark_live(p);
     return p;
 }
+
+#ifdef TIDE_BREAK_TWICE
+static void *alloc_small_broken(size_t c, size_t n) {
+    if (break_last && ++break_n % 256 == 0) return break_last;
+    return break_last = (alloc_small)(c, n);
+}
+#endif
 
 /* Sizes above the lookup table: the upper small classes, large and huge. */
 static TIDE_NOINLINE void *malloc_above_lookup(size_t n) {
@@ -402,6 +418,11 @@ TIDE_EXPORT void *ALLOC_API(calloc)(size_t k, size_t n) {
     }
     if (total <= SC_SMALL_MAX) {
         void *p = alloc_small(sc_index(total), total);
+#ifdef TIDE_BREAK_ZEROING
+        /* Deliberately broken build (the self-check): calloc of the 48-byte
+         * class is not zeroed. */
+        if (sc_size(sc_index(total)) == 48) return p;
+#endif
         if (p) memset(p, 0, total);
         return p;
     }

@@ -523,6 +523,10 @@ static void heap_push_pending(struct heap *h, struct slab *s) {
 static TIDE_NOINLINE void heap_free_shared_slab(struct slab *s, void *p) {
     struct heap *owner = s->heap;
     struct arena *a = owner->arena;
+#ifdef TIDE_BREAK_REMOTE
+    static TIDE_TLS unsigned break_n;   /* the same break for frees under the lock */
+    if (++break_n % 1024 == 0) return;
+#endif
     util_lock(&a->lock);
     if (TIDE_UNLIKELY(misuse_marked(p) || slab_in_purged_page(s, p)) && heap_block_is_free(owner, s, p)) {
         util_unlock(&a->lock);
@@ -564,6 +568,12 @@ void heap_remote_flush(void) {
     struct slab *s = t->rf_slab;
     if (!s) return;
     t->rf_slab = NULL;
+#ifdef TIDE_BREAK_REMOTE
+    /* Deliberately broken build (the self-check): every 16th run of remote
+     * frees is lost. */
+    static TIDE_TLS unsigned break_n;
+    if (++break_n % 16 == 0) return;
+#endif
     t->slow_deallocated += (uint64_t)t->rf_n * s->block_size;
     if (slab_remote_free_list(s, t->rf_head, t->rf_tail)) heap_push_pending(s->heap, s);
 }
