@@ -2,7 +2,6 @@
 #include "arena.h"
 #include "base.h"
 #include "conf.h"
-#include "heap.h"
 #include "os.h"
 
 #include <string.h>
@@ -11,6 +10,7 @@ static struct arena *arenas;
 static unsigned narenas;
 static unsigned arena_rr;   /* __atomic builtins only */
 static uint64_t arena_boot_ms;
+static struct heap_bin *arena_no_owner;   /* what pages without a slab name (arena_boot) */
 
 unsigned arena_count(void) { return narenas; }
 struct arena *arena_get(unsigned i) { return i < narenas ? &arenas[i] : NULL; }
@@ -29,17 +29,16 @@ struct arena *arena_next_rr(void) {
     return best;
 }
 
-bool arena_boot(unsigned n) {
+bool arena_boot(unsigned n, struct heap_bin *no_owner) {
     arenas = base_alloc(sizeof(struct arena) * n);
     if (!arenas) return false;
     arena_boot_ms = os_now_ms();
+    arena_no_owner = no_owner;
     for (unsigned i = 0; i < n; i++) {
         struct arena *a = &arenas[i];
         pthread_mutex_init(&a->lock, NULL);
         a->index = i;
         a->next_purge_ms = UINT64_MAX;
-        a->shared = heap_create(a, true);
-        if (!a->shared) return false;
     }
     narenas = n;
     return true;
@@ -77,7 +76,7 @@ static struct chunk *chunk_new(struct arena *a) {
      * a lookup never reads a NULL header. */
     for (unsigned i = 0; i < CHUNK_NPAGES; i++) {
         c->page_slab[i] = &slab_empty;
-        c->page_owner[i] = &heap_bin_none;
+        c->page_owner[i] = arena_no_owner;
     }
     c->nfree = CHUNK_NPAGES - c->header_pages;
     c->fail_hint = CHUNK_NPAGES + 1;
@@ -335,25 +334,25 @@ void arena_maybe_purge(struct arena *a) {
 
 /* ---- slabs and large runs --------------------------------------------- */
 
-/* Pages [first, first + n) of c now belong to bin b (see chunk.page_owner). */
-static void chunk_set_owner(struct chunk *c, unsigned first, unsigned n, struct heap_bin *b) {
-    for (unsigned i = first; i < first + n; i++) c->page_owner[i] = b;
+void arena_set_owner(struct slab *s, unsigned mask, struct heap_bin *b) {
+    struct chunk *c = chunk_of((void *)s->base);
+    size_t first = chunk_page_of((void *)s->base);
+    if (!b) b = arena_no_owner;
+    for (unsigned p = 0; p < s->npages; p++)
+        if (mask & (1u << p)) c->page_owner[first + p] = b;
 }
 
-struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h, bool *grew) {
+struct slab *arena_slab_alloc(struct arena *a, unsigned cls, bool locked, bool *grew) {
     const struct sc_info *ci = &sc_table[cls];
     struct chunk *c;
     unsigned dirty_end;
-    bool locked = h->shared;   /* a shared heap's caller holds the lock */
     if (!locked) util_lock(&a->lock);
     char *p = arena_run_alloc(a, ci->slab_pages, 1, ci->slab_pages, &c, &dirty_end, grew);
     struct slab *s = NULL;
     if (p) {
         s = chunk_run_of(c, p);
-        slab_init(s, cls, h, (uintptr_t)p);
+        slab_init(s, cls, NULL, (uintptr_t)p);
         s->dirty_pages = (uint16_t)dirty_end;
-        s->shared = h->shared;
-        chunk_set_owner(c, run_first_page(c, s), ci->slab_pages, &h->bins[cls]);
         a->ctr.slabs_created[cls]++;
         a->ctr.slabs_current[cls]++;
         /* KiB of this class's slabs in the arena: refine it past the threshold
@@ -368,7 +367,7 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h, boo
     return s;
 }
 
-void arena_slab_free(struct slab *s) {
+void arena_slab_free(struct slab *s, bool locked) {
     struct chunk *c = pagemap_ptr(pagemap_get((void *)s->base));
     struct arena *a = c->arena;
     /* Pages may hold data up to the last carved block, and the first
@@ -377,12 +376,11 @@ void arena_slab_free(struct slab *s) {
     uintptr_t touched_end = TIDE_ALIGN_UP(s->base + (uintptr_t)s->capacity * s->block_size, SC_PAGE);
     unsigned touched = TIDE_MAX((unsigned)((touched_end - s->base) >> SC_LG_PAGE), (unsigned)s->dirty_pages);
     uint64_t now = os_now_ms();
-    bool locked = s->heap->shared;   /* a shared heap's caller holds the lock */
     if (!locked) util_lock(&a->lock);
     TIDE_ASSERT(s->used == 0);
     a->ctr.slabs_current[s->cls]--;
     unsigned first = run_first_page(c, s);
-    chunk_set_owner(c, first, s->npages, &heap_bin_none);
+    arena_set_owner(s, ~0u, NULL);
     s->heap = NULL;
     chunk_give(a, c, first, s->npages, TIDE_MIN(touched, s->npages), s->npages, now);
     arena_hdr_put(a, s);

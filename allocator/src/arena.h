@@ -11,8 +11,9 @@
  *  - dirty_bits is a subset of free_bits: free pages that may be resident.
  *    A free page that is not dirty reads as zero (fresh or purged).
  *  - page_owner[i] is &owner->bins[class] for every page of a slab of that
- *    class owned by `owner`, and &heap_bin_none (owned by no heap) for
- *    header pages, pages of large runs and free pages. free's fast path reads
+ *    class owned by `owner` (set by the owner, arena_set_owner), and the
+ *    no-owner bin registered at arena_boot (heap_bin_none) for header pages,
+ *    pages of large runs, free pages and the purged pages of slabs. free's fast path reads
  *    this one dense word: the block is the calling thread's iff
  *    page_owner[i]->heap is the thread's heap.
  *  - page_slab[i] is the header of the slab holding page i, or of the large
@@ -72,7 +73,8 @@ struct arena {
     util_mutex_t lock;
     unsigned index;
     struct chunk *chunks;
-    struct heap *shared;        /* the locked heap: 2006 mode and exiting threads */
+    struct heap *shared;        /* the locked heap: 2006 mode and exiting threads (set by
+                                   heap_boot; the arena never looks inside it) */
     size_t nchunks;
     size_t pactive;             /* pages in allocated runs */
     size_t ndirty;              /* dirty free pages */
@@ -87,14 +89,22 @@ struct arena *arena_get(unsigned i);
 /* The arena for a new thread: the first with the fewest live threads, which
  * is round-robin while threads live on (the 2006 preset: plain round-robin). */
 struct arena *arena_next_rr(void);
-/* Create the arenas (called once by init). */
-bool arena_boot(unsigned n);
+/* Create the arenas (called once by init). no_owner is what page_owner[]
+ * names for pages without a slab: the layer above registers it, and the
+ * arena never looks inside it. */
+bool arena_boot(unsigned n, struct heap_bin *no_owner);
 
-/* A fresh slab of class cls for heap h, from arena a. NULL when out of memory.
- * Sets *grew when the arena had to map a chunk for it. */
-struct slab *arena_slab_alloc(struct arena *a, unsigned cls, struct heap *h, bool *grew);
-/* Return an empty slab to its chunk's arena. */
-void arena_slab_free(struct slab *s);
+/* A fresh slab of class cls from arena a (the caller holds a's lock if
+ * `locked`), with no owner yet: slab_init'ed with heap NULL, its pages
+ * naming no owner. NULL when out of memory. Sets *grew when the arena had
+ * to map a chunk for it. */
+struct slab *arena_slab_alloc(struct arena *a, unsigned cls, bool locked, bool *grew);
+/* The pages of slab s in `mask` (bit p: page p of the slab) name bin b in
+ * page_owner[] (NULL: no owner). Whoever owns s. */
+void arena_set_owner(struct slab *s, unsigned mask, struct heap_bin *b);
+/* Return an empty slab to its chunk's arena (the caller holds the lock if
+ * `locked`). */
+void arena_slab_free(struct slab *s, bool locked);
 /* Large allocation of `size` bytes (page multiple) aligned to `align` (>= page).
  * Sets *grew when the arena had to map a chunk for it. */
 void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero, bool *grew);

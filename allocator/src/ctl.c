@@ -1149,3 +1149,8 @@ TIDE_EXPORT void malloc_stats_print(void (*write_cb)(void *, const char *), void
                                     const char *opts) {
     ctl_stats_print(write_cb, cbopaque, opts);
 }
+
+/* stats_print:true prints the statistics when the program exits. */
+__attribute__((destructor)) static void ctl_at_exit(void) {
+    if (init_ready() && conf_opt.stats_print) ctl_stats_print(NULL, NULL, NULL);
+}

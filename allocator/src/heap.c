@@ -2,10 +2,10 @@
 #include "heap.h"
 #include "base.h"
 #include "conf.h"
-#include "init.h"
 #include "misuse.h"
 #include "os.h"
-#include "secure.h"
+
+#include <pthread.h>
 
 #include <string.h>
 
@@ -26,6 +26,8 @@ static uint32_t heap_bin_capmax(unsigned c) {
 }
 
 static util_mutex_t heap_lock = UTIL_MUTEX_INIT;  /* heap_pool and heap_list */
+static pthread_key_t heap_key;   /* its destructor runs heap_thread_exit */
+static bool heap_key_ready;      /* heap_key exists: threads may own heaps (atomic) */
 static struct heap *heap_pool;
 static struct heap *heap_list;   /* published with __atomic stores */
 static uint64_t heap_seq;        /* heaps taken and parked so far (under heap_lock) */
@@ -78,6 +80,28 @@ struct heap *heap_create(struct arena *a, bool shared) {
     return h;
 }
 
+bool heap_boot(void) {
+    for (unsigned i = 0; i < arena_count(); i++) {
+        struct arena *a = arena_get(i);
+        a->shared = heap_create(a, true);
+        if (!a->shared) return false;
+    }
+    return true;
+}
+
+static void heap_key_dtor(void *arg) {
+    (void)arg;
+    heap_thread_exit();
+}
+
+void heap_boot_threads(void) {
+    if (pthread_key_create(&heap_key, heap_key_dtor) == 0) __atomic_store_n(&heap_key_ready, true, __ATOMIC_RELEASE);
+}
+
+void heap_register_thread(void *arg) {
+    if (__atomic_load_n(&heap_key_ready, __ATOMIC_ACQUIRE)) pthread_setspecific(heap_key, arg);
+}
+
 struct arena *heap_thread_arena(void) {
     struct tide_tls *t = &tide_tls;
     if (TIDE_UNLIKELY(!t->arena)) {
@@ -128,7 +152,7 @@ static void heap_retire(struct heap *h, struct slab *s) {
     heap_uncache(h, s);
     heap_unlink(h, s);
     __atomic_store_n(&h->slab_pages, h->slab_pages - s->npages, __ATOMIC_RELAXED);   /* read racily by heap_adopt_parked */
-    arena_slab_free(s);
+    arena_slab_free(s, h->shared);   /* a shared heap's caller holds the lock */
 }
 
 /* Slab s just became empty (used == 0) and is not current: keep it for reuse
@@ -174,14 +198,6 @@ static void heap_sparse_reset(struct heap *h, struct slab *s) {
     s->scavenged = SLAB_SCAV_NONE;
 }
 
-/* Pages of s in `mask` (bit p: page p) name bin b in their chunk's page_owner. */
-static void heap_pages_owner(struct slab *s, unsigned mask, struct heap_bin *b) {
-    struct chunk *c = chunk_of((void *)s->base);
-    size_t first = chunk_page_of((void *)s->base);
-    for (unsigned p = 0; p < s->npages; p++)
-        if (mask & (1u << p)) c->page_owner[first + p] = b;
-}
-
 /* Purged pages hold only free blocks: they name no owner, so that a free
  * into them leaves free's fast path and is found to be a double free
  * (misuse.h). slab_unpurge gives them their owner back. */
@@ -190,13 +206,13 @@ static void heap_scavenge_now(struct heap *h, struct slab *s) {
     if (s->used * 4 > s->nregs) return;
     unsigned before = s->purged;
     h->scavenged_pages += slab_scavenge(s);
-    heap_pages_owner(s, s->purged & ~before, &heap_bin_none);
+    arena_set_owner(s, s->purged & ~before, NULL);
 }
 
 static bool heap_unpurge(struct heap *h, struct slab *s) {
     unsigned was = s->purged;
     bool any = slab_unpurge(s);
-    heap_pages_owner(s, was, &h->bins[s->cls]);
+    arena_set_owner(s, was, &h->bins[s->cls]);
     return any;
 }
 
@@ -313,10 +329,13 @@ static void heap_slab_shuffle(struct slab *s) {
 
 static struct slab *heap_new_slab(struct heap *h, unsigned c) {
     bool grew = false;
-    struct slab *s = arena_slab_alloc(h->arena, c, h, &grew);
+    struct slab *s = arena_slab_alloc(h->arena, c, h->shared, &grew);   /* a shared heap's caller holds the lock */
     if (grew) heap_grew(h);
-    if (s && TIDE_UNLIKELY(conf_opt.secure)) heap_slab_shuffle(s);
     if (s) {
+        s->heap = h;
+        s->shared = h->shared;
+        if (TIDE_UNLIKELY(conf_opt.secure)) heap_slab_shuffle(s);
+        arena_set_owner(s, ~0u, &h->bins[c]);
         heap_link(h, s);
         __atomic_store_n(&h->slab_pages, h->slab_pages + s->npages, __ATOMIC_RELAXED);
     }
@@ -621,7 +640,7 @@ static TIDE_NOINLINE void heap_free_foreign_first(struct slab *s, void *p) {
     }
     if (TIDE_UNLIKELY(!t->rf_exit_hook)) {   /* a thread that only frees: heap_thread_exit must run */
         t->rf_exit_hook = true;
-        if (t->state == TLS_FRESH) init_register_thread(&heap_empty);
+        if (t->state == TLS_FRESH) heap_register_thread(&heap_empty);
     }
     slab_set_next(b, NULL);
     t->rf_slab = s;
@@ -673,7 +692,7 @@ struct heap *heap_thread_acquire(void) {
     t->heap = h;
     t->state = TLS_LIVE;
     heap_bytes(h, &t->allocated0, &t->deallocated0);
-    init_register_thread(h);
+    heap_register_thread(h);
     return h;
 }
 
@@ -727,7 +746,7 @@ void *heap_alloc_small_any(unsigned c) {
     struct tide_tls *t = &tide_tls;
     struct heap *h = t->heap;
     if (h == &heap_empty) {
-        if (t->state == TLS_FRESH && conf_opt.tcache && __atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 3)
+        if (t->state == TLS_FRESH && conf_opt.tcache && __atomic_load_n(&heap_key_ready, __ATOMIC_ACQUIRE))
             h = heap_thread_acquire();
         if (!h || h == &heap_empty) {
             struct arena *a = heap_thread_arena();
@@ -751,7 +770,7 @@ struct arena *heap_large_arena(void) {
     /* A thread whose first allocation is large gets its heap now, as one
      * whose first is small does, so that it keeps its large runs too. */
     if (h == &heap_empty && t->state == TLS_FRESH && conf_opt.tcache &&
-        __atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 3)
+        __atomic_load_n(&heap_key_ready, __ATOMIC_ACQUIRE))
         h = heap_thread_acquire();
     return h && h != &heap_empty ? h->arena : heap_thread_arena();
 }

@@ -214,6 +214,13 @@ extern struct heap heap_empty;
 struct arena *heap_large_arena(void);
 /* A new heap drawing on arena a (base memory, never freed). */
 struct heap *heap_create(struct arena *a, bool shared);
+/* Initialisation, phase 1 (no malloc): every arena's shared heap. */
+bool heap_boot(void);
+/* Initialisation, phase 2 (may allocate): the key whose destructor runs
+ * heap_thread_exit; threads own heaps from then on. */
+void heap_boot_threads(void);
+/* The thread-exit hook will run for the calling thread (arg: non-NULL). */
+void heap_register_thread(void *arg);
 /* Slow path: the thread's arena, assigning one round-robin on first use. */
 struct arena *heap_thread_arena(void);
 /* Slow path: give the calling thread a heap (thread-cache mode only). */

@@ -4,7 +4,6 @@
 #include "base.h"
 #include "bg.h"
 #include "conf.h"
-#include "ctl.h"
 #include "heap.h"
 #include "huge.h"
 #include "misuse.h"
@@ -15,14 +14,6 @@
 
 int init_state;   /* __atomic builtins only */
 static util_mutex_t init_lock = UTIL_MUTEX_INIT;
-static pthread_key_t init_key;
-
-static void init_thread_exit(void *arg) {
-    (void)arg;
-    heap_thread_exit();
-}
-
-void init_register_thread(void *heap) { pthread_setspecific(init_key, heap); }
 
 /* Fork: take every lock in one global order, so that no other thread is
  * inside the allocator while the address space is copied. */
@@ -65,14 +56,15 @@ bool init_ensure(void) {
         __atomic_store_n(&init_state, 1, __ATOMIC_RELAXED);
         conf_init(os_ncpus());
         misuse_boot();
-        if (!arena_boot(conf_opt.narenas)) {
+        if (conf_opt.secure) slab_link_key = misuse_key * 0xbf58476d1ce4e5b9u | 1;   /* never 0 */
+        if (!arena_boot(conf_opt.narenas, &heap_bin_none) || !heap_boot()) {
             __atomic_store_n(&init_state, 0, __ATOMIC_RELEASE);
             util_unlock(&init_lock);
             return false;
         }
         __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
         /* Phase 2: these may allocate; that is served by the shared heaps. */
-        pthread_key_create(&init_key, init_thread_exit);
+        heap_boot_threads();
         pthread_atfork(init_prefork, init_postfork_parent, init_postfork_child);
         if (conf_opt.background_thread) bg_set(true);
         __atomic_store_n(&init_state, 3, __ATOMIC_RELEASE);
@@ -84,6 +76,3 @@ bool init_ensure(void) {
 /* Initialise at load time too, so that the first malloc seldom pays for it. */
 __attribute__((constructor)) static void init_at_load(void) { init_ensure(); }
 
-__attribute__((destructor)) static void init_at_exit(void) {
-    if (init_ready() && conf_opt.stats_print) ctl_stats_print(NULL, NULL, NULL);
-}

@@ -1,7 +1,6 @@
 /* misuse.c: the free-mark key and misuse reports. */
 #include "misuse.h"
 #include "conf.h"
-#include "slab.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +20,6 @@ void misuse_boot(void) {
         k = ((uintptr_t)ts.tv_nsec << 32) ^ (uintptr_t)ts.tv_sec ^ ((uintptr_t)&k >> 4) ^ (uintptr_t)getpid() * 0x9e3779b97f4a7c15u;
     }
     if (k) misuse_key = k;
-    if (conf_opt.secure) slab_link_key = misuse_key * 0xbf58476d1ce4e5b9u | 1;   /* never 0 */
     errno = e;
 }
 

@@ -463,11 +463,11 @@ START_TEST(t_slab_dirty_pages)
     struct chunk *c = chunk_of(l);
     arena_large_free(c, chunk_run_of(c, l));   /* its pages are dirty now */
     util_lock(&a->lock);                       /* a shared heap's caller holds the lock */
-    struct slab *s = arena_slab_alloc(a, cls, a->shared, &grew);
+    struct slab *s = arena_slab_alloc(a, cls, true, &grew);
     ck_assert_ptr_nonnull(s);
     REQUIRE(s->base == (uintptr_t)l, "the slab is at %#lx, not on the freed run %p", (unsigned long)s->base, l);
     s->capacity = 1;   /* one block carved, then freed */
-    arena_slab_free(s);
+    arena_slab_free(s, true);
     util_unlock(&a->lock);
     char *z = arena_large_alloc(a, run, SC_PAGE, true, &grew);
     REQUIRE(z == l, "the zeroed run is at %p, not at %p", z, l);
