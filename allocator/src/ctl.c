@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "bg.h"
 #include "init.h"
+#include "misuse.h"
 #include "tide.h"
 
 #include <errno.h>
@@ -256,6 +257,7 @@ static int ctl_opt(const struct ctl_node *n, const size_t *mib, size_t miblen,
     case 4: v.b = conf_opt.background_thread; break;
     case 5: v.b = conf_opt.stats_print; break;
     case 7: v.ss = (ssize_t)conf_opt.class_refine_kb; break;
+    case 8: v.b = conf_opt.abort_on_misuse; break;
     default: v.s = conf_opt.preset ? conf_opt.preset : "default"; break;
     }
     return ctl_ro(a, n->type, v);
@@ -407,6 +409,13 @@ static int ctl_stat_arena_decay(const struct ctl_node *n, const size_t *mib, siz
     return ctl_ro(a, CT_SSIZE, (union ctl_val){ .ss = v });
 }
 
+/* stats.misuse.*: misuse reported so far (counted with abort_on_misuse:false). */
+static int ctl_stat_misuse(const struct ctl_node *n, const size_t *mib, size_t miblen,
+                           const struct ctl_args *a) {
+    (void)mib, (void)miblen;
+    return ctl_ro(a, CT_U64, (union ctl_val){ .u64 = misuse_count((enum misuse_kind)n->off) });
+}
+
 static int ctl_stat_bg_threads(const struct ctl_node *n, const size_t *mib, size_t miblen,
                                const struct ctl_args *a) {
     (void)n, (void)mib, (void)miblen;
@@ -429,6 +438,7 @@ static const struct ctl_node ctl_opt_kids[] = {
     OPT("stats_print", 5, CT_BOOL),
     OPT("preset", 6, CT_STR),
     OPT("class_refine_kb", 7, CT_SSIZE),
+    OPT("abort_on_misuse", 8, CT_BOOL),
 };
 
 static const struct ctl_node ctl_thread_tcache_kids[] = {
@@ -526,6 +536,12 @@ static const struct ctl_node ctl_stats_bg_kids[] = {
     LEAF("num_threads", ctl_stat_bg_threads),
 };
 
+static const struct ctl_node ctl_stats_misuse_kids[] = {
+    { .name = "double_free", .fn = ctl_stat_misuse, .off = MISUSE_DOUBLE_FREE },
+    { .name = "invalid_free", .fn = ctl_stat_misuse, .off = MISUSE_INVALID_FREE },
+    { .name = "corrupted", .fn = ctl_stat_misuse, .off = MISUSE_CORRUPTED },
+};
+
 static const struct ctl_node ctl_stats_kids[] = {
     SG("allocated", allocated, CT_SIZE),
     SG("active", active, CT_SIZE),
@@ -534,6 +550,7 @@ static const struct ctl_node ctl_stats_kids[] = {
     SG("metadata", metadata, CT_SIZE),
     SG("retained", retained, CT_SIZE),
     NODE("background_thread", ctl_stats_bg_kids),
+    NODE("misuse", ctl_stats_misuse_kids),
     NODE("arenas", ctl_stats_arenas_i),
 };
 

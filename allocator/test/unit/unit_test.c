@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1227,6 +1228,73 @@ START_TEST(t_grow_purge)
 }
 END_TEST
 
+/* ---- misuse (misuse.h) ---- */
+
+static void *misuse_remote_free_twice(void *p) {
+    free(p);
+    free(p);
+    return NULL;
+}
+
+/* With abort_on_misuse:false a double or invalid free is ignored and
+ * counted, and no block is ever handed out twice; by default it aborts. */
+START_TEST(t_misuse)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {   /* the default: a report and abort() */
+        void *p = malloc(opaque(32));
+        free(p);
+        free(opaquep(p));
+        _exit(0);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    REQUIRE(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "a double free did not abort (status %#x)", st);
+
+    conf_opt.abort_on_misuse = false;
+    uint64_t d0 = misuse_count(MISUSE_DOUBLE_FREE), i0 = misuse_count(MISUSE_INVALID_FREE);
+    static const size_t sizes[] = {1, 8, 16, 32, 100, 1024, 4000, 14336, 20000, 100 * KiB, 3 * MiB};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        char *p = malloc(opaque(sizes[k]));
+        ck_assert_ptr_nonnull(p);
+        free(p);
+        free(opaquep(p));   /* large and huge runs given back: an invalid free */
+        char *a = malloc(opaque(sizes[k])), *b = malloc(opaque(sizes[k]));
+        REQUIRE(a != b, "size %zu: a double free made malloc return %p twice", sizes[k], (void *)a);
+        free(a);
+        free(b);
+    }
+    REQUIRE(misuse_count(MISUSE_DOUBLE_FREE) + misuse_count(MISUSE_INVALID_FREE) - d0 - i0 >= 11,
+            "double frees counted: %llu + %llu", (unsigned long long)(misuse_count(MISUSE_DOUBLE_FREE) - d0),
+            (unsigned long long)(misuse_count(MISUSE_INVALID_FREE) - i0));
+    /* free(p + 8) and a 16-aligned interior pointer of another thread's block. */
+    char *q = malloc(opaque(64));
+    uint64_t inv = misuse_count(MISUSE_INVALID_FREE);
+    free(opaquep(q + 8));
+    REQUIRE(misuse_count(MISUSE_INVALID_FREE) == inv + 1, "free(p + 8) not reported");
+    for (int k = 0; k < 100; k++) {
+        char *r = malloc(opaque(56));
+        REQUIRE(r != q + 8, "free(p + 8) was handed out by malloc");
+        free(r);
+    }
+    free(q);
+    /* A double free from another thread. */
+    uint64_t dbl = misuse_count(MISUSE_DOUBLE_FREE);
+    void *x = malloc(opaque(48));
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, misuse_remote_free_twice, x), 0);
+    pthread_join(th, NULL);
+    REQUIRE(misuse_count(MISUSE_DOUBLE_FREE) == dbl + 1, "a remote double free was not reported");
+    /* realloc of a freed block. */
+    void *y = malloc(opaque(48));
+    free(y);
+    dbl = misuse_count(MISUSE_DOUBLE_FREE);
+    REQUIRE(realloc(opaquep(y), 40) == NULL, "realloc of a freed block returned a block");
+    REQUIRE(misuse_count(MISUSE_DOUBLE_FREE) == dbl + 1, "realloc of a freed block not reported");
+}
+END_TEST
+
 static void tcase(Suite *s, const char *name, const TTest *t, int timeout) {
     TCase *tc = tcase_create(name);
     tcase_set_timeout(tc, timeout);
@@ -1252,6 +1320,7 @@ int main(int argc, char **argv) {
     tcase(s, "large_first_fit", t_large_first_fit, 30);
     tcase(s, "run_headers", t_run_headers, 30);
     tcase(s, "slab_dirty_pages", t_slab_dirty_pages, 30);
+    tcase(s, "misuse", t_misuse, 30);
     tcase(s, "large_keep", t_large_keep, 30);
     tcase(s, "large_first", t_large_first, 30);
     tcase(s, "large_keep_aligned", t_large_keep_aligned, 30);
