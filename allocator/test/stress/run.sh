@@ -39,7 +39,7 @@ SECS=${STRESS_SECONDS:-60}
 
 # Arguments of stress (threads rounds scale [seconds]) and the time limit.
 if [ "$MODE" = quick ]; then
-    REL_ARGS="4 8 2" DBG_ARGS="4 6 1" LIMIT=60
+    REL_ARGS="4 12 2" DBG_ARGS="4 8 1" LIMIT=60
 else
     case $SECS in '' | *[!0-9]*) echo "run.sh: STRESS_SECONDS must be a number of seconds" >&2; exit 2 ;; esac
     REL_ARGS="8 1000000 4" DBG_ARGS="4 1000000 2" LIMIT=$((SECS + 120))

@@ -15,10 +15,14 @@
  *
  * Operations: malloc, calloc (every byte checked zero before use), realloc
  * (grow and shrink, the kept prefix checked), aligned_alloc and
- * posix_memalign (alignment checked), free (errno checked unchanged), and
- * hand-offs. Sizes: mostly 1..1024 bytes, a share 800 B..25.6 KiB around
- * the small/large boundary (14336/14337, 16 KiB), a share 16 KiB..1 MiB,
- * and rarely 1..3 MiB, across the 2 MiB huge limit.
+ * posix_memalign (alignment checked), free (errno checked unchanged),
+ * hand-offs, and now and then a burst (64..1024 blocks of one small size
+ * allocated, checked and freed together, so that a size class spans several
+ * slabs and some are emptied while others stay). Sizes: mostly 1..1024
+ * bytes, a share 800 B..25.6 KiB around the small/large boundary
+ * (14336/14337, 16 KiB), a share 16 KiB..1 MiB, and rarely 1..3 MiB, across
+ * the 2 MiB huge limit. Large blocks are calloc'd half the time: only calloc
+ * sees whether the allocator knows which free pages still hold old data.
  *
  * Every block holds a pattern over its whole size, a stream of 64-bit words:
  * word 0 = size ^ COOKIE, word 1 = the block's random id, word k >= 2 a
@@ -97,6 +101,8 @@ static _Atomic(uintptr_t) *g_handoff;
 static size_t g_nhandoff;
 static atomic_ulong g_checked;
 static mallctl_fn g_mallctl;
+/* Where a failure happened: worker index (-1: the main thread) and round. */
+static _Thread_local int tl_thread = -1, tl_round;
 
 /* ---- failure reports ---------------------------------------------------- */
 
@@ -115,7 +121,8 @@ static _Noreturn void fail_msg(const char *fmt, ...) {
     va_start(ap, fmt);
     fputs("FAIL stress: ", stdout);
     vprintf(fmt, ap);
-    fputc('\n', stdout);
+    if (tl_thread < 0) printf(" [main thread, round %d]\n", tl_round);
+    else printf(" [thread %d, round %d]\n", tl_thread, tl_round);
     va_end(ap);
     die();
 }
@@ -162,30 +169,28 @@ static size_t pat_find(const unsigned char *p, size_t from, size_t to, size_t si
     return SIZE_MAX;
 }
 
-static _Noreturn void pat_fail(const unsigned char *p, size_t off, size_t size, uint64_t id, const char *when,
-                               int thread, int round) {
+static _Noreturn void pat_fail(const unsigned char *p, size_t off, size_t size, uint64_t id, const char *when) {
     fail_msg("pattern overwritten (block handed out twice?) at %p offset %zu: block %p size %zu id %016" PRIx64
-             ", expected 0x%02x, found 0x%02x (%s; thread %d, round %d)",
-             (const void *)(p + off), off, (const void *)p, size, id, pat_byte(size, id, off), p[off], when, thread,
-             round);
+             ", expected 0x%02x, found 0x%02x (%s)",
+             (const void *)(p + off), off, (const void *)p, size, id, pat_byte(size, id, off), p[off], when);
 }
 
 /* Check the whole block against its record. */
-static void pat_check(const struct blk *b, const char *when, int thread, int round, unsigned long *checked) {
+static void pat_check(const struct blk *b, const char *when, unsigned long *checked) {
     size_t off = pat_find(b->p, 0, b->size, b->size, b->id);
-    if (off != SIZE_MAX) pat_fail(b->p, off, b->size, b->id, when, thread, round);
+    if (off != SIZE_MAX) pat_fail(b->p, off, b->size, b->id, when);
     (*checked)++;
 }
 
 /* A block from the hand-off array: its record comes from its header. */
-static struct blk pat_adopt(unsigned char *p, const char *when, int thread, int round, unsigned long *checked) {
+static struct blk pat_adopt(unsigned char *p, const char *when, unsigned long *checked) {
     struct blk b = { p, (size_t)(*(word_t *)p ^ COOKIE), 0 };
     if (b.size < 16 || b.size > MAX_SIZE)
         fail_msg("pattern overwritten (block handed out twice?) at %p offset 0: header word 0x%016" PRIx64
-                 " is no size (%s; thread %d, round %d)",
-                 (void *)p, *(word_t *)p, when, thread, round);
+                 " is no size (%s)",
+                 (void *)p, *(word_t *)p, when);
     b.id = *(word_t *)(p + 8);
-    pat_check(&b, when, thread, round, checked);
+    pat_check(&b, when, checked);
     return b;
 }
 
@@ -228,15 +233,19 @@ static void check_usable(const void *p, size_t n, const char *fn) {
     if (u < n) fail_msg("%s(%zu) returned %p with malloc_usable_size %zu", fn, n, p, u);
 }
 
-/* Allocate a block of size n with the function `kind` selects and give it
- * its pattern; r supplies the alignment. */
+/* Allocate a block of size n with the function `kind` (0..99) selects and
+ * give it its pattern; r supplies the alignment. Small sizes: malloc 55 %,
+ * calloc 25 %, aligned_alloc 10 %, posix_memalign 10 %. Large sizes (above
+ * 14336) are calloc'd half the time: a large run's zeroing (or its skipping
+ * on pages known to be clean) is what only calloc can observe. */
 static struct blk blk_alloc(size_t n, unsigned kind, uint64_t r, uint64_t id) {
     struct blk b = { NULL, n, id };
     const char *fn = "malloc";
-    if (kind < 55) {
+    bool large = n > 14336;
+    if (kind < (large ? 25u : 55u)) {
         b.p = malloc(n);
         if (!b.p) fail_msg("malloc(%zu) returned NULL", n);
-    } else if (kind < 80) {
+    } else if (kind < (large ? 75u : 80u)) {
         fn = "calloc";
         size_t nm = n, sz = 1;
         if ((r & 3) == 0 && n % 16 == 0) nm = n / 16, sz = 16;
@@ -253,7 +262,7 @@ static struct blk blk_alloc(size_t n, unsigned kind, uint64_t r, uint64_t id) {
     } else {
         /* alignment 8..4096; posix_memalign also 8 KiB..64 KiB */
         unsigned lg = 3 + (unsigned)(r % 10);
-        bool pm = kind >= 90;
+        bool pm = kind >= (large ? 88u : 90u);
         if (pm && (r >> 8) % 8 == 0) lg = 13 + (unsigned)((r >> 12) % 4);
         size_t al = (size_t)1 << lg;
         if (pm) {
@@ -276,8 +285,8 @@ static struct blk blk_alloc(size_t n, unsigned kind, uint64_t r, uint64_t id) {
     return b;
 }
 
-static void blk_free(struct blk *b, const char *when, int thread, int round, unsigned long *checked, int e) {
-    pat_check(b, when, thread, round, checked);
+static void blk_free(struct blk *b, const char *when, unsigned long *checked, int e) {
+    pat_check(b, when, checked);
     errno = e;
     free(b->p);
     if (errno != e) fail_msg("free(%p) (size %zu) changed errno from %d to %d", (void *)b->p, b->size, e, errno);
@@ -286,8 +295,8 @@ static void blk_free(struct blk *b, const char *when, int thread, int round, uns
 
 /* Realloc b to n bytes: the old block is checked, then the new block's kept
  * prefix; the new block gets its own pattern (same id). */
-static void blk_realloc(struct blk *b, size_t n, const char *when, int thread, int round, unsigned long *checked) {
-    pat_check(b, when, thread, round, checked);
+static void blk_realloc(struct blk *b, size_t n, const char *when, unsigned long *checked) {
+    pat_check(b, when, checked);
     unsigned char *q = realloc(b->p, n);
     if (!q) fail_msg("realloc(%p, %zu) returned NULL", (void *)b->p, n);
     if ((uintptr_t)q & 7) fail_msg("realloc(%p, %zu) returned %p, not 8-byte aligned", (void *)b->p, n, (void *)q);
@@ -296,9 +305,8 @@ static void blk_realloc(struct blk *b, size_t n, const char *when, int thread, i
     size_t off = pat_find(q, 0, keep, b->size, b->id);
     if (off != SIZE_MAX)
         fail_msg("pattern overwritten (block handed out twice?) at %p offset %zu: realloc(%p, %zu -> %zu) kept "
-                 "0x%02x, expected 0x%02x (%s; thread %d, round %d)",
-                 (void *)(q + off), off, (void *)b->p, b->size, n, q[off], pat_byte(b->size, b->id, off), when,
-                 thread, round);
+                 "0x%02x, expected 0x%02x (%s)",
+                 (void *)(q + off), off, (void *)b->p, b->size, n, q[off], pat_byte(b->size, b->id, off), when);
     /* Word 0 holds the size; words from 1 on depend only on the id. */
     pat_fill(q, 0, n < 8 ? n : 8, n, b->id);
     if (n > b->size) pat_fill(q, b->size, n, n, b->id);
@@ -346,9 +354,32 @@ static void expect_allocator(const char *want) {
 
 /* ---- the workers -------------------------------------------------------- */
 
+/* A burst: 64..1024 blocks of one small size allocated together, checked
+ * and freed together (in allocation order, in reverse, or every other one
+ * first), as a program's batch would be: the size class then spans several
+ * slabs, and slabs are emptied while others of the class stay in use. Its
+ * random choices come from r alone. */
+static void burst(uint64_t r, unsigned long *checked) {
+    uint64_t s = r;
+    size_t n = 1 + (size_t)(splitmix(&s) % 1024), count = 64 + (size_t)(splitmix(&s) % 961);
+    unsigned order = (unsigned)(splitmix(&s) % 3);
+    struct blk *bs = malloc(count * sizeof *bs);
+    if (!bs) fail_msg("malloc(%zu) returned NULL", count * sizeof *bs);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t a = splitmix(&s);
+        bs[i] = blk_alloc(n, (unsigned)(a % 100), a >> 8, splitmix(&s));
+    }
+    for (size_t i = 0; i < count; i++) {
+        size_t j = order == 0 ? i : order == 1 ? count - 1 - i : i < (count + 1) / 2 ? 2 * i : 2 * (i - (count + 1) / 2) + 1;
+        blk_free(&bs[j], "burst free", checked, 1 + (int)(i % 4000));
+    }
+    free(bs);
+}
+
 static void *worker_main(void *arg) {
     struct worker *w = arg;
-    int t = w->index, rd = w->round;
+    tl_thread = w->index;
+    tl_round = w->round;
     unsigned long checked = 0;
     for (unsigned long op = 0; op < g_ops; op++) {
         /* Four draws per operation, whatever it turns out to do. */
@@ -363,14 +394,18 @@ static void *worker_main(void *arg) {
             else if (op % 4 == 1) malloc_trim(0);
             continue;
         }
+        if (what < 5) {
+            burst(r3, &checked);
+            continue;
+        }
         if (!b->p) {
             if (what < 150) { /* take a block out of the hand-off array */
                 unsigned char *p = (unsigned char *)atomic_exchange(&g_handoff[h], (uintptr_t)0);
                 if (p) {
-                    struct blk got = pat_adopt(p, "hand-off take", t, rd, &checked);
-                    if (r2 & 1) blk_free(&got, "hand-off free", t, rd, &checked, e);
+                    struct blk got = pat_adopt(p, "hand-off take", &checked);
+                    if (r2 & 1) blk_free(&got, "hand-off free", &checked, e);
                     else {
-                        blk_realloc(&got, pick_size(r1), "hand-off realloc", t, rd, &checked);
+                        blk_realloc(&got, pick_size(r1), "hand-off realloc", &checked);
                         *b = got;
                     }
                     continue;
@@ -380,20 +415,20 @@ static void *worker_main(void *arg) {
             continue;
         }
         if (what < 450) {
-            blk_free(b, "free", t, rd, &checked, e);
+            blk_free(b, "free", &checked, e);
         } else if (what < 750) {
-            blk_realloc(b, pick_size(r1), "realloc", t, rd, &checked);
+            blk_realloc(b, pick_size(r1), "realloc", &checked);
         } else if (b->size < 16) { /* too short to carry a header: no hand-off */
-            blk_free(b, "free", t, rd, &checked, e);
+            blk_free(b, "free", &checked, e);
         } else { /* hand off; a block found there is this thread's to finish */
-            pat_check(b, "hand-off put", t, rd, &checked);
+            pat_check(b, "hand-off put", &checked);
             unsigned char *p = (unsigned char *)atomic_exchange(&g_handoff[h], (uintptr_t)b->p);
             b->p = NULL;
             if (p) {
-                struct blk got = pat_adopt(p, "hand-off swap", t, rd, &checked);
-                if (r2 & 1) blk_free(&got, "hand-off free", t, rd, &checked, e);
+                struct blk got = pat_adopt(p, "hand-off swap", &checked);
+                if (r2 & 1) blk_free(&got, "hand-off free", &checked, e);
                 else {
-                    blk_realloc(&got, pick_size(r1), "hand-off realloc", t, rd, &checked);
+                    blk_realloc(&got, pick_size(r1), "hand-off realloc", &checked);
                     *b = got;
                 }
             }
@@ -463,13 +498,14 @@ int main(int argc, char **argv) {
         }
         for (int t = 0; t < g_threads; t++) pthread_join(ws[t].tid, NULL);
         rounds++;
+        tl_round = rd;
         /* The main thread finishes some of the hand-off array's blocks. */
         for (size_t i = 0; i < g_nhandoff / 8; i++) {
             uint64_t r = splitmix(&mrng);
             unsigned char *p = (unsigned char *)atomic_exchange(&g_handoff[r % g_nhandoff], (uintptr_t)0);
             if (!p) continue;
-            struct blk b = pat_adopt(p, "main take", -1, rd, &mchecked);
-            blk_free(&b, "main free", -1, rd, &mchecked, 1 + (int)(r >> 48) % 4000);
+            struct blk b = pat_adopt(p, "main take", &mchecked);
+            blk_free(&b, "main free", &mchecked, 1 + (int)(r >> 48) % 4000);
         }
         switch (rd % 4) {
         case 1: ctl_flush(); ctl_purge(); break;
@@ -478,17 +514,19 @@ int main(int argc, char **argv) {
         }
     }
 
-    /* Everything left: the slots of every thread index and the hand-off array. */
+    /* Everything left: the slots of every thread index and the hand-off
+     * array (reported as the main thread's, in round `rounds`). */
+    tl_round = rounds;
     for (int t = 0; t < g_threads; t++) {
         for (int i = 0; i < SLOTS_PER_THREAD; i++)
-            if (g_slots[t][i].p) blk_free(&g_slots[t][i], "final free", -1, rounds, &mchecked, EINTR);
+            if (g_slots[t][i].p) blk_free(&g_slots[t][i], "final free", &mchecked, EINTR);
         free(g_slots[t]);
     }
     for (size_t i = 0; i < g_nhandoff; i++) {
         unsigned char *p = (unsigned char *)atomic_exchange(&g_handoff[i], (uintptr_t)0);
         if (!p) continue;
-        struct blk b = pat_adopt(p, "final take", -1, rounds, &mchecked);
-        blk_free(&b, "final free", -1, rounds, &mchecked, EAGAIN);
+        struct blk b = pat_adopt(p, "final take", &mchecked);
+        blk_free(&b, "final free", &mchecked, EAGAIN);
     }
     free(g_handoff);
     free(ws);
