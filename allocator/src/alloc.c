@@ -557,6 +557,7 @@ TIDE_EXPORT int malloc_trim(size_t pad) {
     if (conf_opt.secure) secure_drain();
     struct heap *h = tide_tls.heap;
     if (h != &heap_empty) heap_flush(h);
+    heap_trim_parked();
     size_t n = 0;
     for (unsigned i = 0; i < arena_count(); i++) n += arena_purge(arena_get(i), true);
     errno = e;

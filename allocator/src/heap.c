@@ -907,6 +907,14 @@ void heap_maintain(void) {
     util_unlock(&heap_lock);
 }
 
+void heap_trim_parked(void) {
+    heap_remote_flush();
+    if (!__atomic_load_n(&heap_pool, __ATOMIC_RELAXED)) return;
+    util_lock(&heap_lock);
+    for (struct heap *p = heap_pool; p; p = p->next_pool) heap_empty_out(p, true);
+    util_unlock(&heap_lock);
+}
+
 void heap_thread_exit(void) {
     struct tide_tls *t = &tide_tls;
     struct heap *h = t->heap;

@@ -324,6 +324,10 @@ void heap_maintain(void);
 /* The calling thread's arena just mapped a chunk for it: its heap's queued
  * sparse slabs are scavenged now, not after the decay delay (see heap.c). */
 void heap_arena_grew(void);
+/* malloc_trim: the parked heaps take in what other threads freed into their
+ * slabs (counted then: stats.c), give back the slabs that emptied, and
+ * scavenge their sparse slabs now. */
+void heap_trim_parked(void);
 /* Thread exit: flush and park the calling thread's heap. */
 void heap_thread_exit(void);
 

@@ -9,10 +9,10 @@
 #          (default 60) with more threads and more operations per round
 #
 # Configurations: LIBTIDE_SO with the defaults and with TIDE_CONF=
-# tcache:false, preset:bsd2006, dirty_decay_ms:0, dirty_decay_ms:-1,
+# tcache:false, preset:bsd2006, preset:secure, dirty_decay_ms:0, dirty_decay_ms:-1,
 # class_refine_kb:0, class_refine_kb:-1 and background_thread:true; then
-# DEBUG_LIBTIDE_SO (invariant checks) with the defaults, tcache:false and
-# preset:bsd2006, with smaller counts. STRESS_SEED (default 1) is the seed of
+# DEBUG_LIBTIDE_SO (invariant checks) with the defaults, tcache:false,
+# preset:bsd2006 and preset:secure, with smaller counts. STRESS_SEED (default 1) is the seed of
 # every run; STRESS_TIMEOUT overrides the time limit of each run (quick: 60 s,
 # long: STRESS_SECONDS + 120). The test checks through mallctl that it runs on tide, and on the
 # debug build where it should (STRESS_EXPECT), so a preload that did not take
@@ -46,8 +46,8 @@ else
 fi
 LIMIT=${STRESS_TIMEOUT:-$LIMIT}
 
-REL_CONFS="default tcache:false preset:bsd2006 dirty_decay_ms:0 dirty_decay_ms:-1 class_refine_kb:0 class_refine_kb:-1 background_thread:true"
-DBG_CONFS="default tcache:false preset:bsd2006"
+REL_CONFS="default tcache:false preset:bsd2006 preset:secure dirty_decay_ms:0 dirty_decay_ms:-1 class_refine_kb:0 class_refine_kb:-1 background_thread:true"
+DBG_CONFS="default tcache:false preset:bsd2006 preset:secure"
 EXPECTED=$(($(echo $REL_CONFS | wc -w) + $(echo $DBG_CONFS | wc -w)))
 
 OUT=$(mktemp /tmp/stress-out.XXXXXX) || exit 1
