@@ -26,7 +26,8 @@ comma := ,
 ST_TSAN_LDFLAGS := $(if $(findstring clang,$(CC)),-shared-libsan -Wl$(comma)-rpath$(comma)$$($(CC) --print-runtime-dir),)
 
 ST_BINS := $(ST_BUILD)/conc $(ST_BUILD)/memret $(ST_BUILD)/tls_cxx $(ST_BUILD)/cxxprog \
-           $(ST_BUILD)/linked_dyn $(ST_BUILD)/linked_static $(ST_BUILD)/libbroken.so
+           $(ST_BUILD)/linked_dyn $(ST_BUILD)/linked_static $(ST_BUILD)/libbroken.so \
+           $(ST_BUILD)/bounded $(ST_BUILD)/ckhang
 ST_TSAN_BINS := $(ST_BUILD)/conc-tsan $(ST_BUILD)/tls_cxx-tsan
 
 $(ST_BUILD)/conc: $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
@@ -38,6 +39,14 @@ $(ST_BUILD)/conc-tsan: $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h 
 $(ST_BUILD)/memret: $(ST_SRC)/memret.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/memret.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
+# The suite's own machinery: a time limit that kills everything a test
+# started (bounded), and the check that Check's fork mode does (ckhang).
+$(ST_BUILD)/bounded: $(ST_SRC)/bounded.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $<
+$(ST_BUILD)/ckhang: $(ST_SRC)/ckhang.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(ST_CHECK)
 $(ST_BUILD)/tls_cxx: $(ST_SRC)/tls_cxx.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -o $@ $<

@@ -52,8 +52,9 @@ void st_fill(void *p, size_t n, uint64_t seed);
 bool st_verify(const void *p, size_t n, uint64_t seed);
 
 /* Print "PASS name" / "FAIL name: msg" for every result of a Check runner
- * (one test case per test, named after it), "SKIP name: why" for each
- * entry of skipped[], and return the number of failures. */
+ * (one test case per test, named after it), "SKIP prefix/entry" for each
+ * entry of skipped[] (NULL-terminated; entries read "name: why"), and
+ * return the number of failures. A skipped test is reported, never passed. */
 struct SRunner;
 int st_report(struct SRunner *sr, const char *prefix, const char *const *skipped);
 
