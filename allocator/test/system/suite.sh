@@ -3,7 +3,9 @@
 #
 #   suite.sh tide       (make test-system) against allocator/libtide.so, twice:
 #                       [default] and [bsd2006] (TIDE_CONF=preset:bsd2006),
-#                       each: conc, tls_cxx, memret, programs, redis; then the
+#                       each: conc, tls_cxx, memret, oom, programs, redis; then
+#                       oom with TIDE_CONF=preset:secure [secure] where tide
+#                       accepts that preset (SKIP lines otherwise); then the
 #                       concurrency tests (conc, tls_cxx) with reduced counts on
 #                       [debug] build/debug/libtide.so and [tsan]
 #                       build/tsan/libtide.so
@@ -51,18 +53,19 @@ BOUNDED=$PWD/$BIN/bounded
 
 # ---- expected number of results (PASS + FAIL + SKIP lines) per mode ---------
 # [self]: bounded's two checks and ckhang                                 3
-# one full configuration: conc 6, tls_cxx 1, memret 4,
+# one full configuration: conc 6, tls_cxx 1, memret 4, oom 12,
 #   programs 10 (python, git, gcc, cxx, linked_dyn 3, linked_static 3),
 #   redis 9 (start, benchmark, info_memory, malloc_stats, memory_purge,
-#   bgsave, alive, shutdown, commands)                                   30
+#   bgsave, alive, shutdown, commands)                                   42
 #   with glibc: conc 6, memret 2 + 2 SKIP (tide's purge), programs 4 +
-#   2 SKIP (linked with tide)                                            26
+#   2 SKIP (linked with tide)                                            38
+# [secure]: oom's 12 cases, run or SKIP                                  12
 # [debug]: conc 6, tls_cxx 1                                              7
 # [tsan]: 6 conc tests, tls_cxx, fork_busy again                          8
 # selfcheck: 8 broken set-ups, each must fail                             8
-EXPECT_tide=$((3 + 30 + 30 + 7 + 8))
+EXPECT_tide=$((3 + 42 + 42 + 12 + 7 + 8))
 EXPECT_tsan=$((3 + 8))
-EXPECT_glibc=$((3 + 26))
+EXPECT_glibc=$((3 + 38))
 EXPECT_selfcheck=$((3 + 8))
 
 RESULTS=$(mktemp /tmp/systest-results.XXXXXX) || exit 1
@@ -162,8 +165,24 @@ full() {
     run "$label" conc 300 env $pre "$BIN/conc"
     run "$label" tls_cxx 120 env $pre "$BIN/tls_cxx" 400
     run "$label" memret 300 env $pre "$BIN/memret"
+    run "$label" oom 120 env $pre "$BIN/oom"
     run "$label" programs 300 env SYSTEST_PRELOAD="$lib" SYSTEST_BIN="$BIN" sh "$SRC/programs.sh"
     run "$label" redis 300 env SYSTEST_PRELOAD="$lib" SYSTEST_BIN="$BIN" sh "$SRC/redis.sh"
+}
+
+# oom with TIDE_CONF=preset:secure, where tide accepts that preset: the
+# probe must print exactly "secure" (opt.preset), and nothing on stderr
+# (tide names a bad TIDE_CONF value there). Otherwise every case is SKIP.
+secure_part() {
+    probe=$("$BOUNDED" 20 env TIDE_CONF=preset:secure LD_PRELOAD="$PWD/allocator/libtide.so" "$BIN/oom" --preset 2>&1)
+    if [ "$probe" = secure ]; then
+        run secure oom 120 env TIDE_CONF=preset:secure LD_PRELOAD="$PWD/allocator/libtide.so" "$BIN/oom"
+    else
+        why=$(printf '%s' "$probe" | tr '\n' ' ' | cut -c1-120)
+        for c in $("$BIN/oom" --list); do
+            result "SKIP [secure] oom/$c: TIDE_CONF=preset:secure is not accepted (probe: $why)"
+        done
+    fi
 }
 
 tide_checks() {
@@ -203,6 +222,7 @@ tide)
     TIDE_CONF=preset:bsd2006 && export TIDE_CONF
     full bsd2006 allocator/libtide.so
     unset TIDE_CONF
+    secure_part
     # Debug build: invariant checks after slow-path steps; reduced counts.
     export SYSTEST_QUICK=1
     run debug conc 300 env LD_PRELOAD="$PWD/build/debug/libtide.so" "$BIN/conc"
