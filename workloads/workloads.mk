@@ -61,7 +61,7 @@ TEST_TARGETS += test-workloads
 
 .PHONY: workloads test-workloads
 workloads: $(WL_BINS)
-test-workloads: $(WL_BINS) $(WL_TEST_BIN)
+test-workloads: $(WL_BINS) $(WL_TEST_BIN) $(TIDE_LIBS)
 	sh scripts/ckrun.sh $(WL_PLACE_NTESTS) 300 $(WL_TEST_BIN)
 	sh $(WL_DIR)/test/smoke.sh
 
