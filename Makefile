@@ -50,8 +50,12 @@ include allocator/tide.mk
 
 all: $(DEPS_STAMP) $(ALL_TARGETS)
 
+# Every part runs even when an earlier one failed; the failed parts are
+# listed at the end and make test fails.
 test: all
-	@set -e; for t in $(TEST_TARGETS); do $(MAKE) --no-print-directory $$t; done
+	@failed=""; for t in $(TEST_TARGETS); do $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; done; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
+	echo "make test: every part passed ($(TEST_TARGETS))"
 
 bench: all
 	@if [ -n "$(BENCH_CMD)" ]; then $(BENCH_CMD); else \

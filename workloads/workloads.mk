@@ -51,14 +51,18 @@ $(WL_OUT)/microbench: $(WL_OUT)/obj/microbench.o $(WL_COMMON_OBJS)
 $(WL_TEST_BIN): $(WL_OUT)/obj/test_place.o $(WL_OUT)/obj/wl_place.o
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $$(pkg-config --libs check) -lhwloc
 
+# Expected number of Check tests of test-place (scripts/ckrun.sh fails a run
+# that reports another number).
+WL_PLACE_NTESTS := 7
+
 ALL_TARGETS += $(WL_BINS)
 CLEAN_FILES += $(WL_OUT)
 TEST_TARGETS += test-workloads
 
 .PHONY: workloads test-workloads
 workloads: $(WL_BINS)
-test-workloads: $(WL_BINS) $(WL_TEST_BIN)
-	$(WL_TEST_BIN)
+test-workloads: $(WL_BINS) $(WL_TEST_BIN) $(TIDE_LIBS)
+	sh scripts/ckrun.sh $(WL_PLACE_NTESTS) 300 $(WL_TEST_BIN)
 	sh $(WL_DIR)/test/smoke.sh
 
 -include $(wildcard $(WL_OUT)/obj/*.d)

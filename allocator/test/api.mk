@@ -6,6 +6,7 @@
 #                        of allocator/libtide.so with TIDE_CONF=preset:bsd2006;
 #                        plus the exported-symbol check
 #   make test-unit       unit tests of the internal modules, libtide.a linked in
+#                        (twice: defaults and TIDE_CONF=preset:bsd2006)
 #   make test-fastpath   callgrind instruction counts of malloc/free hits, of
 #                        malloc_usable_size and in-place realloc of such a
 #                        block, of aligned_alloc(64, 64) and of a kept large
@@ -47,6 +48,11 @@ $(TFAST): allocator/test/fastpath/fastpath.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin $< -o $@
 
+# Expected number of Check tests of unit_test (scripts/ckrun.sh fails a run
+# that reports another number); api_test's and cxx_test's are in
+# allocator/test/api/run.sh.
+TUNIT_NTESTS := 19
+
 ALL_TARGETS += $(TAPI_C) $(TAPI_CXX) $(TUNIT) $(TFAST)
 TEST_TARGETS += test-api test-unit test-fastpath
 
@@ -58,9 +64,9 @@ test-api-glibc: $(TAPI_C) $(TAPI_CXX)
 	@sh allocator/test/api/run.sh --glibc $(TAPI_C) $(TAPI_CXX)
 
 test-unit: $(TUNIT)
-	@$(TUNIT)
+	@sh scripts/ckrun.sh $(TUNIT_NTESTS) 600 $(TUNIT)
 	@echo "-- unit, TIDE_CONF=preset:bsd2006"
-	@TIDE_CONF=preset:bsd2006 $(TUNIT)
+	@TIDE_CONF=preset:bsd2006 sh scripts/ckrun.sh $(TUNIT_NTESTS) 600 $(TUNIT)
 
 test-fastpath: $(TFAST) allocator/libtide.so
 	@sh allocator/test/fastpath/check.sh $(TFAST) allocator/libtide.so allocator/test/fastpath/bounds.txt

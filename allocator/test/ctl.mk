@@ -21,11 +21,16 @@ $(TCTL): allocator/test/ctl_test.c allocator/include/tide.h allocator/libtide.so
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -Iallocator/include $(TCTL_CHECK_CFLAGS) $< -o $@ \
 	    -Lallocator -ltide -Wl,-rpath,$(abspath allocator) $(TCTL_CHECK_LIBS)
 
+# Expected number of Check tests of ctl_test: scripts/ckrun.sh fails a run
+# that reports another number. ctl_test runs without fork (CK_NOFORK), so
+# ckrun.sh's time limit is what bounds a hang.
+TCTL_NTESTS := 20
+
 ALL_TARGETS  += $(TCTL)
 TEST_TARGETS += test-ctl
 
 .PHONY: test-ctl
 test-ctl: $(TCTL) $(BUILD)/debug/libtide.so
-	$(TCTL)
-	TIDE_CONF=preset:bsd2006 $(TCTL)
-	LD_LIBRARY_PATH=$(BUILD)/debug CTL_TEST_EXPECT_DEBUG=1 $(TCTL)
+	sh scripts/ckrun.sh $(TCTL_NTESTS) 300 $(TCTL)
+	TIDE_CONF=preset:bsd2006 sh scripts/ckrun.sh $(TCTL_NTESTS) 300 $(TCTL)
+	LD_LIBRARY_PATH=$(BUILD)/debug CTL_TEST_EXPECT_DEBUG=1 sh scripts/ckrun.sh $(TCTL_NTESTS) 300 $(TCTL)

@@ -1,8 +1,10 @@
 # allocator/test/system.mk: tide's system tests (allocator/test/system/).
 #
 #   make test-system         the suite against tide: default and
-#                            TIDE_CONF=preset:bsd2006, then the concurrency
-#                            tests on the debug and ThreadSanitizer builds
+#                            TIDE_CONF=preset:bsd2006, oom with
+#                            TIDE_CONF=preset:secure where tide has it, then
+#                            the concurrency tests on the debug and
+#                            ThreadSanitizer builds
 #   make test-system-glibc   the same tests against glibc (no preload), as
 #                            a reference; tide-specific checks are skipped
 #   make test-system-selfcheck  runs chosen tests against deliberately broken
@@ -25,8 +27,9 @@ comma := ,
 # shared runtime (gcc always uses the shared libtsan).
 ST_TSAN_LDFLAGS := $(if $(findstring clang,$(CC)),-shared-libsan -Wl$(comma)-rpath$(comma)$$($(CC) --print-runtime-dir),)
 
-ST_BINS := $(ST_BUILD)/conc $(ST_BUILD)/memret $(ST_BUILD)/tls_cxx $(ST_BUILD)/cxxprog \
-           $(ST_BUILD)/linked_dyn $(ST_BUILD)/linked_static $(ST_BUILD)/libbroken.so
+ST_BINS := $(ST_BUILD)/conc $(ST_BUILD)/memret $(ST_BUILD)/oom $(ST_BUILD)/tls_cxx $(ST_BUILD)/cxxprog \
+           $(ST_BUILD)/linked_dyn $(ST_BUILD)/linked_static $(ST_BUILD)/libbroken.so \
+           $(ST_BUILD)/bounded $(ST_BUILD)/ckhang
 ST_TSAN_BINS := $(ST_BUILD)/conc-tsan $(ST_BUILD)/tls_cxx-tsan
 
 $(ST_BUILD)/conc: $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
@@ -38,6 +41,17 @@ $(ST_BUILD)/conc-tsan: $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h 
 $(ST_BUILD)/memret: $(ST_SRC)/memret.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/memret.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
+$(ST_BUILD)/oom: $(ST_SRC)/oom.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/oom.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
+# The suite's own machinery: a time limit that kills everything a test
+# started (bounded), and the check that Check's fork mode does (ckhang).
+$(ST_BUILD)/bounded: $(ST_SRC)/bounded.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $<
+$(ST_BUILD)/ckhang: $(ST_SRC)/ckhang.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(ST_CHECK)
 $(ST_BUILD)/tls_cxx: $(ST_SRC)/tls_cxx.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -o $@ $<

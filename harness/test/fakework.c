@@ -3,7 +3,10 @@
  * can misbehave on request, for the harness tests.
  *   fakework [--threads N] [--pin P] MODE [MS]
  * MODE: ok (allocate and free for MS milliseconds, default 50), crash
- * (SIGSEGV), abort, exit3 (exit status 3), hang (sleep forever), noresult
+ * (SIGSEGV), abort, exit3 (exit status 3), hang (sleep forever, after
+ * forking a child that ignores SIGTERM and sleeps forever too, and
+ * appending that child's pid to the file named by env FAKEWORK_PIDFILE, if
+ * set: the harness must kill the whole process group), noresult
  * (exit 0 without a result line), badline (a malformed result line),
  * gbench (also write a Google-Benchmark-style JSON to --benchmark_out=).
  * Env FAKEWORK_CRASH_ON=<allocator name>: crash only when
@@ -53,7 +56,17 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "crash")) { raise(SIGSEGV); return 99; }
     if (!strcmp(mode, "abort")) abort();
     if (!strcmp(mode, "exit3")) { fprintf(stderr, "fakework: asked to fail\n"); return 3; }
-    if (!strcmp(mode, "hang")) { for (;;) pause(); }
+    if (!strcmp(mode, "hang")) {
+        pid_t g = fork();
+        if (g == 0) {
+            signal(SIGTERM, SIG_IGN);
+            for (;;) pause();
+        }
+        const char *pf = getenv("FAKEWORK_PIDFILE");
+        FILE *f = pf && g > 0 ? fopen(pf, "a") : NULL;
+        if (f) { fprintf(f, "%d\n", (int)g); fclose(f); }
+        for (;;) pause();
+    }
     if (!strcmp(mode, "noresult")) return 0;
     if (!strcmp(mode, "badline")) { puts("ALLOCBENCH result workload=fake value"); return 0; }
     double t0 = now();

@@ -8,13 +8,24 @@
 #  4. a preloaded library that does not serve malloc is refused;
 #  5. SIGINT keeps the finished rows; 6. plot draws every figure.
 # Run from the repository root. Missing workload binaries are a failure.
+# Every allocbench command has a time limit (timeout -k 10: SIGTERM to its
+# process group, SIGKILL 10 s later); the hung workload (fakework hang,
+# whose child ignores SIGTERM) must leave no process behind. With no
+# failure, exactly EXPECT_PASS checks must have passed.
 set -u
-AB=build/harness/allocbench
+ABIN=build/harness/allocbench
+EXPECT_PASS=31
+AB="timeout -k 10 600 $ABIN"   # unquoted where used: a command and its words
 T=$(mktemp -d /tmp/ab-smoke-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "  ok   $1"; }
+fails=0 npass=0
+pass() { echo "  ok   $1"; npass=$((npass + 1)); }
 fail() { echo "  FAIL $1"; fails=$((fails + 1)); }
+# running PID: PID exists and is not a zombie.
+running() {
+    st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    case $st in Z* | X* | "") return 1 ;; esac
+}
 
 # csvcol FILE NAME: print column NAME of a CSV file whose first columns are
 # free of quoted commas (true for runs.csv up to 'note', the last column).
@@ -31,7 +42,7 @@ sel() {
         END { print n + 0 }' "$1"
 }
 
-[ -x "$AB" ] || { echo "smoke: $AB not built"; exit 1; }
+[ -x "$ABIN" ] || { echo "smoke: $ABIN not built"; exit 1; }
 
 echo "allocbench smoke: every allocator x every workload (smoke arguments)"
 nwl=$(awk -F'\t' 'FNR > 1 && NF > 1 && $1 !~ /^#/ { n++ } END { print n + 0 }' workloads/workloads.tsv workloads/*/workloads.tsv 2>/dev/null)
@@ -92,7 +103,7 @@ done
 pass "--help on every command"
 
 echo "allocbench failures are recorded and the matrix goes on"
-FAKEWORK_CRASH_ON=jemalloc $AB run --registry harness/test/fake.tsv \
+FAKEWORK_CRASH_ON=jemalloc FAKEWORK_PIDFILE="$T/hang-pids" $AB run --registry harness/test/fake.tsv \
     --workloads fake-crash,fake-exit,fake-hang,fake-noresult,fake-badline,fake \
     --allocators glibc,jemalloc,locked --threads 1 --reps 2 --warmup 0 --timeout 1 --no-calibrate \
     --out "$T/crash" >"$T/crash.out" 2>"$T/crash.err"
@@ -113,11 +124,18 @@ else
         fail "the matrix did not complete as expected"
     fi
     grep -q '"failed_runs": 32' "$T/crash/latest/meta.json" && pass "meta.json counts 32 failed runs" || fail "failed_runs count in meta.json"
-    pgrep -f "fakework --threads 1 --pin compact hang" >/dev/null && fail "a hung workload survived its timeout" || pass "timed-out process group killed"
+    nh=0 left=""
+    for p in $(cat "$T/hang-pids" 2>/dev/null); do
+        nh=$((nh + 1))
+        if running "$p"; then left="$left $p"; kill -9 "$p"; fi
+    done
+    if [ "$nh" -ne 6 ]; then fail "the 6 hung workloads recorded $nh child pids"
+    elif [ -n "$left" ]; then fail "children of hung workloads survived their timeout:$left (killed now)"
+    else pass "timed-out process groups killed (6 hung workloads, their TERM-ignoring children gone)"; fi
 fi
 
 echo "allocbench SIGINT keeps the finished rows"
-$AB run --registry harness/test/fake.tsv --workloads fake,fake-hang --allocators glibc,locked --threads 1 \
+timeout -k 10 120 "$ABIN" run --registry harness/test/fake.tsv --workloads fake,fake-hang --allocators glibc,locked --threads 1 \
     --reps 1 --warmup 0 --timeout 60 --no-calibrate --out "$T/int" >"$T/int.out" 2>"$T/int.err" &
 pid=$!
 i=0
@@ -166,5 +184,8 @@ else
     fail "gbench rows or latency figure: $(head -3 "$T/gb.err")"
 fi
 
-if [ "$fails" -ne 0 ]; then echo "allocbench smoke: $fails failure(s)"; exit 1; fi
-echo "allocbench smoke: all passed"
+if [ "$fails" -eq 0 ] && [ "$npass" -ne "$EXPECT_PASS" ]; then
+    fail "$npass checks passed, expected $EXPECT_PASS (a check vanished or was added without updating EXPECT_PASS)"
+fi
+if [ "$fails" -ne 0 ]; then echo "allocbench smoke: $fails failure(s), $npass passed"; exit 1; fi
+echo "allocbench smoke: all $npass passed"

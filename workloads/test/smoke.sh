@@ -4,11 +4,17 @@
 # LD_PRELOAD=allocator/libtide.so when that library exists. Checks the
 # convention: exit 0, the allocator line, exactly one parsable result line
 # whose metric/better match the table, a sane value, the alloc-stats line,
-# and rejection of bad options with exit 2. Exits 1 on the first failure
-# class found (all failures are listed).
+# and rejection of bad options with exit 2. Every run has a time limit
+# (timeout -k 5: SIGTERM to its process group, SIGKILL 5 s later), and each
+# table must give exactly EXPECT_RUNS runs. Exits 1 if anything failed (all
+# failures are listed).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 TSV=${WL_TSV:-workloads/workloads.tsv}
+# Runs per table: 12 workloads of workloads.tsv x threads 1 and 2.
+EXPECT_RUNS=${WL_EXPECT_RUNS:-24}
+T_RUN=120   # seconds for one smoke run
+T_BAD=30    # seconds for a run that must refuse its options
 TIDE=allocator/libtide.so
 fails=0
 out=$(mktemp) err=$(mktemp)
@@ -20,8 +26,13 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 check_run() {
     name=$1 metric=$2 better=$3 thr=$4 want_file=$5 want_src=$6
     shift 6
-    if ! "$@" >"$out" 2>"$err"; then
-        fail "$name threads=$thr: exit status $? ($(head -c 300 "$err"))"
+    timeout -k 5 "$T_RUN" "$@" >"$out" 2>"$err"
+    rc=$?
+    if [ $rc -eq 124 ]; then
+        fail "$name threads=$thr: timed out after $T_RUN s (killed)"
+        return
+    elif [ $rc -ne 0 ]; then
+        fail "$name threads=$thr: exit status $rc ($(head -c 300 "$err"))"
         return
     fi
     n=$(grep -c '^ALLOCBENCH result ' "$out")
@@ -77,6 +88,7 @@ run_table() { # $1 = label, $2 = preload library or empty, $3 = wanted allocator
         done
     done <"$TSV"
     echo "smoke ($label): $count runs checked"
+    [ "$count" -eq "$EXPECT_RUNS" ] || fail "smoke ($label): $count runs, expected $EXPECT_RUNS"
 }
 
 run_table default "" "" ""
@@ -86,20 +98,22 @@ check_run larson throughput higher 2 "" "" build/workloads/larson --pin compact 
 check_run larson throughput higher 2 "" "" build/workloads/larson --pin scatter --threads 2 0.05 8 1000 500 10 4141 1
 for bad in "--bogus" "--threads 0" "--threads x" "--pin diagonal" "1 2 3 4 5 6 7 8"; do
     # shellcheck disable=SC2086
-    build/workloads/larson $bad >"$out" 2>"$err"
+    timeout -k 5 "$T_BAD" build/workloads/larson $bad >"$out" 2>"$err"
     rc=$?
     [ "$rc" = 2 ] || fail "larson $bad: exit $rc, want 2"
     [ "$(wc -l <"$err")" = 1 ] || fail "larson $bad: want one line on stderr"
 done
-build/workloads/fragprobe 4 medium >"$out" 2>"$err"; [ $? = 2 ] || fail "fragprobe bad mode: want exit 2"
-build/workloads/threadtest 1 -5 >"$out" 2>"$err"; [ $? = 2 ] || fail "threadtest negative iterations: want exit 2"
-build/workloads/microbench --benchmark_nonsense=1 >"$out" 2>"$err"; [ $? = 2 ] || fail "microbench bad flag: want exit 2"
-build/workloads/wl-topology "$out" && grep -q '<topology' "$out" || fail "wl-topology did not write XML"
+timeout -k 5 "$T_BAD" build/workloads/fragprobe 4 medium >"$out" 2>"$err"; [ $? = 2 ] || fail "fragprobe bad mode: want exit 2"
+timeout -k 5 "$T_BAD" build/workloads/threadtest 1 -5 >"$out" 2>"$err"; [ $? = 2 ] || fail "threadtest negative iterations: want exit 2"
+timeout -k 5 "$T_BAD" build/workloads/microbench --benchmark_nonsense=1 >"$out" 2>"$err"; [ $? = 2 ] || fail "microbench bad flag: want exit 2"
+timeout -k 5 "$T_BAD" build/workloads/wl-topology "$out" && grep -q '<topology' "$out" || fail "wl-topology did not write XML"
 
+# tide is part of the tree: `make test` builds it, so a missing library is
+# a failure, not a skip.
 if [ -f "$TIDE" ]; then
     run_table tide "$PWD/$TIDE" "/$TIDE" mallctl
 else
-    echo "smoke (tide): SKIPPED, $TIDE not built"
+    fail "smoke (tide): $TIDE not built"
 fi
 
 if [ "$fails" -ne 0 ]; then

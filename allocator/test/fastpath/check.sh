@@ -17,7 +17,8 @@
 #     per call = (cost(N2) - cost(N1)) / (N2 - N1)
 # Fails if a number exceeds its bound in BOUNDS_FILE ("malloc_max V",
 # "free_max V", "usable_max V", "realloc_max V", "aligned_max V" and
-# "large_pair_max V" lines). --measure prints the numbers and the bounds lines
+# "large_pair_max V" lines). Each callgrind run has a time limit (timeout
+# -k 10 300). --measure prints the numbers and the bounds lines
 # (measured + 10 %) to paste into bounds.txt; regenerate with:
 #     make allocator/libtide.so build/test/fastpath/fastpath
 #     sh allocator/test/fastpath/check.sh --measure build/test/fastpath/fastpath allocator/libtide.so
@@ -55,7 +56,7 @@ prog=$tmp/fastpath
 # a run of N rounds of the program's loop MODE (fastpath.c).
 cost() {
     out=$tmp/cg.$1.$2.${3:-small}
-    if ! LD_PRELOAD=$lib valgrind --tool=callgrind --callgrind-out-file="$out" \
+    if ! timeout -k 10 300 env LD_PRELOAD="$lib" valgrind --tool=callgrind --callgrind-out-file="$out" \
             --toggle-collect="$1" "$prog" "$2" ${3:-} >"$tmp/log" 2>&1; then
         echo "check.sh: callgrind run failed:" >&2
         tail -n 5 "$tmp/log" >&2

@@ -15,10 +15,27 @@
  * Counts are the full ones unless SYSTEST_QUICK is set (debug and TSan runs).
  * Worker threads never call ck_assert (only the test's main thread does):
  * they count problems in atomics that the main thread checks.
+ *
+ * Exact leak checks (SYSTEST_ALLOC=tide): producer_consumer, thread_churn
+ * and fork_busy's child also compare tide's stats.allocated (st_allocated)
+ * with a baseline once everything they allocated is freed. tide counts
+ * there the blocks the program holds, by size class, so the difference
+ * must be exactly what the test still holds on purpose:
+ *   producer_consumer  0: the baseline is taken after the test's own state
+ *                      was allocated, the comparison before it is freed;
+ *   thread_churn       0: the pool's last objects are freed first;
+ *   fork_busy (child)  minus the usable size of each parent object the
+ *                      child freed (gifts, exchanged blocks): those were
+ *                      in the baseline, taken right after fork.
+ * glibc malloc's a dtv for each new thread stack and keeps it while the
+ * stack is in its cache; st_warm_thread_stacks fills that cache before the
+ * baseline, so the threads the test creates reuse cached stacks and glibc's
+ * share stays the same. Without tide these checks print SKIP lines.
  */
 #include "systest.h"
 
 #include <check.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -143,6 +160,12 @@ out:
     return NULL;
 }
 
+static void skip_exact(const char *test)
+{
+    printf("SKIP conc/%s/exact_leak: needs tide's stats.allocated (SYSTEST_ALLOC=tide)\n", test);
+    fflush(stdout);
+}
+
 START_TEST(test_producer_consumer)
 {
     struct pc_state *s = calloc(1, sizeof *s);
@@ -151,18 +174,28 @@ START_TEST(test_producer_consumer)
     s->bound = st_rss_bound();
     s->base_rss = st_rss();
     ck_assert_msg(s->base_rss > 0, "cannot read /proc/self/statm");
+    st_warm_thread_stacks(2);
+    size_t a0 = 0, a1 = 0;
+    bool exact = st_allocated(&a0);
+    if (!exact)
+        skip_exact("producer_consumer");
     double t0 = st_now_ms();
     pthread_t pt, ct;
     ck_assert_int_eq(pthread_create(&ct, NULL, pc_consumer, s), 0);
     ck_assert_int_eq(pthread_create(&pt, NULL, pc_producer, s), 0);
     pthread_join(pt, NULL);
     pthread_join(ct, NULL);
+    if (exact)
+        ck_assert_msg(st_allocated(&a1), "mallctl(\"stats.allocated\") failed");
     size_t end = st_rss();
     size_t g = end > s->base_rss ? end - s->base_rss : 0;
     if (g > s->peak_growth)
         s->peak_growth = g;
-    printf("INFO conc/producer_consumer: %lu remote frees in %.0f ms, RSS growth peak %.1f MiB (bound %zu MiB)\n",
+    printf("INFO conc/producer_consumer: %lu remote frees in %.0f ms, RSS growth peak %.1f MiB (bound %zu MiB)",
            s->freed, st_now_ms() - t0, (double)s->peak_growth / ST_MiB, s->bound / ST_MiB);
+    if (exact)
+        printf(", stats.allocated %zu -> %zu", a0, a1);
+    printf("\n");
     fflush(stdout);
     ck_assert_msg(atomic_load(&s->alloc_fail) == 0, "malloc returned NULL");
     ck_assert_msg(atomic_load(&s->bad_content) == 0, "%lu objects arrived corrupted",
@@ -170,6 +203,9 @@ START_TEST(test_producer_consumer)
     ck_assert_msg(s->peak_growth <= s->bound, "RSS grew by %.1f MiB (> %zu MiB) after %lu remote frees",
                   (double)s->peak_growth / ST_MiB, s->bound / ST_MiB, s->freed);
     ck_assert_msg(s->freed == s->n, "only %lu of %lu objects passed", s->freed, s->n);
+    ck_assert_msg(!exact || a1 == a0,
+                  "stats.allocated is %zu after all %lu objects were freed, %+lld bytes from the baseline %zu",
+                  a1, s->freed, (long long)a1 - (long long)a0, a0);
     free(s);
 }
 END_TEST
@@ -278,6 +314,11 @@ START_TEST(test_thread_churn)
 {
     unsigned long nthreads = st_count(10000, 1000, 200); /* multiples of CH_BATCH */
     size_t bound = st_rss_bound(), base = 0, peak = 0;
+    st_warm_thread_stacks(CH_BATCH);
+    size_t a0 = 0, a1 = 0;
+    bool exact = st_allocated(&a0);
+    if (!exact)
+        skip_exact("thread_churn");
     double t0 = st_now_ms();
     for (unsigned long done = 0; done < nthreads; done += CH_BATCH) {
         pthread_t t[CH_BATCH];
@@ -302,9 +343,22 @@ START_TEST(test_thread_churn)
     size_t r = st_rss(), g = r > base ? r - base : 0;
     if (g > peak)
         peak = g;
-    printf("INFO conc/thread_churn: %lu threads in %.0f ms, %lu objects handed on, RSS growth peak %.1f MiB (bound %zu MiB)\n",
+    /* The objects the last threads left: verified and freed. */
+    unsigned pool_bad = 0, pool_n = ch_n;
+    for (unsigned i = 0; i < ch_n; i++) {
+        if (!st_verify(ch_obj[i], ch_size[i], ch_seed[i]))
+            pool_bad++;
+        free(ch_obj[i]);
+    }
+    ch_n = 0;
+    if (exact)
+        ck_assert_msg(st_allocated(&a1), "mallctl(\"stats.allocated\") failed");
+    printf("INFO conc/thread_churn: %lu threads in %.0f ms, %lu objects handed on, RSS growth peak %.1f MiB (bound %zu MiB)",
            nthreads, st_now_ms() - t0, (unsigned long)atomic_load(&ch_handed), (double)peak / ST_MiB,
            bound / ST_MiB);
+    if (exact)
+        printf(", stats.allocated %zu -> %zu", a0, a1);
+    printf("\n");
     fflush(stdout);
     ck_assert_msg(atomic_load(&ch_nomem) == 0, "malloc returned NULL %lu times",
                   (unsigned long)atomic_load(&ch_nomem));
@@ -313,11 +367,10 @@ START_TEST(test_thread_churn)
     ck_assert_msg(atomic_load(&ch_handed) >= (nthreads - CH_BATCH) * CH_TAKE / 2,
                   "too few objects handed on (%lu)", (unsigned long)atomic_load(&ch_handed));
     ck_assert_msg(g <= bound, "RSS grew by %.1f MiB (> %zu MiB)", (double)g / ST_MiB, bound / ST_MiB);
-    for (unsigned i = 0; i < ch_n; i++) {
-        ck_assert_msg(st_verify(ch_obj[i], ch_size[i], ch_seed[i]), "pool object %u corrupted", i);
-        free(ch_obj[i]);
-    }
-    ch_n = 0;
+    ck_assert_msg(pool_bad == 0, "%u of the %u objects left in the pool corrupted", pool_bad, pool_n);
+    ck_assert_msg(!exact || a1 == a0,
+                  "stats.allocated is %zu after %lu threads and everything freed, %+lld bytes from the baseline %zu",
+                  a1, nthreads, (long long)a1 - (long long)a0, a0);
 }
 END_TEST
 
@@ -572,15 +625,31 @@ static void *fk_child_thread(void *arg)
     return (void *)1;
 }
 
+/* The child's exit codes, from fk_child. */
+static const char *const fk_why[] = {
+    [3] = "a gift of a parent thread is missing",
+    [4] = "a gift of a parent thread is corrupted",
+    [5] = "malloc returned NULL",
+    [6] = "a block the child filled is corrupted",
+    [7] = "the child's thread failed",
+    [8] = "exec of /bin/true failed",
+    [9] = "stats.allocated is not back at the baseline (message on stderr)",
+};
+
 /* Runs in the child; returns an exit code (0 = all good) if it cannot exec. */
 static int fk_child(void)
 {
+    /* Baseline: right after fork, with the parent's blocks (the parent
+     * threads' heaps are frozen here, and their counters with them). */
+    size_t a0 = 0, a1 = 0, freed = 0;
+    bool exact = st_allocated(&a0);
     for (int t = 0; t < FK_THREADS; t++)
         for (int i = 0; i < FK_GIFTS; i++) {
             if (!fk_gift[t][i])
                 return 3;
             if (!st_verify(fk_gift[t][i], fk_gift_size(t, i), (uint64_t)(t * 100 + i)))
                 return 4;
+            freed += malloc_usable_size(fk_gift[t][i]);
             free(fk_gift[t][i]);
         }
     void *p[64];
@@ -599,8 +668,12 @@ static int fk_child(void)
             free(p[i]);
         }
     }
-    for (int i = 0; i < FK_XCHG / 2; i++) /* objects in flight between parent threads */
-        free(atomic_exchange(&fk_xchg[i], NULL));
+    for (int i = 0; i < FK_XCHG / 2; i++) { /* objects in flight between parent threads */
+        void *x = atomic_exchange(&fk_xchg[i], NULL);
+        if (x)
+            freed += malloc_usable_size(x);
+        free(x);
+    }
     /* A thread in the child. Not under TSan: its registry keeps the parent's
      * threads after fork, and a new thread on a reused stack address stops
      * it ("dup thread with used id"), whatever the allocator. */
@@ -612,12 +685,33 @@ static int fk_child(void)
             ret != (void *)1)
             return 7;
     }
+    /* Everything the child allocated is freed, and so are the parent's
+     * blocks it freed: the baseline less their usable sizes. */
+    if (exact) {
+        if (!st_allocated(&a1) || a1 + freed != a0) {
+            char msg[256];
+            int n = snprintf(msg, sizeof msg,
+                             "conc/fork_busy child: stats.allocated %zu right after fork, %zu at the end, "
+                             "%zu bytes of the parent's blocks freed: %+lld bytes unaccounted for\n",
+                             a0, a1, freed, (long long)a1 + (long long)freed - (long long)a0);
+            if (n > 0 && write(2, msg, (size_t)n) < 0)
+                return 9;
+            return 9;
+        }
+    }
     execl("/bin/true", "true", (char *)NULL);
     return 8;
 }
 
 START_TEST(test_fork_busy)
 {
+    if (!st_is_tide())
+        skip_exact("fork_busy");
+    if (strcmp(getenv("SYSTEST_QUICK") ? getenv("SYSTEST_QUICK") : "", "tsan") == 0) {
+        printf("SKIP conc/fork_busy/child_thread: no thread in the child under TSan (its registry keeps the "
+               "parent's threads)\n");
+        fflush(stdout);
+    }
     pthread_t w[FK_THREADS];
     for (int t = 0; t < FK_THREADS; t++)
         ck_assert_int_eq(pthread_create(&w[t], NULL, fk_worker, (void *)(intptr_t)t), 0);
@@ -667,8 +761,11 @@ START_TEST(test_fork_busy)
            (unsigned long)atomic_load(&fk_ops));
     fflush(stdout);
     ck_assert_msg(hung == 0, "a child hung for %d s after fork (killed)", FK_CHILD_MS / 1000);
-    ck_assert_msg(failed == 0, "a child failed: %s %d", WIFEXITED(bad_status) ? "exit code" : "signal",
-                  WIFEXITED(bad_status) ? WEXITSTATUS(bad_status) : WTERMSIG(bad_status));
+    int code = WIFEXITED(bad_status) ? WEXITSTATUS(bad_status) : 0;
+    ck_assert_msg(failed == 0, "a child failed: %s %d%s%s", WIFEXITED(bad_status) ? "exit code" : "signal",
+                  WIFEXITED(bad_status) ? code : WTERMSIG(bad_status),
+                  code > 0 && code < 10 && fk_why[code] ? ": " : "",
+                  code > 0 && code < 10 && fk_why[code] ? fk_why[code] : "");
     for (int t = 0; t < FK_THREADS; t++)
         for (int i = 0; i < FK_GIFTS; i++) {
             ck_assert_msg(st_verify(fk_gift[t][i], fk_gift_size(t, i), (uint64_t)(t * 100 + i)),

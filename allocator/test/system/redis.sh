@@ -10,11 +10,17 @@
 # report (with tide: the text '-tide"' that only tide's malloc_stats_print
 # writes); MEMORY PURGE answers OK and RSS does not grow (1 MiB slack);
 # BGSAVE forks a child that finishes with status ok and writes the file;
-# the server is still alive. The server is always killed on exit (trap) and
-# every wait is bounded.
+# the server is still alive; SIGTERM stops it with exit status 0; every
+# redis-cli, redis-cli --pipe and redis-benchmark command exited 0
+# ("commands"). The server is always killed on exit (trap), and every
+# command runs under $SYSTEST_BIN/bounded (default build/systest): a time
+# limit, after which it is killed with everything it started.
 set -u
 LIB=${SYSTEST_PRELOAD:-}
 ALLOC=${SYSTEST_ALLOC:-glibc}
+BIN=${SYSTEST_BIN:-build/systest}
+case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
+BOUNDED=$BIN/bounded
 if [ -n "$LIB" ]; then case $LIB in /*) ;; *) LIB=$PWD/$LIB ;; esac; fi
 nfail=0
 pass() { echo "PASS redis/$1"; }
@@ -22,6 +28,7 @@ fail() { echo "FAIL redis/$1: $2"; nfail=$((nfail + 1)); }
 for p in redis-server redis-cli redis-benchmark python3; do
     command -v $p > /dev/null || { fail setup "$p not found"; exit 1; }
 done
+[ -x "$BOUNDED" ] || { fail setup "$BOUNDED is missing (run make)"; exit 1; }
 DIR=$(mktemp -d /tmp/systest-redis.XXXXXX) || { fail setup "mktemp failed"; exit 1; }
 PID=""
 cleanup() {
@@ -36,8 +43,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cli() { timeout 30 redis-cli -h 127.0.0.1 -p "$PORT" "$@" 2>&1 | tr -d '\r'; }
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
+    { fail setup "python3 could not find a free port"; exit 1; }
+# cli ARGS...: one redis-cli command (30 s at most); prints the reply. A
+# command that fails is recorded in $DIR/cli-errors, which the "commands"
+# check reports at the end.
+cli() {
+    _out=$("$BOUNDED" -k 5 30 redis-cli -h 127.0.0.1 -p "$PORT" "$@" 2>&1)
+    _rc=$?
+    printf '%s\n' "$_out" | tr -d '\r'
+    [ $_rc -eq 0 ] || echo "redis-cli $*: exit status $_rc: $(printf '%s' "$_out" | head -c 200)" >> "$DIR/cli-errors"
+    return $_rc
+}
+# ping_ok: the server answers PING (for polling while it starts: a refused
+# connection is not recorded as a failed command).
+ping_ok() { [ "$("$BOUNDED" -k 5 10 redis-cli -h 127.0.0.1 -p "$PORT" ping 2> /dev/null | tr -d '\r')" = PONG ]; }
+# pipe FILE: send FILE through redis-cli --pipe (60 s at most).
+pipe() {
+    "$BOUNDED" -k 5 60 redis-cli -h 127.0.0.1 -p "$PORT" --pipe < "$1" > "$DIR/pipe.log" 2>&1 ||
+        echo "redis-cli --pipe < $(basename "$1"): exit status $?: $(tail -n 2 "$DIR/pipe.log" | tr '\n' ' ')" >> "$DIR/cli-errors"
+}
 field() { cli info "$1" | sed -n "s/^$2://p"; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$PID/status" 2> /dev/null; }
 
@@ -45,7 +70,7 @@ env ${LIB:+LD_PRELOAD="$LIB"} redis-server --port "$PORT" --bind 127.0.0.1 --sav
     --daemonize no --dir "$DIR" --dbfilename dump.rdb --logfile "$DIR/redis.log" &
 PID=$!
 i=0
-while [ "$(cli ping)" != PONG ] && [ $i -lt 100 ] && kill -0 $PID 2> /dev/null; do sleep 0.1; i=$((i + 1)); done
+while ! ping_ok && [ $i -lt 100 ] && kill -0 $PID 2> /dev/null; do sleep 0.1; i=$((i + 1)); done
 if [ "$(cli ping)" != PONG ]; then
     fail start "server did not answer PING within 10 s: $(tail -n 3 "$DIR/redis.log" 2> /dev/null | tr '\n' ' ')"
     exit 1
@@ -57,8 +82,9 @@ else
 fi
 
 # ---- redis-benchmark -------------------------------------------------------
-out=$(timeout 180 redis-benchmark -h 127.0.0.1 -p "$PORT" -q -n 20000 -t set,get,lpush,lpop 2>&1 | tr '\r' '\n')
+"$BOUNDED" -k 5 180 redis-benchmark -h 127.0.0.1 -p "$PORT" -q -n 20000 -t set,get,lpush,lpop > "$DIR/bench.out" 2>&1
 rc=$?
+out=$(tr '\r' '\n' < "$DIR/bench.out")
 nres=$(printf '%s\n' "$out" | grep -c 'requests per second')
 if [ $rc -eq 0 ] && [ "$nres" -eq 4 ]; then
     pass benchmark
@@ -102,8 +128,8 @@ val = b"v" * 200
 for i in range(50000):
     k = b"load:%d" % i
     out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$200\r\n%s\r\n" % (len(k), k, val))
-' > "$DIR/load.resp"
-timeout 60 redis-cli -h 127.0.0.1 -p "$PORT" --pipe < "$DIR/load.resp" > "$DIR/pipe.log" 2>&1
+' > "$DIR/load.resp" || echo "python3 could not write the load: exit status $?" >> "$DIR/cli-errors"
+pipe "$DIR/load.resp"
 dbsize=$(cli dbsize)
 if [ "${a0:-x}" -eq "${a0:-x}" ] 2> /dev/null; then
     a1=$(wait_alloc -ge $((a0 + 8000000))); ok1=$?
@@ -139,7 +165,7 @@ else
 fi
 
 # ---- BGSAVE: a forked child writes the dataset ------------------------------
-timeout 60 redis-cli -h 127.0.0.1 -p "$PORT" --pipe < "$DIR/load.resp" > "$DIR/pipe.log" 2>&1
+pipe "$DIR/load.resp"
 res=$(cli bgsave)
 j=0
 while [ "$(field persistence rdb_bgsave_in_progress)" != 0 ] && [ $j -lt 300 ]; do sleep 0.1; j=$((j + 1)); done
@@ -159,4 +185,9 @@ j=0
 while kill -0 "$PID" 2> /dev/null && [ $j -lt 100 ]; do sleep 0.1; j=$((j + 1)); done
 if kill -0 "$PID" 2> /dev/null; then fail shutdown "still running 10 s after SIGTERM"
 else wait "$PID"; rc=$?; if [ $rc -eq 0 ]; then pass shutdown; else fail shutdown "exit status $rc"; fi; fi
+if [ -s "$DIR/cli-errors" ]; then
+    fail commands "$(wc -l < "$DIR/cli-errors") command(s) failed: $(head -n 3 "$DIR/cli-errors" | tr '\n' ' ')"
+else
+    pass commands
+fi
 [ $nfail -eq 0 ]

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,38 @@ const char *st_check_allocator(void)
             return "preset bsd2006 but opt.tcache is not false";
     }
     return NULL;
+}
+
+bool st_allocated(size_t *bytes)
+{
+    if (!st_is_tide())
+        return false;
+    typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
+    mallctl_fn ctl = (mallctl_fn)dlsym(RTLD_DEFAULT, "mallctl");
+    uint64_t epoch = 1;
+    size_t v = 0, sz = sizeof epoch;
+    if (!ctl || ctl("epoch", &epoch, &sz, &epoch, sz) != 0)
+        return false;
+    sz = sizeof v;
+    if (ctl("stats.allocated", &v, &sz, NULL, 0) != 0)
+        return false;
+    *bytes = v;
+    return true;
+}
+
+static void *st_nothing(void *arg) { return arg; }
+
+void st_warm_thread_stacks(unsigned n)
+{
+    pthread_t t[64];
+    if (n > 64)
+        n = 64;
+    unsigned made = 0;
+    for (; made < n; made++)
+        if (pthread_create(&t[made], NULL, st_nothing, NULL) != 0)
+            break;
+    for (unsigned i = 0; i < made; i++)
+        pthread_join(t[i], NULL);
 }
 
 static uint64_t mix(uint64_t x)

@@ -42,6 +42,18 @@ size_t st_rss_bound(void);
 /* True when SYSTEST_ALLOC=tide. */
 bool st_is_tide(void);
 
+/* tide's stats.allocated, after mallctl("epoch") refreshed it (mallctl
+ * resolved with dlsym). False, with *bytes untouched, when SYSTEST_ALLOC is
+ * not tide or mallctl fails. tide counts there the bytes of the blocks the
+ * program holds (by size class, whatever thread caches keep aside), so once
+ * the threads are joined it is exact: the tests compare it with a baseline. */
+bool st_allocated(size_t *bytes);
+/* Creates and joins n threads that do nothing: glibc's cache of thread
+ * stacks (each stack with the dtv glibc malloc'ed for it) is then as full as
+ * later batches of up to n threads leave it, and the malloc'ed bytes that
+ * glibc keeps for threads no longer change with such batches. */
+void st_warm_thread_stacks(unsigned n);
+
 /* Check that malloc as the dynamic linker resolves it comes from the
  * expected allocator: a file whose name contains "libtide" (SYSTEST_ALLOC=tide)
  * or libc (otherwise). Returns NULL when it does, else a static message. */
@@ -52,8 +64,9 @@ void st_fill(void *p, size_t n, uint64_t seed);
 bool st_verify(const void *p, size_t n, uint64_t seed);
 
 /* Print "PASS name" / "FAIL name: msg" for every result of a Check runner
- * (one test case per test, named after it), "SKIP name: why" for each
- * entry of skipped[], and return the number of failures. */
+ * (one test case per test, named after it), "SKIP prefix/entry" for each
+ * entry of skipped[] (NULL-terminated; entries read "name: why"), and
+ * return the number of failures. A skipped test is reported, never passed. */
 struct SRunner;
 int st_report(struct SRunner *sr, const char *prefix, const char *const *skipped);
 

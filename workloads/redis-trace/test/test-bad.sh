@@ -1,7 +1,8 @@
 #!/bin/bash
 # Bad input: truncated, corrupt, unknown-version and non-trace files give one
 # line on stderr and a non-zero exit (never a crash) in the replayer and the
-# trace tool; a free of an unknown id is counted and reported.
+# trace tool; a free of an unknown id is counted and reported. Every run
+# has a time limit (timeout -k 5 60; a run that hits it fails).
 #   test-bad.sh REPLAY TRACE_TOOL TINY_TRACE
 set -uo pipefail
 REPLAY=$1; TOOL=$2; TINY=$3
@@ -21,11 +22,14 @@ printf 'hello, this is not a trace\n' > "$T/text.trc"
 
 expect_error() { # expect_error NAME PATTERN CMD...: non-zero exit, no signal, one stderr line matching PATTERN
     local name=$1 pat=$2; shift 2
-    "$@" > "$T/out" 2> "$T/err"
+    timeout -k 5 60 "$@" > "$T/out" 2> "$T/err"
     local rc=$?
     local lines
     lines=$(wc -l < "$T/err")
-    if [ "$rc" = 0 ] || [ "$rc" -ge 128 ] || [ "$lines" != 1 ] || ! grep -q "$pat" "$T/err"; then
+    if [ "$rc" = 124 ]; then
+        echo "trace-test-bad: $name: timed out after 60 s" >&2
+        fail=1
+    elif [ "$rc" = 0 ] || [ "$rc" -ge 128 ] || [ "$lines" != 1 ] || ! grep -q "$pat" "$T/err"; then
         echo "trace-test-bad: $name: rc=$rc, $lines stderr lines: $(head -c 300 "$T/err")" >&2
         fail=1
     else
@@ -50,13 +54,14 @@ expect_error "tool bad event line" 'bad event line' "$TOOL" from-text <(echo "0 
 
 # Frees of unknown ids: counted, reported, no crash.
 printf '0 malloc 100 1 0x10 0\n0 free 0 77 0x20 0\n0 free 0 1 0x10 0\n0 free 0 1 0x10 0\n0 realloc 50 9 0x30 0\n' > "$T/unk.txt"
-"$TOOL" from-text "$T/unk.txt" "$T/unk.trc" || fail=1
-out=$("$REPLAY" "$T/unk.trc" 2>&1)
+timeout -k 5 60 "$TOOL" from-text "$T/unk.txt" "$T/unk.trc" || fail=1
+out=$(timeout -k 5 60 "$REPLAY" "$T/unk.trc" 2>&1)
 if [ $? != 0 ] || ! grep -q ' unknown_frees=2 ' <<<"$out" || ! grep -q ' final_live=50 ' <<<"$out"; then
     echo "trace-test-bad: unknown frees not reported as expected: $out" >&2; fail=1
 else
     echo "  unknown-id frees                   counted: unknown_frees=2 final_live=50"
 fi
-grep -q 'unknown-id frees *2$' <("$TOOL" stats "$T/unk.trc") || { echo "trace-test-bad: trace stats does not report the unknown frees" >&2; fail=1; }
+timeout -k 5 60 "$TOOL" stats "$T/unk.trc" > "$T/unk.stats" || { echo "trace-test-bad: trace stats failed" >&2; fail=1; }
+grep -q 'unknown-id frees *2$' "$T/unk.stats" || { echo "trace-test-bad: trace stats does not report the unknown frees" >&2; fail=1; }
 [ "$fail" = 0 ] && echo "trace-test-bad: ok"
 exit "$fail"

@@ -2,7 +2,8 @@
 # Replay the tiny committed trace, and a synthetic two-thread trace with
 # cross-thread frees, under every allocator present. Every run must succeed,
 # run under the allocator it names, and reach the same (allocator-independent)
-# event count and final live bytes.
+# event count and final live bytes. Each replay has a time limit
+# (timeout -k 5 120: SIGTERM to its process group, SIGKILL 5 s later).
 #   test-replay.sh REPLAY TINY_TRACE TRACE_TOOL
 set -euo pipefail
 REPLAY=$1; TINY=$2; TOOL=$3
@@ -33,8 +34,11 @@ while read -r name pre envs; do
     for spec in "tiny $TINY" "mt $T/mt.trc" "mt1 $T/mt.trc --threads 1"; do
         set -- $spec
         kind=$1; trace=$2; shift 2
-        if ! out=$(rt_run "$name" "$pre" "$envs" "$REPLAY" "$@" "$trace" 2>"$T/err"); then
-            echo "trace-test-replay: $name $kind: replay failed: $(tail -n 1 "$T/err")" >&2; fail=1; continue
+        rc=0
+        out=$(rt_run "$name" "$pre" "$envs" timeout -k 5 120 "$REPLAY" "$@" "$trace" 2>"$T/err") || rc=$?
+        if [ "$rc" -ne 0 ]; then
+            why="exit status $rc"; [ "$rc" -eq 124 ] && why="timed out after 120 s"
+            echo "trace-test-replay: $name $kind: replay failed ($why): $(tail -n 1 "$T/err")" >&2; fail=1; continue
         fi
         file=$(sed -n 's/^ALLOCBENCH allocator file=//p' <<<"$out")
         want=$(realpath /lib/x86_64-linux-gnu/libc.so.6); [ "$pre" != - ] && want=$(realpath "$pre")
