@@ -37,11 +37,15 @@ static TIDE_NOINLINE void *alloc_large_or_huge_slow(size_t n, size_t align, bool
     size_t size = sc_page_ceil(n ? n : 1);
     void *p;
     bool grew = false;
-    if (size <= SC_LARGE_MAX && align <= SC_LARGE_MAX) {
-        p = arena_large_alloc(heap_large_arena(), size, align, zero, &grew);
-        if (grew) heap_arena_grew();
-    } else
-        p = huge_alloc(size, align);
+    for (int tries = 0;; tries++) {
+        if (size <= SC_LARGE_MAX && align <= SC_LARGE_MAX) {
+            p = arena_large_alloc(heap_large_arena(), size, align, zero, &grew);
+            if (grew) heap_arena_grew();
+        } else
+            p = huge_alloc(size, align);
+        /* Out of address space: empty chunks give theirs back, once. */
+        if (p || tries || !arena_release_empty()) break;
+    }
     if (!p) {
         errno = ENOMEM;
         return NULL;
@@ -58,6 +62,7 @@ static TIDE_NOINLINE void *alloc_small_slow(unsigned c, size_t n) {
     }
     if (conf_opt.secure) return secure_alloc_small(c, n);
     void *p = heap_alloc_small_any(c);
+    if (TIDE_UNLIKELY(!p) && arena_release_empty()) p = heap_alloc_small_any(c);   /* see alloc_large_or_huge_slow */
     if (TIDE_UNLIKELY(!p)) errno = ENOMEM;
     else misuse_mark_live(p);
     return p;

@@ -66,7 +66,32 @@ static uint32_t arena_now32(uint64_t now) { return (uint32_t)(now - arena_boot_m
 
 /* ---- chunks ------------------------------------------------------------ */
 
+/* Every data page of c free (a chunk mapped again) or none (released). */
+static void chunk_data_free(struct chunk *c, bool free) {
+    for (unsigned i = c->header_pages; i < CHUNK_NPAGES; i++) {
+        if (free) util_bit_set(c->free_bits, i);
+        else util_bit_clear(c->free_bits, i);
+    }
+    c->nfree = free ? CHUNK_NPAGES - c->header_pages : 0;
+    c->fail_hint = CHUNK_NPAGES + 1;
+}
+
+/* A chunk arena_release_empty released, mapped again (fresh pages: clean). */
+static struct chunk *chunk_reuse_released(struct arena *a) {
+    for (struct chunk *c = a->chunks; c; c = c->next) {
+        if (!c->released) continue;
+        char *data = (char *)c + ((size_t)c->header_pages << SC_LG_PAGE);
+        if (!os_map_fixed(data, CHUNK_SIZE - ((size_t)c->header_pages << SC_LG_PAGE))) continue;
+        c->released = false;
+        chunk_data_free(c, true);
+        return c;
+    }
+    return NULL;
+}
+
 static struct chunk *chunk_new(struct arena *a) {
+    struct chunk *r = chunk_reuse_released(a);
+    if (r) return r;
     struct chunk *c = os_map_aligned(CHUNK_SIZE, CHUNK_SIZE);
     if (!c) return NULL;
     c->arena = a;
@@ -312,6 +337,27 @@ static void arena_maybe_purge_locked(struct arena *a) {
     if (now >= a->next_purge_ms) arena_purge_locked(a, false, now);
 }
 
+unsigned arena_release_empty(void) {
+    unsigned n = 0;
+    for (unsigned i = 0; i < narenas; i++) {
+        struct arena *a = &arenas[i];
+        util_lock(&a->lock);
+        for (struct chunk *c = a->chunks; c; c = c->next) {
+            if (c->released || c->nfree != CHUNK_NPAGES - c->header_pages) continue;
+            char *data = (char *)c + ((size_t)c->header_pages << SC_LG_PAGE);
+            os_unmap(data, CHUNK_SIZE - ((size_t)c->header_pages << SC_LG_PAGE));
+            a->ndirty -= c->ndirty;
+            c->ndirty = 0;
+            memset(c->dirty_bits, 0, sizeof c->dirty_bits);
+            chunk_data_free(c, false);
+            c->released = true;
+            n++;
+        }
+        util_unlock(&a->lock);
+    }
+    return n;
+}
+
 size_t arena_purge(struct arena *a, bool all) {
     util_lock(&a->lock);
     size_t n = arena_purge_locked(a, all, os_now_ms());
@@ -462,6 +508,10 @@ void arena_postfork_child(void) {
 
 void arena_check_chunk(const struct chunk *c) {
 #ifdef TIDE_DEBUG
+    if (c->released) {
+        TIDE_ASSERT(c->nfree == 0 && c->ndirty == 0);
+        return;
+    }
     unsigned nfree = 0, ndirty = 0;
     for (unsigned i = 0; i < CHUNK_NPAGES; i++) {
         bool f = util_bit_get(c->free_bits, i), d = util_bit_get(c->dirty_bits, i);

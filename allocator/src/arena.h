@@ -51,6 +51,8 @@ struct chunk {
     uint32_t nfree;
     uint32_t ndirty;
     uint32_t fail_hint;                 /* no free run of >= this many pages */
+    bool released;                      /* its data pages are unmapped (arena_release_empty):
+                                           none is free, none holds a run */
     uint64_t free_bits[CHUNK_NWORDS];
     uint64_t dirty_bits[CHUNK_NWORDS];
     uint32_t dirty_ms[CHUNK_NPAGES];    /* when each dirty page was freed */
@@ -112,6 +114,13 @@ void arena_large_free(struct chunk *c, struct slab *run);
 /* Resize a large run in place to `size` (page multiple). False if it cannot grow. */
 bool arena_large_resize(struct chunk *c, struct slab *run, size_t size);
 
+/* An allocation failed for want of address space (RLIMIT_AS): unmap the
+ * data pages of every chunk that holds no run, keeping its header mapped and
+ * its page-map slot (so free's cached chunk and the page map stay valid: a
+ * pointer into it starts no block). chunk_new maps them again first, at the
+ * same address, when the arena grows. Returns the chunks released. Takes
+ * each arena's lock in turn. */
+unsigned arena_release_empty(void);
 /* Purge dirty pages older than the decay delay; all of them when `all`.
  * Returns pages purged. Takes the lock. */
 size_t arena_purge(struct arena *a, bool all);

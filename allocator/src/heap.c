@@ -899,11 +899,13 @@ void heap_maintain(void) {
     heap_remote_flush();
     struct heap *h = tide_tls.heap;
     if (h != &heap_empty && h->sparse_head) heap_sparse_run(h, false);
-    /* Parked heaps' sparse slabs whose delay is over. */
+    /* Parked heaps take in the frees other threads made into their slabs
+     * (so the statistics count them: stats.allocated is exact once the
+     * threads are quiet), give back the slabs that emptied, and scavenge
+     * the sparse slabs whose delay is over, as at a thread exit. */
     if (!__atomic_load_n(&heap_pool, __ATOMIC_RELAXED)) return;
     util_lock(&heap_lock);
-    for (struct heap *p = heap_pool; p; p = p->next_pool)
-        if (p->sparse_head) heap_sparse_run(p, false);
+    for (struct heap *p = heap_pool; p; p = p->next_pool) heap_empty_out(p, false);
     util_unlock(&heap_lock);
 }
 

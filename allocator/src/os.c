@@ -31,6 +31,18 @@ void *os_map_aligned(size_t size, size_t align) {
     return a;
 }
 
+bool os_map_fixed(void *p, size_t size) {
+    int e = errno;
+    void *q = mmap(p, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    errno = e;
+    if (q == MAP_FAILED) return false;
+    if (q != p) {   /* a kernel without MAP_FIXED_NOREPLACE took it as a hint */
+        munmap(q, size);
+        return false;
+    }
+    return true;
+}
+
 void os_unmap(void *p, size_t size) {
     int e = errno;
     munmap(p, size);

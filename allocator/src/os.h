@@ -8,6 +8,8 @@
 void *os_map_aligned(size_t size, size_t align);
 void *os_map(size_t size);
 void os_unmap(void *p, size_t size);
+/* Map [p, p + size) read-write, only if nothing is mapped there. */
+bool os_map_fixed(void *p, size_t size);
 /* Give the pages back to the OS; they read as zero afterwards. */
 void os_purge(void *p, size_t size);
 /* Make [p, p + size) inaccessible (guard pages). */

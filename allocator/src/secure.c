@@ -47,6 +47,13 @@ static struct secure_block secure_find(const void *p) {
 static uintptr_t *secure_trailer(void *p, size_t bytes) { return (uintptr_t *)((char *)p + bytes - sizeof(uintptr_t)); }
 static unsigned char secure_canary(uintptr_t a) { return (unsigned char)((misuse_key >> ((a & 7) * 8)) ^ 0xa5); }
 
+/* Out of memory: the quarantine lets its blocks go, and empty chunks give
+ * back their address space. True if anything was freed. */
+static bool secure_make_room(void) {
+    bool any = secure_drain();
+    return arena_release_empty() > 0 || any;
+}
+
 /* Lay out a block of `bytes` for n bytes of the program. */
 static void *secure_arm(void *p, size_t bytes, size_t n) {
     unsigned char *c = (unsigned char *)p + n, *end = (unsigned char *)secure_trailer(p, bytes);
@@ -86,6 +93,7 @@ void *secure_alloc_small(unsigned cls, size_t n) {
         while (c < SC_NSMALL && (sc_size(c) & (align - 1))) c++;
         if (c < SC_NSMALL) {
             void *p = heap_alloc_small_any((unsigned)c);
+            if (!p && secure_make_room()) p = heap_alloc_small_any((unsigned)c);
             if (!p) {
                 errno = ENOMEM;
                 return NULL;
@@ -115,6 +123,7 @@ void *secure_alloc(size_t n, size_t align, bool zero) {
         }
     }
     p = huge_alloc_guarded(need, TIDE_MAX(align, SC_PAGE));   /* fresh pages: zero */
+    if (!p && secure_make_room()) p = huge_alloc_guarded(need, TIDE_MAX(align, SC_PAGE));
     if (!p) {
         errno = ENOMEM;
         return NULL;
@@ -201,10 +210,12 @@ void secure_free(void *p) {
     errno = e;
 }
 
-void secure_drain(void) {
+bool secure_drain(void) {
     void *q;
     size_t qn;
-    while (secure_q_pop(true, &q, &qn)) secure_evict(q, qn);
+    bool any = false;
+    for (; secure_q_pop(true, &q, &qn); any = true) secure_evict(q, qn);
+    return any;
 }
 
 size_t secure_usable(const void *p) {

@@ -44,8 +44,8 @@ void secure_free(void *p);
 void *secure_realloc(void *p, size_t n, size_t align, bool zero);
 /* n of a live block (0 for a pointer that is none). */
 size_t secure_usable(const void *p);
-/* Flush the quarantine (malloc_trim). */
-void secure_drain(void);
+/* Flush the quarantine (malloc_trim, out of memory). True if it held any. */
+bool secure_drain(void);
 
 void secure_prefork(void);
 void secure_postfork_parent(void);

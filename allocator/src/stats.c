@@ -39,7 +39,7 @@ static void stats_sum_arena(struct arena *a, struct stats_arena *sa) {
     util_lock(&a->lock);
     for (const struct chunk *c = a->chunks; c; c = c->next) {
         sa->nchunks++;
-        sa->mapped += CHUNK_SIZE;
+        sa->mapped += c->released ? (size_t)c->header_pages << SC_LG_PAGE : CHUNK_SIZE;
         sa->metadata += (size_t)c->header_pages << SC_LG_PAGE;
         sa->pdirty += c->ndirty;
         sa->retained += (size_t)(c->nfree - c->ndirty) << SC_LG_PAGE;
