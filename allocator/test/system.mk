@@ -7,10 +7,12 @@
 #                            ThreadSanitizer builds
 #   make test-system-glibc   the same tests against glibc (no preload), as
 #                            a reference; tide-specific checks are skipped
-#   make test-system-selfcheck  runs chosen tests against deliberately broken
-#                            allocators (build/systest/libbroken.so) and
-#                            tide configured not to purge, and passes only
-#                            if those tests fail
+#   make test-system-selfcheck  (part of make test) runs chosen tests
+#                            against deliberately broken allocators
+#                            (build/systest/libbroken.so, the broken builds
+#                            of tide build/broken-*/libtide.so) and tide
+#                            configured not to purge, and passes only if
+#                            those tests fail
 #
 # Test binaries are ordinary programs built against glibc's headers; the
 # driver (suite.sh) runs them with LD_PRELOAD of the allocator under test.
@@ -74,7 +76,7 @@ $(ST_BUILD)/libbroken.so: $(ST_SRC)/broken.c | $(DEPS_STAMP)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 ALL_TARGETS  += $(ST_BINS)
-TEST_TARGETS += test-system
+TEST_TARGETS += test-system test-system-selfcheck
 CLEAN_FILES  += $(ST_BUILD)
 
 .PHONY: test-system test-system-glibc test-system-selfcheck
@@ -82,5 +84,5 @@ test-system: $(ST_BINS) $(ST_TSAN_BINS) $(TIDE_LIBS) $(BUILD)/debug/libtide.so $
 	@sh $(ST_SRC)/suite.sh tide
 test-system-glibc: $(ST_BINS)
 	@sh $(ST_SRC)/suite.sh glibc
-test-system-selfcheck: $(ST_BINS) $(TIDE_LIBS)
+test-system-selfcheck: $(ST_BINS) $(TIDE_LIBS) $(TIDE_BROKEN_LIBS) $(STRESS_BIN)
 	@sh $(ST_SRC)/suite.sh selfcheck
