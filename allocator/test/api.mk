@@ -51,7 +51,7 @@ $(TFAST): allocator/test/fastpath/fastpath.c | $(DEPS_STAMP)
 # Expected number of Check tests of unit_test (scripts/ckrun.sh fails a run
 # that reports another number); api_test's and cxx_test's are in
 # allocator/test/api/run.sh.
-TUNIT_NTESTS := 19
+TUNIT_NTESTS := 21
 
 ALL_TARGETS += $(TAPI_C) $(TAPI_CXX) $(TUNIT) $(TFAST)
 TEST_TARGETS += test-api test-unit test-fastpath
