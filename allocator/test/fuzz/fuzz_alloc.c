@@ -1171,7 +1171,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     }
     setup_sizes();
     /* One line the runner checks the configuration against. */
-    fprintf(stderr, "fuzz_alloc: tide %s from %s: debug=%d tcache=%d dirty_decay_ms=%zd class_refine_kb=%zd "
+    fprintf(stderr, "fuzz_alloc: started on tide %s from %s: debug=%d tcache=%d dirty_decay_ms=%zd class_refine_kb=%zd "
                     "background_thread=%d preset=%s narenas=%u classes=%u\n",
             ver, im.dli_fname, debug, tcache, decay, refine, bg, preset, narenas, ncls);
     w_start();

@@ -118,7 +118,7 @@ for line in $configs; do
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     why=""
     kept=""
-    head=$(grep -m 1 '^fuzz_alloc: tide ' "$log")
+    head=$(grep -m 1 '^fuzz_alloc: started on tide ' "$log")
     if [ -z "$head" ]; then
         why="the fuzzer did not start on tide: $(grep -m 1 '^fuzz_alloc:' "$log")"
     else
