@@ -146,8 +146,9 @@ static TIDE_NOINLINE void free_bin_full_slow(struct heap *h, struct heap_bin *b,
 /* ---- fast paths ---------------------------------------------------------- */
 
 #ifdef TIDE_BREAK_TWICE
-/* Deliberately broken build (the self-check): every 256th small malloc
- * hands out the block the one before returned, a second time. */
+/* Deliberately broken build (the self-check): every 16th malloc of the
+ * 192-byte class hands out the block the one before returned, a second
+ * time. */
 static TIDE_TLS void *break_last;
 static TIDE_TLS unsigned break_n;
 static void *alloc_small_broken(size_t c, size_t n);
@@ -170,7 +171,8 @@ TIDE_INLINE void *(alloc_small)(size_t c, size_t n) {
 
 #ifdef TIDE_BREAK_TWICE
 static void *alloc_small_broken(size_t c, size_t n) {
-    if (break_last && ++break_n % 256 == 0) return break_last;
+    if (sc_size(c) != 192) return (alloc_small)(c, n);
+    if (break_last && ++break_n % 16 == 0) return break_last;
     return break_last = (alloc_small)(c, n);
 }
 #endif

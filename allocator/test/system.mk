@@ -84,5 +84,5 @@ test-system: $(ST_BINS) $(ST_TSAN_BINS) $(TIDE_LIBS) $(BUILD)/debug/libtide.so $
 	@sh $(ST_SRC)/suite.sh tide
 test-system-glibc: $(ST_BINS)
 	@sh $(ST_SRC)/suite.sh glibc
-test-system-selfcheck: $(ST_BINS) $(TIDE_LIBS) $(TIDE_BROKEN_LIBS) $(STRESS_BIN)
+test-system-selfcheck: $(ST_BINS) $(TIDE_LIBS) $(BUILD)/debug/libtide.so $(TIDE_BROKEN_LIBS) $(STRESS_BIN) $(FZ_BIN)
 	@sh $(ST_SRC)/suite.sh selfcheck

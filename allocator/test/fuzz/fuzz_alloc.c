@@ -30,8 +30,6 @@
  * Environment:
  *   FUZZ_ALLOC_SEEDS=DIR    write the seed corpus to DIR and exit (no tide needed)
  *   FUZZ_ALLOC_TRACE=1      print every operation to stderr (to read a crash input)
- *   FUZZ_ALLOC_STRICT=1     also fail on the known nallocx/mallocx(MALLOCX_ZERO) mismatch
- *                           (README.md)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -101,7 +99,7 @@ static void resolve(void *fp, size_t fpsize, const char *name) {
 static unsigned long cur_input;   /* inputs run so far in this process */
 static unsigned cur_op;           /* operation index in the current input */
 static const char *cur_name = "init";
-static bool strict, trace;
+static bool trace;
 
 __attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...) {
     char msg[512];
@@ -148,8 +146,8 @@ static unsigned narenas;
 static size_t sz_max(size_t a, size_t b) { return a > b ? a : b; }
 static size_t sz_min(size_t a, size_t b) { return a < b ? a : b; }
 static size_t page_ceil(size_t n) { return (n + PAGE - 1) & ~(PAGE - 1); }
-/* malloc's alignment for n bytes: tide's smallest class (8) is 8-aligned. */
-static size_t min_align(size_t n) { return n <= 8 ? 8 : 16; }
+/* malloc's alignment for n bytes: 16 (tide's smallest block is 16 bytes). */
+static size_t min_align(size_t n) { (void)n; return 16; }
 
 /* 0..ncls-1: small class; then large by pages (log2); then huge. */
 static unsigned bucket(size_t usable) {
@@ -669,8 +667,6 @@ static void run_op(unsigned op, struct rd *r, struct ctx *c) {
         size_t a = nal(n, flags);
         void *p = api.mallocx(n, flags);
         size_t a1 = nal(n, flags);
-        /* Known: nallocx(n <= 8, MALLOCX_ZERO) says 8, mallocx gives a 16-byte block (README.md). */
-        if (!strict && (flags & MALLOCX_ZERO) && !al && n <= 8 && p && api.sallocx(p, 0) == 16) a = a1 = 16;
         char what[64];
         snprintf(what, sizeof what, "mallocx(flags 0x%x)", (unsigned)flags);
         enter(op, s, what, p, n, al ? al : min_align(n), K_X, a, a1, f & 2);
@@ -685,9 +681,7 @@ static void run_op(unsigned op, struct rd *r, struct ctx *c) {
         int flags = (al ? MALLOCX_ALIGN(al) : 0) | (f & 2 ? MALLOCX_ZERO : 0);
         verify(&tab[s], 0, tab[s].size, "before rallocx");
         void *q = api.rallocx(tab[s].p, n, flags);
-        /* Known: rallocx(p, n <= 8, MALLOCX_ALIGN(16)) may give an 8-aligned block (README.md). */
         size_t want = al ? al : min_align(n);
-        if (!strict && al == 16 && n <= 8) want = 8;
         resized(op, s, "rallocx", q, n, want, f & 2);
         tab[s].kind = K_X;
         break;
@@ -799,7 +793,6 @@ static void run_op(unsigned op, struct rd *r, struct ctx *c) {
         size_t a = nal(n, flags);
         void *p = w_call(w == 0 ? W_MALLOC : w == 1 ? W_CALLOC : w == 2 ? W_MEMALIGN : W_MALLOCX, NULL, n, al, flags);
         size_t a1 = nal(n, flags);
-        if (!strict && w == 3 && n <= 8 && p && api.sallocx(p, 0) == 16) a = a1 = 16;   /* known, as in OP_MALLOCX */
         enter(op, s, "worker alloc", p, n, al, w == 2 ? K_ALIGNED : w == 3 ? K_X : K_PLAIN, a, a1, w == 1 || w == 3);
         break;
     }
@@ -1104,7 +1097,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         for (unsigned i = 0; i < op_weight[op] && k < 256; i++) op_of[k++] = (uint8_t)op;
     for (unsigned i = k; i < 256; i++) op_of[i] = op_of[i % k];
     trace = getenv("FUZZ_ALLOC_TRACE") && *getenv("FUZZ_ALLOC_TRACE") == '1';
-    strict = getenv("FUZZ_ALLOC_STRICT") && *getenv("FUZZ_ALLOC_STRICT") == '1';
 
     const char *seeds = getenv("FUZZ_ALLOC_SEEDS");
     if (seeds && *seeds) {

@@ -13,7 +13,8 @@
 #
 # The configurations: LD_PRELOAD=REL_LIB with the defaults and with each
 # TIDE_CONF below, and LD_PRELOAD=DEBUG_LIB (invariant checks) with the
-# defaults and tcache:false. Each run checks, from the fuzzer's first line,
+# defaults, tcache:false, preset:bsd2006 and preset:secure (FUZZ_ONLY: a
+# subset, by label). Each run checks, from the fuzzer's first line,
 # that tide runs with the options it is named after. Crash inputs are kept
 # in build/fuzz/artifacts. One PASS/FAIL line per configuration, then
 # "N passed, N failed"; exit status 1 if any failed or if not every
@@ -66,9 +67,23 @@ dirty_decay_ms:1|rel|dirty_decay_ms:1|debug=0 dirty_decay_ms=1
 class_refine_kb:0|rel|class_refine_kb:0|debug=0 class_refine_kb=0
 class_refine_kb:-1|rel|class_refine_kb:-1|debug=0 class_refine_kb=-1
 background_thread:true|rel|background_thread:true|debug=0 background_thread=1
+preset:secure|rel|preset:secure|debug=0 tcache=0 preset=secure
 debug, default|dbg|-|debug=1 tcache=1 preset=default
-debug, tcache:false|dbg|tcache:false|debug=1 tcache=0"
-expected=11
+debug, tcache:false|dbg|tcache:false|debug=1 tcache=0
+debug, preset:bsd2006|dbg|preset:bsd2006|debug=1 tcache=0 preset=bsd2006
+debug, preset:secure|dbg|preset:secure|debug=1 tcache=0 preset=secure"
+expected=14
+# FUZZ_ONLY="LABEL ..." runs only those configurations (the self-check).
+if [ -n "${FUZZ_ONLY:-}" ]; then
+    keep=""
+    for l in $FUZZ_ONLY; do
+        line=$(printf '%s\n' "$configs" | grep "^$l|") || { echo "run.sh: FUZZ_ONLY: no configuration $l" >&2; exit 2; }
+        keep="$keep${keep:+
+}$line"
+    done
+    configs=$keep
+    expected=$(echo $FUZZ_ONLY | wc -w)
+fi
 
 nconf=$(printf '%s\n' "$configs" | wc -l)
 [ "$nconf" -eq "$expected" ] || { echo "run.sh: $nconf configurations listed, $expected expected" >&2; exit 1; }

@@ -68,12 +68,14 @@ BOUNDED=$PWD/$BIN/bounded
 # selfcheck: 11 broken set-ups, each must fail                           11
 #   and the 3 broken builds of tide under the stress test, default and
 #   tcache:false                                                          6
+#   and 2 of them (not the lost remote frees) under the fuzzer            4
 EXPECT_tide=$((3 + 42 + 42 + 12 + 7 + 14))
 EXPECT_tsan=$((3 + 14))
 EXPECT_glibc=$((3 + 41))
 BROKEN_BUILDS="zeroing twice remote"
 STRESS=build/test/stress/stress
-EXPECT_selfcheck=$((3 + 11 + 3 * 2))
+FUZZER=build/fuzz/fuzz_alloc
+EXPECT_selfcheck=$((3 + 11 + 3 * 2 + 2 * 2))
 
 RESULTS=$(mktemp /tmp/systest-results.XXXXXX) || exit 1
 trap 'rm -f "$RESULTS"' EXIT
@@ -287,11 +289,15 @@ selfcheck)
     # Deliberately broken builds of tide (TIDE_BREAKS in allocator/tide.mk):
     # calloc of one class not zeroed, a block handed out twice, remote frees
     # lost. The randomized checks must catch each, with and without the
-    # thread cache: the stress test (allocator/test/stress/).
+    # thread cache: the stress test (allocator/test/stress/) all three, the
+    # fuzzer (allocator/test/fuzz/, it has no leak check) the first two.
     for m in $BROKEN_BUILDS; do
         for conf in default tcache:false; do
             expect_fail "broken-$m stress $conf" 120 env TIDE_CONF="$(echo $conf | sed s/^default$//)" \
                 STRESS_EXPECT=tide LD_PRELOAD="$PWD/build/broken-$m/libtide.so" "$STRESS" 4 12 2 1
+            [ "$m" = remote ] && continue
+            expect_fail "broken-$m fuzz $conf" 300 env FUZZ_ONLY="$conf" sh allocator/test/fuzz/run.sh quick \
+                "$FUZZER" "build/broken-$m/libtide.so" build/debug/libtide.so
         done
     done
     EXPECT=$EXPECT_selfcheck
