@@ -1,8 +1,10 @@
 /* conf.c: TIDE_CONF parsing, without allocating. */
 #include "conf.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct conf conf_opt = {
     .narenas = 0,
@@ -129,8 +131,40 @@ int conf_parse(const char *s) {
     return bad;
 }
 
+/* TIDE_CONF from /proc/self/environ: the first malloc can come before libc
+ * has set environ (a preinit_array function, such as a sanitizer runtime's),
+ * when getenv finds nothing. No allocation: a static buffer, read in pieces. */
+static const char *conf_env_from_proc(void) {
+    static char val[1024];
+    static const char key[] = "TIDE_CONF=";
+    char buf[512];
+    int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    size_t pos = 0, len = 0;   /* position in the current entry; bytes of its value kept */
+    bool match = true, found = false;
+    ssize_t n;
+    while (!found && (n = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n && !found; i++) {
+            char ch = buf[i];
+            if (ch == 0) {
+                found = match && pos >= sizeof key - 1;
+                pos = len = 0;
+                match = true;
+                continue;
+            }
+            if (pos < sizeof key - 1) match = match && ch == key[pos];
+            else if (match && len < sizeof val - 1) val[len++] = ch;
+            if (match && pos >= sizeof key - 1) val[len] = 0;
+            pos++;
+        }
+    }
+    close(fd);
+    return found ? val : NULL;
+}
+
 void conf_init(unsigned ncpus) {
     const char *s = getenv("TIDE_CONF");
+    if (!s && !environ) s = conf_env_from_proc();
     if (s) conf_parse(s);
     if (conf_opt.narenas == 0) conf_opt.narenas = 4 * ncpus;
 }

@@ -838,6 +838,15 @@ START_TEST(t_mallctl)
 }
 END_TEST
 
+/* The first malloc of the process comes from a preinit_array function,
+ * before libc has set environ (as a sanitizer runtime's does): tide must
+ * still read TIDE_CONF, which the preset check below then sees. */
+static void api_preinit(int argc, char **argv, char **envp) {
+    (void)argc, (void)argv, (void)envp;
+    free(malloc(24));
+}
+__attribute__((section(".preinit_array"), used)) static void (*const api_preinit_p)(int, char **, char **) = api_preinit;
+
 /* The run really tests the configuration run.sh meant: API_EXPECT_PRESET
  * (opt.preset) and API_EXPECT_DEBUG (config.debug, 0 or 1). */
 START_TEST(t_configuration)
