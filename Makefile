@@ -25,6 +25,16 @@ CXXFLAGS ?= $(OPT) -g
 BASE_CFLAGS   := -std=c11 $(WARN) -D_GNU_SOURCE -pthread
 BASE_CXXFLAGS := -std=c++17 $(WARN) -D_GNU_SOURCE -pthread
 BUILD    := build
+# Builds print one short line per file ("  CC   build/rel/arena.o");
+# make V=1 prints the whole commands.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say =
+else
+Q := @
+say = printf '  %-4s %s\n' '$(1)' '$@';
+endif
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 ALL_TARGETS  :=

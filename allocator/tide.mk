@@ -29,38 +29,38 @@ TIDE_TSAN_OBJS  := $(call tide_objs,tsan)
 
 $(BUILD)/rel/%.o: allocator/src/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(TIDE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(TIDE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/debug/%.o: allocator/src/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(TIDE_CFLAGS) -O1 -g -DTIDE_DEBUG -MMD -MP -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(TIDE_CFLAGS) -O1 -g -DTIDE_DEBUG -MMD -MP -c $< -o $@
 $(BUILD)/tsan/%.o: allocator/src/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(TIDE_CFLAGS) -O1 -g -fsanitize=thread -MMD -MP -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(TIDE_CFLAGS) -O1 -g -fsanitize=thread -MMD -MP -c $< -o $@
 
 allocator/libtide.so: $(TIDE_REL_OBJS)
-	$(CC) $(TIDE_LDFLAGS) -o $@ $(TIDE_REL_OBJS)
+	$(Q)$(call say,LD)$(CC) $(TIDE_LDFLAGS) -o $@ $(TIDE_REL_OBJS)
 allocator/libtide.a: $(TIDE_REL_OBJS)
-	rm -f $@ && ar rcs $@ $(TIDE_REL_OBJS)
+	$(Q)$(call say,AR)rm -f $@ && ar rcs $@ $(TIDE_REL_OBJS)
 $(BUILD)/debug/libtide.so: $(TIDE_DEBUG_OBJS)
-	$(CC) $(TIDE_LDFLAGS) -o $@ $(TIDE_DEBUG_OBJS)
+	$(Q)$(call say,LD)$(CC) $(TIDE_LDFLAGS) -o $@ $(TIDE_DEBUG_OBJS)
 $(BUILD)/tsan/libtide.so: $(TIDE_TSAN_OBJS)
-	$(CC) $(TIDE_LDFLAGS) -fsanitize=thread $(TIDE_TSAN_LIBSAN) -o $@ $(TIDE_TSAN_OBJS)
+	$(Q)$(call say,LD)$(CC) $(TIDE_LDFLAGS) -fsanitize=thread $(TIDE_TSAN_LIBSAN) -o $@ $(TIDE_TSAN_OBJS)
 
 # Deliberately broken builds: each must be caught by the randomized checks.
 TIDE_BREAKS := zeroing twice remote
 define tide_broken
 $(BUILD)/broken-$(1)/%.o: allocator/src/%.c | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(TIDE_CFLAGS) -O2 -g -DTIDE_BREAK_$(shell echo $(1) | tr a-z A-Z) -MMD -MP -c $$< -o $$@
+	$$(Q)$$(call say,CC)$$(CC) $$(TIDE_CFLAGS) -O2 -g -DTIDE_BREAK_$(shell echo $(1) | tr a-z A-Z) -MMD -MP -c $$< -o $$@
 $(BUILD)/broken-$(1)/libtide.so: $(call tide_objs,broken-$(1))
-	$$(CC) $$(TIDE_LDFLAGS) -o $$@ $$^
+	$$(Q)$$(call say,LD)$$(CC) $$(TIDE_LDFLAGS) -o $$@ $$^
 -include $(patsubst %.o,%.d,$(call tide_objs,broken-$(1)))
 endef
 $(foreach b,$(TIDE_BREAKS),$(eval $(call tide_broken,$(b))))
 TIDE_BROKEN_LIBS := $(foreach b,$(TIDE_BREAKS),$(BUILD)/broken-$(b)/libtide.so)
 
 allocator/tide.pc: allocator/tide.pc.in
-	sed -e 's|@PREFIX@|$(abspath .)|' -e 's|@VERSION@|1.0.0|' $< > $@
+	$(Q)$(call say,GEN)sed -e 's|@PREFIX@|$(abspath .)|' -e 's|@VERSION@|1.0.0|' $< > $@
 
 TIDE_LIBS := allocator/libtide.so allocator/libtide.a allocator/tide.pc
 ALL_TARGETS += $(TIDE_LIBS) $(BUILD)/debug/libtide.so

@@ -16,30 +16,30 @@ AB_LIBS  := $(shell pkg-config --libs hwloc 2>/dev/null || echo -lhwloc) -ldl -l
 
 $(BUILD)/harness/obj/%.o: harness/src/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(AB_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(AB_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/harness/allocbench: $(BUILD)/harness/obj/ab_main.o $(AB_OBJS)
-	$(CC) $(AB_CFLAGS) -o $@ $^ $(AB_LIBS)
+	$(Q)$(call say,LD)$(CC) $(AB_CFLAGS) -o $@ $^ $(AB_LIBS)
 
 $(BUILD)/harness/ab-probe: $(BUILD)/harness/obj/ab_probe.o
-	$(CC) $(AB_CFLAGS) -o $@ $^ -ldl
+	$(Q)$(call say,LD)$(CC) $(AB_CFLAGS) -o $@ $^ -ldl
 
 $(BUILD)/harness/obj/locked.o: harness/locked/locked.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -fno-builtin-malloc -fno-builtin-free \
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -fno-builtin-malloc -fno-builtin-free \
 	  -fno-builtin-calloc -fno-builtin-realloc -MMD -MP -c $< -o $@
 $(BUILD)/harness/liblocked.so: $(BUILD)/harness/obj/locked.o
-	$(CC) -shared -pthread -o $@ $^
+	$(Q)$(call say,LD)$(CC) -shared -pthread -o $@ $^
 
 $(BUILD)/harness/fakework: harness/test/fakework.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< -ldl
 
 $(BUILD)/harness/obj/test_harness.o: harness/test/test_harness.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(AB_CFLAGS) -Iharness/src $(shell pkg-config --cflags check) -MMD -MP -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(AB_CFLAGS) -Iharness/src $(shell pkg-config --cflags check) -MMD -MP -c $< -o $@
 $(BUILD)/harness/test_harness: $(BUILD)/harness/obj/test_harness.o $(AB_OBJS)
-	$(CC) $(AB_CFLAGS) -o $@ $^ $(shell pkg-config --libs check) $(AB_LIBS)
+	$(Q)$(call say,LD)$(CC) $(AB_CFLAGS) -o $@ $^ $(shell pkg-config --libs check) $(AB_LIBS)
 
 # Expected number of Check tests of test_harness (scripts/ckrun.sh fails a
 # run that reports another number); smoke.sh counts its own checks.

@@ -24,32 +24,32 @@ WL_TEST_BIN := $(WL_OUT)/test-place
 
 $(WL_OUT)/obj/%.o: $(WL_DIR)/common/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(WL_CFLAGS) -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(WL_CFLAGS) -c $< -o $@
 $(WL_OUT)/obj/%.o: $(WL_DIR)/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(WL_CFLAGS) -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(WL_CFLAGS) -c $< -o $@
 $(WL_OUT)/obj/cache_thrash.o: $(WL_DIR)/cache_scratch.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(WL_CFLAGS) -DWL_THRASH -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(WL_CFLAGS) -DWL_THRASH -c $< -o $@
 $(WL_OUT)/obj/microbench.o: $(WL_DIR)/gbench/microbench.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(WL_CXXFLAGS) -c $< -o $@
+	$(Q)$(call say,CXX)$(CXX) $(WL_CXXFLAGS) -c $< -o $@
 $(WL_OUT)/obj/test_place.o: $(WL_DIR)/test/test_place.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(WL_CFLAGS) $$(pkg-config --cflags check) -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(WL_CFLAGS) $$(pkg-config --cflags check) -c $< -o $@
 
 define WL_LINK_RULE
 $(WL_OUT)/$(word 1,$(subst :, ,$(1))): $(WL_OUT)/obj/$(word 2,$(subst :, ,$(1))).o $(WL_COMMON_OBJS)
-	$$(CC) $$(BASE_CFLAGS) $$(CFLAGS) -o $$@ $$^ $$(WL_LIBS)
+	$$(Q)$$(call say,LD)$$(CC) $$(BASE_CFLAGS) $$(CFLAGS) -o $$@ $$^ $$(WL_LIBS)
 endef
 $(foreach p,$(WL_C_PROGS),$(eval $(call WL_LINK_RULE,$(p))))
 
 $(WL_OUT)/cache-thrash: $(WL_OUT)/obj/cache_thrash.o $(WL_COMMON_OBJS)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(WL_LIBS)
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(WL_LIBS)
 $(WL_OUT)/microbench: $(WL_OUT)/obj/microbench.o $(WL_COMMON_OBJS)
-	$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -o $@ $^ -lbenchmark $(WL_LIBS)
+	$(Q)$(call say,LD)$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -o $@ $^ -lbenchmark $(WL_LIBS)
 $(WL_TEST_BIN): $(WL_OUT)/obj/test_place.o $(WL_OUT)/obj/wl_place.o
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $$(pkg-config --libs check) -lhwloc
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $$(pkg-config --libs check) -lhwloc
 
 # Expected number of Check tests of test-place (scripts/ckrun.sh fails a run
 # that reports another number).

@@ -31,22 +31,22 @@ TAPI_FLAGS := -fno-builtin -Iallocator/include
 
 $(TAPI_C): allocator/test/api/api_test.c allocator/include/tide.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(TAPI_FLAGS) $(TAPI_CHECK_CFLAGS) $< -o $@ $(TAPI_CHECK_LIBS) -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(TAPI_FLAGS) $(TAPI_CHECK_CFLAGS) $< -o $@ $(TAPI_CHECK_LIBS) -ldl
 
 $(TAPI_CXX): allocator/test/api/cxx_test.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -fno-builtin -fsized-deallocation $(TAPI_CHECK_CFLAGS) $< -o $@ $(TAPI_CHECK_LIBS)
+	$(Q)$(call say,LD)$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -fno-builtin -fsized-deallocation $(TAPI_CHECK_CFLAGS) $< -o $@ $(TAPI_CHECK_LIBS)
 
 # Static link: the test binary's malloc is tide's, and the internal headers
 # give the tests the modules' data structures.
 $(TUNIT): allocator/test/unit/unit_test.c allocator/libtide.a $(wildcard allocator/src/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(TAPI_FLAGS) -Iallocator/src $(TAPI_CHECK_CFLAGS) $< -o $@ \
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(TAPI_FLAGS) -Iallocator/src $(TAPI_CHECK_CFLAGS) $< -o $@ \
 	    allocator/libtide.a $(TAPI_CHECK_LIBS) -ldl
 
 $(TFAST): allocator/test/fastpath/fastpath.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin $< -o $@
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin $< -o $@
 
 # Expected number of Check tests of unit_test (scripts/ckrun.sh fails a run
 # that reports another number); api_test's and cxx_test's are in

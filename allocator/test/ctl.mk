@@ -18,7 +18,7 @@ TCTL_CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 # -fno-builtin: the test calls malloc and free for their side effects.
 $(TCTL): allocator/test/ctl_test.c allocator/include/tide.h allocator/libtide.so | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -Iallocator/include $(TCTL_CHECK_CFLAGS) $< -o $@ \
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -Iallocator/include $(TCTL_CHECK_CFLAGS) $< -o $@ \
 	    -Lallocator -ltide -Wl,-rpath,$(abspath allocator) $(TCTL_CHECK_LIBS)
 
 # Expected number of Check tests of ctl_test: scripts/ckrun.sh fails a run

@@ -23,7 +23,7 @@ FUZZ_SECONDS ?= 300
 
 $(FZ_BIN): $(FZ_DIR)/fuzz_alloc.c allocator/include/tide.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	@echo "clang -fsanitize=fuzzer $< -> $@"
+	@echo "  CC   $@ (libFuzzer)"
 	@rt=$$(clang --print-runtime-dir) && lib=$$rt/libclang_rt.fuzzer-$$(uname -m).a && \
 	 { [ -f $$lib ] || lib=$$rt/libclang_rt.fuzzer.a; } && \
 	 clang $(BASE_CFLAGS) -O2 -g -fsanitize=fuzzer -fno-sanitize-link-runtime -Iallocator/include -o $@ $< \

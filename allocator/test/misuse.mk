@@ -15,7 +15,7 @@ MISUSE_BIN := $(MISUSE_DIR)/misuse
 
 $(MISUSE_BIN): allocator/test/misuse/misuse.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -O1 -fno-builtin $< -o $@ -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -O1 -fno-builtin $< -o $@ -ldl
 
 ALL_TARGETS  += $(MISUSE_BIN)
 TEST_TARGETS += test-misuse

@@ -16,7 +16,7 @@ STRESS_SECONDS ?= 60
 # -fno-builtin: the test calls malloc and friends for their side effects.
 $(STRESS_BIN): allocator/test/stress/stress.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin $< -o $@ -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin $< -o $@ -ldl
 
 ALL_TARGETS  += $(STRESS_BIN)
 TEST_TARGETS += test-stress

@@ -36,44 +36,44 @@ ST_TSAN_BINS := $(ST_BUILD)/conc-tsan $(ST_BUILD)/tls_cxx-tsan
 
 $(ST_BUILD)/conc: $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
 $(ST_BUILD)/conc-tsan: $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(ST_TSAN_CFLAGS) $(ST_TSAN_LDFLAGS) -o $@ $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(ST_TSAN_CFLAGS) $(ST_TSAN_LDFLAGS) -o $@ $(ST_SRC)/conc.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
 $(ST_BUILD)/memret: $(ST_SRC)/memret.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/memret.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/memret.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
 $(ST_BUILD)/oom: $(ST_SRC)/oom.c $(ST_SRC)/systest.c $(ST_SRC)/systest.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/oom.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $(ST_SRC)/oom.c $(ST_SRC)/systest.c $(ST_CHECK) -ldl
 # The suite's own machinery: a time limit that kills everything a test
 # started (bounded), and the check that Check's fork mode does (ckhang).
 $(ST_BUILD)/bounded: $(ST_SRC)/bounded.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $<
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $<
 $(ST_BUILD)/ckhang: $(ST_SRC)/ckhang.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(ST_CHECK)
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(ST_CHECK)
 $(ST_BUILD)/tls_cxx: $(ST_SRC)/tls_cxx.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -o $@ $<
+	$(Q)$(call say,LD)$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -o $@ $<
 $(ST_BUILD)/tls_cxx-tsan: $(ST_SRC)/tls_cxx.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(BASE_CXXFLAGS) $(ST_TSAN_CFLAGS) $(subst $(CC),$(CXX),$(ST_TSAN_LDFLAGS)) -o $@ $<
+	$(Q)$(call say,LD)$(CXX) $(BASE_CXXFLAGS) $(ST_TSAN_CFLAGS) $(subst $(CC),$(CXX),$(ST_TSAN_LDFLAGS)) -o $@ $<
 $(ST_BUILD)/cxxprog: $(ST_SRC)/cxxprog.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -o $@ $<
+	$(Q)$(call say,LD)$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -o $@ $<
 # Linked with -ltide through allocator/tide.pc (shared, found through its
 # rpath) and with allocator/libtide.a copied into the executable.
 $(ST_BUILD)/linked_dyn: $(ST_SRC)/linked.c allocator/libtide.so allocator/tide.pc allocator/include/tide.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -DEXPECT_SHARED -o $@ $< $$(pkg-config --cflags --libs allocator/tide.pc) -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -DEXPECT_SHARED -o $@ $< $$(pkg-config --cflags --libs allocator/tide.pc) -ldl
 $(ST_BUILD)/linked_static: $(ST_SRC)/linked.c allocator/libtide.a allocator/include/tide.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -Iallocator/include -o $@ $< allocator/libtide.a -pthread -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -Iallocator/include -o $@ $< allocator/libtide.a -pthread -ldl
 $(ST_BUILD)/libbroken.so: $(ST_SRC)/broken.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 ALL_TARGETS  += $(ST_BINS)
 TEST_TARGETS += test-system test-system-selfcheck

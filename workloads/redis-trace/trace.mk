@@ -23,34 +23,34 @@ RT_FUZZ   := $(RT_B)/fuzz-reader
 
 $(RT_B)/%.o: $(RT_DIR)/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(RT_CF) -MMD -MP -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(RT_CF) -MMD -MP -c $< -o $@
 $(RT_B)/pic/%.o: $(RT_DIR)/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(RT_CF) -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc -fno-builtin-free \
+	$(Q)$(call say,LD)$(CC) $(RT_CF) -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc -fno-builtin-free \
 	    -fno-builtin-calloc -fno-builtin-realloc -MMD -MP -c $< -o $@
 $(RT_B)/test/%.o: $(RT_DIR)/test/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(RT_CF) -MMD -MP -c $< -o $@
+	$(Q)$(call say,CC)$(CC) $(RT_CF) -MMD -MP -c $< -o $@
 
 $(RT_REPLAY): $(RT_B)/replay.o $(RT_B)/tracefmt.o $(RT_B)/idmap.o
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lz -ldl
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lz -ldl
 $(RT_TOOL): $(RT_B)/trace.o $(RT_B)/tracefmt.o $(RT_B)/idmap.o
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lz
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lz
 $(RT_TRACER): $(RT_B)/pic/tracer.o $(RT_B)/pic/tracefmt.o $(RT_B)/pic/idmap.o
-	$(CC) -shared -pthread -Wl,-z,now -o $@ $^ -lz -ldl
+	$(Q)$(call say,LD)$(CC) -shared -pthread -Wl,-z,now -o $@ $^ -lz -ldl
 $(RT_SHIM): $(RT_B)/pic/glibcshim.o
-	$(CC) -shared -Wl,-z,now -o $@ $^ -ldl
+	$(Q)$(call say,LD)$(CC) -shared -Wl,-z,now -o $@ $^ -ldl
 $(RT_GEN): $(RT_B)/redis-gen.o
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lm
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lm
 $(RT_TPROG): $(RT_B)/test/tracer-prog.o
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^
 $(RT_TCHECK): $(RT_B)/test/tracer-check.o $(RT_B)/tracefmt.o $(RT_B)/idmap.o
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lz
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lz
 # The fuzzer always uses clang (libFuzzer), whatever CC is.
 $(RT_FUZZ): $(RT_DIR)/test/fuzz-reader.c $(RT_DIR)/tracefmt.c $(RT_DIR)/tracefmt.h $(RT_DIR)/idmap.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address -I$(RT_DIR) -o $@ \
+	$(Q)$(call say,LD)clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address -I$(RT_DIR) -o $@ \
 	    $(RT_DIR)/test/fuzz-reader.c $(RT_DIR)/tracefmt.c $(RT_DIR)/idmap.c -lz
 
 RT_BINS := $(RT_REPLAY) $(RT_TOOL) $(RT_TRACER) $(RT_SHIM) $(RT_GEN) $(RT_TPROG) $(RT_TCHECK)
