@@ -46,11 +46,11 @@ uint32_t slab_collect(struct slab *s) {
     slab_block_t *head = (slab_block_t *)(tf & ~SLAB_TF_MASK);
     slab_block_t *tail = head;
     uint32_t n = 1;
-    while (slab_next(tail)) {
-        tail = slab_next(tail);
+    while (slab_raw_next(tail)) {   /* remote frees: plain links (slab.h) */
+        tail = slab_raw_next(tail);
         n++;
     }
-    slab_set_next(tail, s->free);
+    slab_set_raw_next(tail, s->free);
     s->free = head;
     s->used -= n;
     return n;
