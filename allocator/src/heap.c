@@ -907,6 +907,14 @@ static void heap_empty_out(struct heap *h, bool now) {
 
 void heap_flush(struct heap *h) { heap_empty_out(h, true); }
 
+/* heap_empty_out of every parked heap (sparse slabs at once with `now`). */
+static void heap_pool_empty_out(bool now) {
+    if (!__atomic_load_n(&heap_pool, __ATOMIC_RELAXED)) return;
+    util_lock(&heap_lock);
+    for (struct heap *p = heap_pool; p; p = p->next_pool) heap_empty_out(p, now);
+    util_unlock(&heap_lock);
+}
+
 void heap_maintain(void) {
     heap_remote_flush();
     struct heap *h = tide_tls.heap;
@@ -915,18 +923,12 @@ void heap_maintain(void) {
      * (so the statistics count them: stats.allocated is exact once the
      * threads are quiet), give back the slabs that emptied, and scavenge
      * the sparse slabs whose delay is over, as at a thread exit. */
-    if (!__atomic_load_n(&heap_pool, __ATOMIC_RELAXED)) return;
-    util_lock(&heap_lock);
-    for (struct heap *p = heap_pool; p; p = p->next_pool) heap_empty_out(p, false);
-    util_unlock(&heap_lock);
+    heap_pool_empty_out(false);
 }
 
 void heap_trim_parked(void) {
     heap_remote_flush();
-    if (!__atomic_load_n(&heap_pool, __ATOMIC_RELAXED)) return;
-    util_lock(&heap_lock);
-    for (struct heap *p = heap_pool; p; p = p->next_pool) heap_empty_out(p, true);
-    util_unlock(&heap_lock);
+    heap_pool_empty_out(true);
 }
 
 void heap_thread_exit(void) {
