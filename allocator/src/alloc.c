@@ -237,13 +237,9 @@ static TIDE_NOINLINE void free_marked_slow(struct heap *h, struct heap_bin *b, v
     struct slab *s = chunk_run_of(chunk_of(p), p);
     int cls = (int)(b - h->bins);
     if (heap_block_is_free(h, s, p)) return misuse_report(MISUSE_DOUBLE_FREE, "double free", p, cls, s->block_size);
-    if (slab_block_index(s, p) < 0 || (uint32_t)slab_block_index(s, p) >= s->capacity)
-        return misuse_report(MISUSE_INVALID_FREE, "invalid free", p, cls, s->block_size);
-    misuse_mark_free(p);   /* a live block that held the key: freed as usual */
-    void **top = b->top;
-    if (top == b->limit) return heap_free_bin_full(h, (unsigned)cls, p);
-    *top = p;
-    b->top = top + 1;
+    if (!slab_block_start(s, p)) return misuse_report(MISUSE_INVALID_FREE, "invalid free", p, cls, s->block_size);
+    misuse_mark_live(p);   /* a live block that held the key: freed as usual */
+    free_in_chunk(&tide_tls, chunk_of(p), p);
 }
 
 /* ---- sizes --------------------------------------------------------------- */
