@@ -14,7 +14,9 @@ libmimalloc2.0 libmimalloc-dev
 libtcmalloc-minimal4 libgoogle-perftools-dev
 redis-server redis-tools
 libclang-rt-14-dev
-zlib1g-dev"
+zlib1g-dev
+ghostscript
+mariadb-server mariadb-client sysbench"
 
 missing=""
 for p in $PKGS; do
