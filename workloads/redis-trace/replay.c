@@ -25,11 +25,12 @@
  * final_rss), and with ALLOCBENCH_RUN_DIR set: replay-timeline.csv (RSS and
  * live bytes over the events), replay-phases.csv, and with
  * REDIS_REPLAY_ADDRMAP=1 also replay-addrmap.f32 + replay-addrmap.txt (the
- * address x time fragmentation map).
+ * address x time fragmentation map, written by common/wl_addrmap.c).
  *
  * RSS figures are net of the RSS measured just before the first replayed
  * event (libraries, the loaded trace, the allocator's start-up state).
  */
+#include "../common/wl_addrmap.h"
 #include "idmap.h"
 #include "tracefmt.h"
 
@@ -233,86 +234,33 @@ static int bad_usage(const char *msg, const char *arg)
     return 2;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Address x time map (common/wl_addrmap.h), recorded after the replay in
+ * the trace's global event order: one map event per replay event. */
+static void write_addrmap(const char *dir, size_t nobj)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Address x time map: rows = 64 KiB buckets ever used (address order, merged
- * g at a time when there are more than MAXROWS), columns = event ranges;
- * value = fraction of the row's bytes in use at the end of the column. */
-#define MAP_COLS 600
-#define MAP_ROWS 1200
-static void write_addrmap(const char *dir, const tf_trace *t, size_t nobj)
-{
-    (void)t;
-    size_t nb = 0, cap = 1 << 16;
-    uint64_t *b = malloc(cap * sizeof *b);
-    uint64_t *oaddr = calloc(nobj + 1, sizeof *oaddr), *osize = calloc(nobj + 1, sizeof *osize);
-    if (!b || !oaddr || !osize) die("out of memory (%s)", "address map");
+    wl_addrmap am;
+    char err[4200];
+    if (wl_addrmap_init(&am, g_nev + g_nev / 4) < 0) die("out of memory (%s)", "address map");
+    uint64_t *oaddr = map_zero((nobj + 1) * sizeof *oaddr), *osize = map_zero((nobj + 1) * sizeof *osize);
     for (size_t i = 0; i < g_nev; i++) {
         const rev *e = &g_ev[i];
-        if ((e->kind != K_ALLOC && e->kind != K_REALLOC) || !e->size) continue;
-        for (uint64_t k = g_addr[i] >> 16; k <= (g_addr[i] + e->size - 1) >> 16; k++) {
-            if (nb == cap) { cap *= 2; b = realloc(b, cap * sizeof *b); if (!b) die("out of memory (%s)", "address map"); }
-            b[nb++] = k;
-        }
-    }
-    qsort(b, nb, sizeof *b, cmp_u64);
-    size_t nu = 0;
-    for (size_t i = 0; i < nb; i++) if (!nu || b[nu - 1] != b[i]) b[nu++] = b[i];
-    size_t g = (nu + MAP_ROWS - 1) / MAP_ROWS;
-    if (!g) g = 1;
-    size_t rows = (nu + g - 1) / g;
-    double *used = calloc(rows + 1, sizeof *used);
-    float *m = calloc((rows + 1) * MAP_COLS, sizeof *m);
-    if (!used || !m) die("out of memory (%s)", "address map");
-    /* Add (sign=+1) or remove (-1) the bytes [a, a+n) from the buckets. */
-#define ACCOUNT(a, n, sign) do {                                                      \
-        uint64_t a_ = (a), e_ = (a) + (n);                                            \
-        while (a_ < e_) {                                                             \
-            uint64_t k_ = a_ >> 16, hi_ = (k_ + 1) << 16;                             \
-            uint64_t c_ = (e_ < hi_ ? e_ : hi_) - a_;                                 \
-            uint64_t *f_ = bsearch(&k_, b, nu, sizeof *b, cmp_u64);                   \
-            if (f_) used[(size_t)(f_ - b) / g] += (sign) * (double)c_;                \
-            a_ += c_;                                                                 \
-        }                                                                             \
-    } while (0)
-    size_t col = 0;
-    for (size_t i = 0; i < g_nev; i++) {
-        const rev *e = &g_ev[i];
-        if (e->kind == K_ALLOC && e->size) {
-            ACCOUNT(g_addr[i], e->size, 1);
+        if (e->kind == K_ALLOC) {
+            wl_addrmap_alloc(&am, g_addr[i], e->size);
             oaddr[e->obj] = g_addr[i]; osize[e->obj] = e->size;
         } else if (e->kind == K_REALLOC) {
-            if (osize[e->obj]) ACCOUNT(oaddr[e->obj], osize[e->obj], -1);
-            if (e->size) ACCOUNT(g_addr[i], e->size, 1);
+            wl_addrmap_realloc(&am, oaddr[e->obj], osize[e->obj], g_addr[i], e->size);
             oaddr[e->obj] = g_addr[i]; osize[e->obj] = e->size;
-        } else if (e->kind == K_FREE && osize[e->obj]) {
-            ACCOUNT(oaddr[e->obj], osize[e->obj], -1);
+        } else if (e->kind == K_FREE) {
+            wl_addrmap_free(&am, oaddr[e->obj], osize[e->obj]);
             osize[e->obj] = 0;
-        }
-        size_t c = (size_t)((i + 1) * MAP_COLS / g_nev);
-        while (col < c && col < MAP_COLS) {
-            for (size_t r = 0; r < rows; r++) m[r * MAP_COLS + col] = (float)(used[r] / (65536.0 * (double)g));
-            col++;
+        } else {
+            wl_addrmap_tick(&am);
         }
     }
-#undef ACCOUNT
-    char path[4096];
-    snprintf(path, sizeof path, "%s/replay-addrmap.f32", dir);
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(m, sizeof *m, rows * MAP_COLS, f) != rows * MAP_COLS || fclose(f)) die("cannot write %s", path);
-    snprintf(path, sizeof path, "%s/replay-addrmap.txt", dir);
-    f = fopen(path, "w");
-    if (!f) die("cannot write %s", path);
-    fprintf(f, "cols %d\nrows %zu\nbuckets_per_row %zu\nbucket_bytes 65536\nevents %zu\nbuckets %zu\n"
-               "first_bucket 0x%llx\nlast_bucket 0x%llx\n",
-            MAP_COLS, rows, g, g_nev, nu, nu ? (unsigned long long)(b[0] << 16) : 0ull,
-            nu ? (unsigned long long)(b[nu - 1] << 16) : 0ull);
-    fclose(f);
-    free(b); free(oaddr); free(osize); free(used); free(m);
+    if (wl_addrmap_write(&am, dir, "replay-addrmap", err, sizeof err) < 0) die("%s", err);
+    wl_addrmap_free_all(&am);
+    munmap(oaddr, (nobj + 1) * sizeof *oaddr);
+    munmap(osize, (nobj + 1) * sizeof *osize);
 }
 
 int main(int argc, char **argv)
@@ -523,7 +471,7 @@ int main(int argc, char **argv)
                         (long long)s->live, s->live > 0 ? (double)s->rss / (double)s->live : 0.0);
         }
         fclose(f);
-        if (g_addr) write_addrmap(dir, NULL, nobj);
+        if (g_addr) write_addrmap(dir, nobj);
     }
     return 0;
 }

@@ -32,7 +32,8 @@ $(RT_B)/test/%.o: $(RT_DIR)/test/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,CC)$(CC) $(RT_CF) -MMD -MP -c $< -o $@
 
-$(RT_REPLAY): $(RT_B)/replay.o $(RT_B)/tracefmt.o $(RT_B)/idmap.o
+# The address x time map is the common module of the workloads (workloads.mk builds it).
+$(RT_REPLAY): $(RT_B)/replay.o $(RT_B)/tracefmt.o $(RT_B)/idmap.o $(BUILD)/workloads/obj/wl_addrmap.o
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ -lz -ldl
 $(RT_TOOL): $(RT_B)/trace.o $(RT_B)/tracefmt.o $(RT_B)/idmap.o
