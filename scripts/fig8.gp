@@ -1,9 +1,11 @@
 # fig8.gp: the layout of Fig. 8 of the BSDCan 2006 paper: median run time
 # and median peak RSS per workload, each workload normalised so that its
 # largest allocator is 1.0. Grouped bars; fill pattern and colour per allocator.
-# Variables: dtime, drss (rows: workload v_1 .. v_nal), nwl, threads.
+# Variables: dtime, drss (rows: workload v_1 .. v_nal), nwl, threads, and
+# stat ('Median' unless set: the reproduction draws means, as the paper did).
 load scriptdir.'/ab-style.gp'
-set multiplot layout 2,1 title sprintf('Median run time and median peak RSS per workload, each scaled to its largest allocator (%d thread)', threads) noenhanced
+if (!exists('stat')) stat = 'Median'
+set multiplot layout 2,1 title sprintf('%s run time and peak RSS per workload, each scaled to its largest allocator (%d thread)', stat, threads) noenhanced
 set style data histogram
 set style histogram clustered gap 1
 set style fill pattern 0 border -1

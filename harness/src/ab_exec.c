@@ -58,7 +58,8 @@ double ab_machine_busy_s(void)
 
 static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6; }
 
-static long long statm_rss(pid_t pid)
+/* RSS of one process (its statm), -1 when it is gone. */
+static long long statm_one(pid_t pid)
 {
     char p[64];
     snprintf(p, sizeof p, "/proc/%ld/statm", (long)pid);
@@ -73,6 +74,33 @@ static long long statm_rss(pid_t pid)
     if (sscanf(buf, "%lld %lld", &size, &res) != 2) return -1;
     return res * (long long)sysconf(_SC_PAGESIZE);
 }
+
+/* RSS of pid plus that of the processes its main thread started, and
+ * theirs (depth-bounded): a workload that runs a real program (perl,
+ * mariadbd) is measured with the program. -1 when pid is gone. */
+static long long statm_tree(pid_t pid, int depth)
+{
+    long long rss = statm_one(pid);
+    if (rss < 0 || depth >= 4) return rss;
+    char p[80];
+    snprintf(p, sizeof p, "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
+    int fd = open(p, O_RDONLY);
+    if (fd < 0) return rss;
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return rss;
+    buf[n] = '\0';
+    for (char *s = buf, *e; *s; s = e) {
+        long c = strtol(s, &e, 10);
+        if (e == s) break;
+        long long r = statm_tree((pid_t)c, depth + 1);
+        if (r > 0) rss += r;
+    }
+    return rss;
+}
+
+static long long statm_rss(pid_t pid) { return statm_tree(pid, 0); }
 
 static void sleep_until(double t)
 {
