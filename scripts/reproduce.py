@@ -315,8 +315,17 @@ def load_runs(d):
     p = os.path.join(d, 'runs.csv') if d else None
     if not p or not os.path.exists(p):
         return []
+    need = ('allocator', 'workload', 'threads', 'warmup', 'status', 'value', 'wall_s', 'maxrss_kb', 'machine')
     with open(p, newline='') as f:
-        return [r for r in csv.DictReader(f) if r.get('warmup') == '0']
+        rd = csv.DictReader(f)
+        miss = [c for c in need if c not in (rd.fieldnames or [])]
+        if miss:
+            die('%s: not an allocbench runs.csv (no column %s)' % (p, miss[0]))
+        rows = [r for r in rd if r.get('warmup') == '0']
+    for r in rows:
+        if None in r or None in r.values() or not (r['threads'] or '').isdigit():
+            die('%s: corrupt row %s' % (p, r.get('run_id', '?')))
+    return rows
 
 
 def ok_vals(runs, alloc, wl, th, col='value'):
@@ -411,6 +420,20 @@ CLAIMS = [('C1', 'scales almost perfectly up to ncpu threads'),
           ('C8', 'less fragmentation than the system allocator on fragmentation-sensitive loads'),
           ('C9', 'run-header overhead about 3% for the largest small class'),
           ('C10', 'single-thread malloc-test cost (informational)')]
+
+
+CLAIM_INFO = {
+    'C1': ('tide malloc-test median(T=ncpu)/median(T=1) >= 0.8 x ncpu', '>= 0.8 x ncpu', '3.94 at 4 CPUs'),
+    'C2': ('tide malloc-test: min median above ncpu / peak', '>= 0.85 and >= 0.80', '0.93 (5-16 threads), 0.88 (5-20)'),
+    'C3': ('tide-2006 malloc-test spread past narenas', 'larger', 'spread jumps at 17 threads'),
+    'C4': ('locked T2 < T1, tide >= 10 x locked at T=ncpu', '< 1 and >= 10', 'dlmalloc 1.28e7 -> 3.51e6; 27x/51x'),
+    'C5': ('tide MariaDB spread <= 10%, median >= 0.95 x best', '<= 0.10 and >= 0.95', '0.7% range at 100 clients'),
+    'C6': ('each program: tide mean run time <= 1.35 x best', '<= 1.35', 'sh6bench 4.50/3.35 = 1.34'),
+    'C7': ('each program: tide mean peak RSS <= 1.10 x best', '<= 1.10', 'gs 15,616/15,001 = 1.04'),
+    'C8': ('sh6bench-like and Redis trace: tide peak RSS < glibc', '< 1', '-40.0% (sh6bench), -8.6% (smlng)'),
+    'C9': ('1 - nregs x size / run size, largest small class', '<= 3.5%', '2,048/65,536 = 3.1%'),
+    'C10': ('tide median(T=1) / glibc median(T=1)', 'none', 'jemalloc 0.71 of dlmalloc'),
+}
 
 
 def claims(s):
@@ -583,7 +606,8 @@ def claims(s):
     have = {r['id'] for r in rows}
     for cid, claim in CLAIMS:
         if cid not in have:
-            row(cid, claim, '', '', 'no data', '0', '', 'not checkable on this machine',
+            test, thr, paper = CLAIM_INFO[cid]
+            row(cid, claim, test, thr, 'no data', '0', paper, 'not checkable on this machine',
                 'the stage it needs has no successful runs')
     order = [c for c, _ in CLAIMS]
     rows.sort(key=lambda r: order.index(r['id']))
@@ -625,7 +649,7 @@ def write_claims(s, d):
             f.write('| %s |\n' % ' | '.join(str(x).replace('|', '/') for x in
                                               (r['id'], r['claim'], r['test'], r['threshold'], r['measured'],
                                                r['reps'], r['paper'], v)))
-        f.write('\nMachine: %s; %d CPUs; narenas of tide-2006 = %d. Set: %s.\n' %
+        f.write('\nMachine: %s; narenas of tide-2006 = 4 x %d CPUs = %d. Set: %s.\n' %
                 (s.machine(), s.ncpu, 4 * s.ncpu, os.path.basename(os.path.normpath(d))))
     return rows
 
@@ -683,6 +707,16 @@ def box_data(runs, allocs, wl, xs, path, col='value'):
             f.write('\n\n')
 
 
+def mt_cycles(s):
+    """malloc-test's total cycles in the suite the set was run with."""
+    w = read_registry().get('malloc-test')
+    suite = s.meta.get('suite', 'quick')
+    if not w:
+        return '?'
+    a = w[{'quick': 5, 'full': 6, 'smoke': 7}.get(suite, 5)].split()
+    return '{:,}'.format(int(a[0])) if a and a[0].isdigit() else '?'
+
+
 def figures(s, d):
     fd = os.path.join(d, 'figures', 'data')
     os.makedirs(fd, exist_ok=True)
@@ -697,7 +731,7 @@ def figures(s, d):
         box_data(runs, al, 'malloc-test', ths, dat)
         nfig += gp('repro-box.gp', {'dat': dat, 'names': ' '.join(al), 'nal': len(al), 'logy': 1,
                                     'xlab': 'threads', 'ylab': 'allocations per second (malloc+free of 512 B), log scale',
-                                    'ttl': "Fig. 6': malloc-test, 40,000,000 cycles in total, %s" % label,
+                                    'ttl': "Fig. 6': malloc-test, %s cycles in total, %s" % (mt_cycles(s), label),
                                     'xtl': ' '.join(map(str, ths)),
                                     'caption': caption(s, d, 'box: quartiles, whiskers: min/max, line: medians')},
                    d, st)
@@ -751,12 +785,20 @@ def figures(s, d):
     return nfig
 
 
-def analyze(d):
+def open_set(d):
     if not os.path.isdir(d):
         die('%s is not a folder' % d)
-    s = Set(d)
+    try:
+        s = Set(d)
+    except (OSError, ValueError, KeyError, csv.Error) as e:
+        die('%s: unreadable results (%s)' % (d, e))
     if not any(s.runs.values()):
         die('%s holds no stage results (fig6-unpinned/, fig7/, ... with runs.csv)' % d)
+    return s
+
+
+def analyze(d):
+    s = open_set(d)
     write_tables(s, d)
     rows = write_claims(s, d)
     nfig = figures(s, d)
@@ -790,7 +832,7 @@ def main():
         sys.exit(cmd_run(a))
     if a.cmd == 'analyze':
         sys.exit(analyze(a.dir))
-    s = Set(a.dir)
+    s = open_set(a.dir)
     rows = write_claims(s, a.dir)
     print(open(os.path.join(a.dir, 'claims.md')).read())
     sys.exit(0 if len(rows) == 10 else 1)

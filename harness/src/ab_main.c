@@ -1,6 +1,6 @@
 /*
  * ab_main.c: allocbench, the allocator benchmark harness.
- *   allocbench run | list | calibrate | plot | report
+ *   allocbench run | list | calibrate | plot | report | claims
  */
 #include "ab_plot.h"
 #include "ab_report.h"
@@ -20,8 +20,24 @@ static const char *main_help =
 "  calibrate  measure the parallel speedup of a pure-CPU kernel per thread count\n"
 "  plot DIR   draw every figure of a results folder (PNG and PDF)\n"
 "  report DIR print the ratio tables against jemalloc\n"
+"  claims DIR judge claims C1-C10 of BSDCan 2006 from a `make reproduce` set\n"
+"             (writes DIR/claims.md and DIR/claims.csv; scripts/reproduce.py)\n"
 "The repository root is found from the binary's location (build/harness/allocbench);\n"
 "ALLOCBENCH_ROOT overrides it.\n";
+
+/* claims DIR: the evaluation lives with the reproduction's driver. */
+static int main_claims(int argc, char **argv, const ab_paths *p)
+{
+    if (argc != 1 || argv[0][0] == '-') {
+        ab_err("usage: allocbench claims DIR (a results set written by make reproduce)");
+        return 2;
+    }
+    char *script = ab_xasprintf("%s/scripts/reproduce.py", p->root);
+    execlp("python3", "python3", script, "claims", argv[0], (char *)NULL);
+    ab_err("claims: cannot run python3 %s", script);
+    free(script);
+    return 2;
+}
 
 int main(int argc, char **argv)
 {
@@ -52,7 +68,8 @@ int main(int argc, char **argv)
     else if (!strcmp(argv[1], "calibrate")) rc = ab_cmd_calibrate(argc - 1, argv + 1, &p);
     else if (!strcmp(argv[1], "plot")) rc = ab_cmd_plot(argc - 2, argv + 2, &p);
     else if (!strcmp(argv[1], "report")) rc = ab_cmd_report(argc - 2, argv + 2);
-    else { ab_err("unknown command '%s' (run, list, calibrate, plot, report)", argv[1]); rc = 2; }
+    else if (!strcmp(argv[1], "claims")) rc = main_claims(argc - 2, argv + 2, &p);
+    else { ab_err("unknown command '%s' (run, list, calibrate, plot, report, claims)", argv[1]); rc = 2; }
     free(root);
     free(exedir);
     return rc;
