@@ -17,7 +17,8 @@ WL_COMMON_OBJS := $(WL_OUT)/obj/wl.o $(WL_OUT)/obj/wl_place.o $(WL_OUT)/obj/wl_m
 # name:source pairs of the C workloads
 WL_C_PROGS := larson:larson threadtest:threadtest malloc-test:malloc_test prodcons:prodcons \
               cache-scratch:cache_scratch mstress:mstress glibc-thread:glibc_thread \
-              glibc-simple:glibc_simple fragprobe:fragprobe wl-topology:topology
+              glibc-simple:glibc_simple fragprobe:fragprobe sh6bench:sh6bench cfrac:cfrac \
+              wl-topology:topology
 WL_C_BINS  := $(foreach p,$(WL_C_PROGS),$(WL_OUT)/$(word 1,$(subst :, ,$(p))))
 WL_BINS    := $(WL_C_BINS) $(WL_OUT)/cache-thrash $(WL_OUT)/microbench
 WL_TEST_BIN := $(WL_OUT)/test-place
@@ -43,6 +44,9 @@ $(WL_OUT)/$(word 1,$(subst :, ,$(1))): $(WL_OUT)/obj/$(word 2,$(subst :, ,$(1)))
 	$$(Q)$$(call say,LD)$$(CC) $$(BASE_CFLAGS) $$(CFLAGS) -o $$@ $$^ $$(WL_LIBS)
 endef
 $(foreach p,$(WL_C_PROGS),$(eval $(call WL_LINK_RULE,$(p))))
+
+# sh6bench writes the address x time map (ALLOCBENCH_ADDRMAP).
+$(WL_OUT)/sh6bench: $(WL_OUT)/obj/wl_addrmap.o
 
 $(WL_OUT)/cache-thrash: $(WL_OUT)/obj/cache_thrash.o $(WL_COMMON_OBJS)
 	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(WL_LIBS)

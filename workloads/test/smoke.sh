@@ -11,8 +11,8 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 TSV=${WL_TSV:-workloads/workloads.tsv}
-# Runs per table: 12 workloads of workloads.tsv x threads 1 and 2.
-EXPECT_RUNS=${WL_EXPECT_RUNS:-24}
+# Runs per table: 14 workloads of workloads.tsv x threads 1 and 2.
+EXPECT_RUNS=${WL_EXPECT_RUNS:-28}
 T_RUN=120   # seconds for one smoke run
 T_BAD=30    # seconds for a run that must refuse its options
 TIDE=allocator/libtide.so
@@ -66,6 +66,10 @@ check_run() {
         }
         if (name == "mstress" && kv["verified_frees"] + 0 <= 0) { print "FAIL: mstress verified nothing"; bad = 1 }
         if (name == "larson" && kv["generations"] + 0 < thr) { print "FAIL: larson generations=" kv["generations"]; bad = 1 }
+        if (name == "sh6bench" && (kv["mallocs"] + 0 <= 0 || kv["verified"] != kv["mallocs"] || kv["peak_live"] + 0 <= 0 || kv["checksum"] + 0 <= 0)) {
+            print "FAIL: sh6bench mallocs=" kv["mallocs"] " verified=" kv["verified"] " peak_live=" kv["peak_live"] " checksum=" kv["checksum"]; bad = 1 }
+        if (name == "cfrac" && (kv["mallocs"] + 0 <= 0 || kv["share_16_32"] + 0 <= 0.9 || kv["factors"] + 0 < 2)) {
+            print "FAIL: cfrac mallocs=" kv["mallocs"] " share_16_32=" kv["share_16_32"] " factors=" kv["factors"]; bad = 1 }
     }
     END { exit bad }' || fails=$((fails + 1))
 }
@@ -105,6 +109,35 @@ for bad in "--bogus" "--threads 0" "--threads x" "--pin diagonal" "1 2 3 4 5 6 7
 done
 timeout -k 5 "$T_BAD" build/workloads/fragprobe 4 medium >"$out" 2>"$err"; [ $? = 2 ] || fail "fragprobe bad mode: want exit 2"
 timeout -k 5 "$T_BAD" build/workloads/threadtest 1 -5 >"$out" 2>"$err"; [ $? = 2 ] || fail "threadtest negative iterations: want exit 2"
+for bad in "--bogus" "x" "10 5 3" "1 1 1000 1 9"; do
+    # shellcheck disable=SC2086
+    timeout -k 5 "$T_BAD" build/workloads/sh6bench $bad >"$out" 2>"$err"
+    rc=$?
+    [ "$rc" = 2 ] && [ "$(wc -l <"$err")" = 1 ] || fail "sh6bench $bad: exit $rc with $(wc -l <"$err") stderr lines, want 2 and one line"
+done
+for bad in "--bogus" "12x" "7" "79228162514264337593543950336" "15 21"; do
+    # shellcheck disable=SC2086
+    timeout -k 5 "$T_BAD" build/workloads/cfrac $bad >"$out" 2>"$err"
+    rc=$?
+    [ "$rc" = 2 ] && [ "$(wc -l <"$err")" = 1 ] || fail "cfrac $bad: exit $rc with $(wc -l <"$err") stderr lines, want 2 and one line"
+done
+# cfrac prints its verified factorisation (not an ALLOCBENCH line).
+timeout -k 5 "$T_RUN" build/workloads/cfrac 706656973523905879313 >"$out" 2>"$err" &&
+    grep -qx '706656973523905879313 = 698844031 \* 1011179808623' "$out" || fail "cfrac: factorisation line missing"
+# sh6bench's address map (ALLOCBENCH_ADDRMAP): the two files, consistent sizes.
+amdir=$(mktemp -d)
+if ALLOCBENCH_ADDRMAP="$amdir" timeout -k 5 "$T_RUN" build/workloads/sh6bench 5 1 1000 1 >"$out" 2>"$err"; then
+    rows=$(awk '$1 == "rows" { print $2 }' "$amdir/addrmap.txt" 2>/dev/null)
+    cols=$(awk '$1 == "cols" { print $2 }' "$amdir/addrmap.txt" 2>/dev/null)
+    ev=$(awk '$1 == "events" { print $2 }' "$amdir/addrmap.txt" 2>/dev/null)
+    mallocs=$(sed -n 's/^ALLOCBENCH result .* mallocs=\([0-9]*\).*/\1/p' "$out")
+    size=$(wc -c <"$amdir/addrmap.f32" 2>/dev/null || echo 0)
+    [ -n "$rows" ] && [ "$rows" -gt 0 ] && [ "$size" = $((rows * cols * 4)) ] && [ "$ev" = $((2 * mallocs)) ] ||
+        fail "sh6bench addrmap: rows=$rows cols=$cols events=$ev (want 2 x mallocs=$mallocs) f32 size=$size"
+else
+    fail "sh6bench with ALLOCBENCH_ADDRMAP: exit status $? ($(head -c 300 "$err"))"
+fi
+rm -rf "$amdir"
 timeout -k 5 "$T_BAD" build/workloads/microbench --benchmark_nonsense=1 >"$out" 2>"$err"; [ $? = 2 ] || fail "microbench bad flag: want exit 2"
 timeout -k 5 "$T_BAD" build/workloads/wl-topology "$out" && grep -q '<topology' "$out" || fail "wl-topology did not write XML"
 
