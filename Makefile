@@ -55,7 +55,9 @@ deps: $(DEPS_STAMP)
 include allocator/tide.mk
 # Fragments of the other parts, in a fixed order: tests of tide first.
 -include $(sort $(wildcard allocator/test/*.mk))
--include $(sort $(wildcard workloads/*.mk workloads/*/*.mk))
+# workloads.mk first: the sub-folders' fragments use its WL_* variables.
+-include workloads/workloads.mk
+-include $(filter-out workloads/workloads.mk,$(sort $(wildcard workloads/*.mk workloads/*/*.mk)))
 -include $(sort $(wildcard harness/*.mk harness/*/*.mk))
 
 all: $(DEPS_STAMP) $(ALL_TARGETS)

@@ -201,7 +201,7 @@ def run_fig9(out, suite):
             e = env_for(alloc)
             e['ALLOCBENCH_ADDRMAP'] = sub
             e['REDIS_REPLAY_ADDRMAP'] = '1'
-            e['ALLOCBENCH_RUN_PREFIX'] = os.path.join(sub, 'run')
+            e['ALLOCBENCH_RUN_DIR'] = sub
             e['ALLOCBENCH_ALLOCATOR_FILE'] = e['LD_PRELOAD']
             cmd = [os.path.join(ROOT, w[1]), '--threads', '1'] + args
             with open(os.path.join(sub, 'stdout.txt'), 'w') as so, open(os.path.join(sub, 'stderr.txt'), 'w') as se:
@@ -692,6 +692,22 @@ def gp(script, vars_, d, base):
     return True
 
 
+def gp_once(script, vars_, d, base):
+    """A script that writes base.png and base.pdf itself (out without extension)."""
+    out = os.path.join(d, 'figures', base)
+    v = dict(vars_)
+    v['out'] = out
+    vf = os.path.join(d, 'figures', 'data', '%s.vars.gp' % base)
+    with open(vf, 'w') as f:
+        for k, x in v.items():
+            f.write("%s=%s\n" % (k, x if isinstance(x, (int, float)) else "'" + str(x).replace("'", "''") + "'"))
+    r = subprocess.run(['gnuplot', vf, os.path.join(ROOT, 'scripts', script)], capture_output=True, text=True)
+    if r.returncode != 0 or not os.path.exists(out + '.png'):
+        print('reproduce: gnuplot failed for %s: %s' % (base, r.stderr.strip()[:300]), file=sys.stderr)
+        return False
+    return True
+
+
 def caption(s, d, what):
     return '%s. %s; set %s' % (what, s.machine(), os.path.basename(os.path.normpath(d)))
 
@@ -781,7 +797,7 @@ def figures(s, d):
                     v[k] = int(v[k])
                 except ValueError:
                     pass
-            nfig += gp('fig9.gp', v, d, 'fig9-%s' % sub)
+            nfig += gp_once('fig9.gp', v, d, 'fig9-%s' % sub)
     return nfig
 
 

@@ -35,7 +35,7 @@ ck "stats dump in the paper layout" 'grep -q "run_sz" "$d/stats-dump.txt" && gre
 ck "claims.csv: C1..C10" '[ "$(awk -F, "NR>1{print \$1}" "$d/claims.csv" | tr "\n" " ")" = "C1 C2 C3 C4 C5 C6 C7 C8 C9 C10 " ]'
 ck "claims.md: ten rows with a verdict" '[ "$(grep -cE "\| (yes|no|not checkable on this machine|informational)" "$d/claims.md")" = 10 ]'
 ck "claims name their repetitions" '! awk -F, "NR>1 && \$6==\"\"" "$d/claims.csv" | grep -q .'
-ck "no database server left" '! pgrep -f "mariadbd.*tide-dbbench" >/dev/null'
+ck "no database server left" '! pgrep -f "mariadbd.*dbbench-" >/dev/null'
 mkdir -p "$out/empty"
 python3 scripts/reproduce.py claims "$out/empty" >"$out/e.out" 2>"$out/e.err"
 ck "claims on an empty folder fails with one line" '[ $? != 0 ] && [ "$(wc -l <"$out/e.err")" = 1 ]'
@@ -53,7 +53,7 @@ ck "SIGINT: exit 130 (rc $rc)" '[ $rc = 130 ]'
 set -- "$out"/int/*-repro-smoke
 ck "SIGINT: fig6 rows kept" '[ -s "$1/fig6-unpinned/runs.csv" ]'
 sleep 1
-ck "SIGINT: no database server left" '! pgrep -f "mariadbd.*tide-dbbench" >/dev/null'
+ck "SIGINT: no database server left" '! pgrep -f "mariadbd.*dbbench-" >/dev/null'
 
 expect=37
 if [ "$fails" != 0 ] || [ "$checks" != "$expect" ]; then
