@@ -38,12 +38,9 @@ PR_EXPECTS := $(foreach s,$(PR_SUITES),$(PR_OUT)/cca-$(s).expect $(PR_OUT)/gs-$(
 $(PR_OUT)/obj/progrun.o: $(PR_DIR)/progrun.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,CC)$(CC) $(WL_CFLAGS) -c $< -o $@
-# workloads.mk is included after this file (the fragments are sorted), so its
-# $(WL_COMMON_OBJS) is still empty when this prerequisite list is read: the
-# same three objects are named here. Recipes see its variables (WL_CFLAGS,
-# WL_LIBS) since they expand later.
-PR_COMMON_OBJS := $(addprefix $(BUILD)/workloads/obj/,wl.o wl_place.o wl_maps.o)
-$(PROGRUN): $(PR_OUT)/obj/progrun.o $(PR_COMMON_OBJS)
+# The top Makefile reads workloads/workloads.mk first, so WL_CFLAGS,
+# WL_COMMON_OBJS and WL_LIBS are set here.
+$(PROGRUN): $(PR_OUT)/obj/progrun.o $(WL_COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(WL_LIBS)
 
