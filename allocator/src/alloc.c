@@ -54,8 +54,11 @@ static TIDE_NOINLINE void *alloc_large_or_huge_slow(size_t n, size_t align, bool
     return p;
 }
 
-/* n: the size asked (preset:secure lays the block out for it). */
-static TIDE_NOINLINE void *alloc_small_slow(unsigned c, size_t n) {
+/* The thread's bin b is empty; n: the size asked (preset:secure lays the
+ * block out for it). The class is b's index: passing the bin keeps the fast
+ * path from holding the class in a register of its own. */
+static TIDE_NOINLINE void *alloc_small_slow(const struct heap_bin *b, size_t n) {
+    unsigned c = (unsigned)(b - tide_tls.heap->bins);
     if (TIDE_UNLIKELY(!init_ensure())) {
         errno = ENOMEM;
         return NULL;
@@ -161,7 +164,7 @@ TIDE_INLINE void *(alloc_small)(size_t c, size_t n) {
     struct heap *h = tide_tls.heap;
     struct heap_bin *b = &h->bins[c];
     void **t = b->top;
-    if (TIDE_UNLIKELY(t == b->base)) return alloc_small_slow((unsigned)c, n);
+    if (TIDE_UNLIKELY(t == b->base)) return alloc_small_slow(b, n);
     b->top = --t;
     b->nmalloc++;
     void *p = *t;

@@ -94,29 +94,30 @@ const struct sc_info sc_table[SC_NSMALL] = {
     {14336, 14,   4},
 };
 
-/* sc_lookup[(n + 7) >> 3] is the class of n, for n <= SC_LOOKUP_MAX. It
+/* sc_lookup[n] is the class of n, for n <= SC_LOOKUP_MAX: one entry per
+ * size, so malloc indexes it with n itself (no rounding instructions). It
  * starts with 4 classes per doubling above 128 bytes (the classes of sizes
  * 160, 192, 224, 256, 320, ..., 1024); sc_refine points a class's entries at
  * the 16-byte classes in its range. */
-uint8_t sc_lookup[(SC_LOOKUP_MAX >> 3) + 1] = {
-     1,  1,  1,  2,  2,  3,  3,  4,  4,  5,  5,  6,  6,  7,  7,  8,
-     8, 10, 10, 10, 10, 12, 12, 12, 12, 14, 14, 14, 14, 16, 16, 16,
-    16, 20, 20, 20, 20, 20, 20, 20, 20, 24, 24, 24, 24, 24, 24, 24,
-    24, 28, 28, 28, 28, 28, 28, 28, 28, 32, 32, 32, 32, 32, 32, 32,
-    32, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40,
-    40, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48,
-    48, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56,
-    56, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-    64,
+#define SC_R16(c) c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c
+#define SC_R32(c) SC_R16(c), SC_R16(c)
+#define SC_R64(c) SC_R32(c), SC_R32(c)
+#define SC_R128(c) SC_R64(c), SC_R64(c)
+uint8_t sc_lookup[SC_LOOKUP_MAX + 1] = {
+    1,   /* 0 */
+    SC_R16(1), SC_R16(2), SC_R16(3), SC_R16(4), SC_R16(5), SC_R16(6), SC_R16(7), SC_R16(8),   /* 1..128 */
+    SC_R32(10), SC_R32(12), SC_R32(14), SC_R32(16),                                           /* ..256 */
+    SC_R64(20), SC_R64(24), SC_R64(28), SC_R64(32),                                           /* ..512 */
+    SC_R128(40), SC_R128(48), SC_R128(56), SC_R128(64),                                       /* ..1024 */
 };
+_Static_assert(sizeof sc_lookup == SC_LOOKUP_MAX + 1, "one entry per size 0..1024");
 
-/* The 16-byte class of lookup entry i: n in (8(i - 1), 8i] rounds up to
- * 16 * ceil(n / 16), class index size / 16 (16 bytes for 0..16: no block is
- * smaller than 16, misuse.h). */
-static unsigned sc_fine_of(unsigned i) { return i <= 1 ? 1 : (i + 1) / 2; }
+/* The 16-byte class of size n: 16 * ceil(n / 16), class index size / 16 (16
+ * bytes for 0..16: no block is smaller than 16, misuse.h). */
+static unsigned sc_fine_of(size_t n) { return n <= 16 ? 1 : (unsigned)((n + 15) >> 4); }
 
 unsigned sc_coarse_index(size_t n) {
-    unsigned i = (unsigned)((n + 7) >> 3), f = sc_fine_of(i);
+    unsigned f = sc_fine_of(n);
     if (f <= 8) return f;   /* up to 128 bytes every class is 16 bytes apart already */
     unsigned lg = 63u - (unsigned)__builtin_clzll((uint64_t)(n - 1));   /* 2^lg < n <= 2^(lg+1) */
     unsigned step = 1u << (lg - 2u);                                   /* 4 classes per doubling */
@@ -131,14 +132,14 @@ static bool sc_splits(unsigned c) {
 /* Whether coarse class c's sizes still map to c: the entry of size - 16,
  * which is c's before sc_refine and the 16-byte class below c's after. */
 static bool sc_coarse_in_use(unsigned c) {
-    return __atomic_load_n(&sc_lookup[(sc_size(c) >> 3) - 2], __ATOMIC_RELAXED) == c;
+    return __atomic_load_n(&sc_lookup[sc_size(c) - 16], __ATOMIC_RELAXED) == c;
 }
 
 bool sc_refinable(unsigned c) { return sc_splits(c) && sc_coarse_in_use(c); }
 bool sc_refined(unsigned c) { return sc_splits(c) && !sc_coarse_in_use(c); }
 
 void sc_refine(unsigned c) {
-    for (unsigned i = 0; i <= (SC_LOOKUP_MAX >> 3); i++)
+    for (unsigned i = 0; i <= SC_LOOKUP_MAX; i++)
         if (__atomic_load_n(&sc_lookup[i], __ATOMIC_RELAXED) == c)
             __atomic_store_n(&sc_lookup[i], (uint8_t)sc_fine_of(i), __ATOMIC_RELAXED);
 }

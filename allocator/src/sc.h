@@ -48,12 +48,12 @@ struct sc_info {
 };
 
 extern const struct sc_info sc_table[SC_NSMALL];
-extern uint8_t sc_lookup[(SC_LOOKUP_MAX >> 3) + 1];
+extern uint8_t sc_lookup[SC_LOOKUP_MAX + 1];
 
 /* Class of n <= SC_LOOKUP_MAX: one table load (a relaxed atomic byte load is a
  * plain load; sc_refine may store to the table concurrently). */
 TIDE_INLINE size_t sc_lookup_index(size_t n) {
-    return __atomic_load_n(&sc_lookup[(n + 7) >> 3], __ATOMIC_RELAXED);
+    return __atomic_load_n(&sc_lookup[n], __ATOMIC_RELAXED);
 }
 /* Class of n <= SC_LOOKUP_MAX with 4 classes per doubling above 128 bytes,
  * refined or not. */
