@@ -314,24 +314,40 @@ void wl_alloc_stats_get(wl_alloc_stats *st)
     }
 }
 
-void wl_result(const wl_opts *o, const char *metric, double value, const char *unit,
-               const char *better, const char *extra_fmt, ...)
+static void wl_result_line(const wl_opts *o, const char *metric, double value, const char *unit,
+                           const char *better, size_t peak_rss, double cpu_s, const char *extra_fmt,
+                           va_list ap)
 {
     char extra[1024] = "";
-    if (extra_fmt) {
-        va_list ap;
-        va_start(ap, extra_fmt);
-        vsnprintf(extra, sizeof extra, extra_fmt, ap);
-        va_end(ap);
-    }
+    if (extra_fmt) vsnprintf(extra, sizeof extra, extra_fmt, ap);
     printf("ALLOCBENCH result workload=%s threads=%d metric=%s value=%.6g unit=%s better=%s pin=%s "
            "peak_rss=%zu cpu_s=%.4f%s%s\n",
            o->name, o->threads, metric, value, unit, better, wl_pin_name(o->pin),
-           wl_peak_rss_bytes(), wl_cpu_seconds(), extra[0] ? " " : "", extra);
+           peak_rss, cpu_s, extra[0] ? " " : "", extra);
+}
+
+void wl_result(const wl_opts *o, const char *metric, double value, const char *unit,
+               const char *better, const char *extra_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, extra_fmt);
+    wl_result_line(o, metric, value, unit, better, wl_peak_rss_bytes(), wl_cpu_seconds(), extra_fmt, ap);
+    va_end(ap);
     wl_alloc_stats st;
     wl_alloc_stats_get(&st);
     printf("ALLOCBENCH alloc-stats source=%s allocated=%lld active=%lld resident=%lld mapped=%lld\n",
            st.source, st.allocated, st.active, st.resident, st.mapped);
+    fflush(stdout);
+}
+
+void wl_result_child(const wl_opts *o, const char *metric, double value, const char *unit,
+                     const char *better, size_t peak_rss, double cpu_s, const char *extra_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, extra_fmt);
+    wl_result_line(o, metric, value, unit, better, peak_rss, cpu_s, extra_fmt, ap);
+    va_end(ap);
+    printf("ALLOCBENCH alloc-stats source=unavailable allocated=-1 active=-1 resident=-1 mapped=-1\n");
     fflush(stdout);
 }
 

@@ -93,6 +93,14 @@ void wl_result(const wl_opts *o, const char *metric, double value, const char *u
                const char *better, const char *extra_fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* The same two lines for a workload that measures another process (a real
+ * program it started): peak_rss (bytes) and cpu_s are that process's (its
+ * wait4 rusage), and the alloc-stats line says source=unavailable with every
+ * field -1 (another process's allocator cannot be asked). Call exactly once. */
+void wl_result_child(const wl_opts *o, const char *metric, double value, const char *unit,
+                     const char *better, size_t peak_rss, double cpu_s, const char *extra_fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+
 /* Small, fast per-thread PRNG (xorshift64*); state must be non-zero. */
 static inline uint64_t wl_rand(uint64_t *s)
 {

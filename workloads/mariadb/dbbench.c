@@ -880,18 +880,15 @@ int main(int argc, char **argv)
     fprintf(stderr, "mariadb: %.0f queries/s, latency avg %.3f ms, p95 %.3f ms; server stopped in %.3f s\n",
             r.qps, r.lat_avg_ms, r.lat_p95_ms, stop_s);
 
-    /* wl_result's format, with the server's peak RSS and CPU time (it would
-     * report this wrapper's). The server's allocator statistics cannot be
-     * read from here. */
+    /* The server's peak RSS and CPU time (wl_result would report this
+     * wrapper's); its allocator statistics cannot be read from here. */
     double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
                  (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-    printf("ALLOCBENCH result workload=%s threads=%d metric=qps value=%.6g unit=queries/s better=higher pin=%s "
-           "peak_rss=%llu cpu_s=%.4f clients=%d tps=%.2f lat_avg_ms=%.3f lat_p95_ms=%.3f server_start_s=%.4f "
-           "server_stop_s=%.4f events=%lld table_size=%ld sysbench_s=%.4f reconnects=%lld\n",
-           o.name, o.threads, r.qps, wl_pin_name(o.pin), (unsigned long long)ru.ru_maxrss * 1024ULL, cpu, clients,
-           r.tps, r.lat_avg_ms, r.lat_p95_ms, start_s, stop_s, r.events, table_size, r.total_s, r.reconnects);
-    printf("ALLOCBENCH alloc-stats source=unavailable allocated=-1 active=-1 resident=-1 mapped=-1\n");
-    fflush(stdout);
+    wl_result_child(&o, "qps", r.qps, "queries/s", "higher", (size_t)ru.ru_maxrss * 1024u, cpu,
+                    "clients=%d tps=%.2f lat_avg_ms=%.3f lat_p95_ms=%.3f server_start_s=%.4f "
+                    "server_stop_s=%.4f events=%lld table_size=%ld sysbench_s=%.4f reconnects=%lld",
+                    clients, r.tps, r.lat_avg_ms, r.lat_p95_ms, start_s, stop_s, r.events, table_size, r.total_s,
+                    r.reconnects);
     free(o.pos);
     return 0;
 }
