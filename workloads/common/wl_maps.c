@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char *const wl_maps_known[] = {
     "libjemalloc", "libtcmalloc", "libmimalloc", "libtide", "liblocked",
@@ -60,18 +59,4 @@ int wl_maps_allocator(pid_t pid, char *out, size_t n) {
     else if (*known) snprintf(out, n, "%s", known);
     else snprintf(out, n, "%s", libc);
     return 0;
-}
-
-int wl_maps_wait_allocator(pid_t pid, double timeout_s, char *out, size_t n) {
-    struct timespec d = {0, 2000000};
-    for (double waited = 0; waited <= timeout_s; waited += 0.002) {
-        if (wl_maps_allocator(pid, out, n) == 0) return 0;
-        char fn[64];
-        snprintf(fn, sizeof fn, "/proc/%ld/maps", (long)pid);
-        FILE *f = fopen(fn, "r");
-        if (!f) return -1;
-        fclose(f);
-        nanosleep(&d, NULL);
-    }
-    return -1;
 }

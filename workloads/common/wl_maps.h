@@ -21,8 +21,4 @@
  * dynamic loader has not finished: the preloaded objects come before it). */
 int wl_maps_allocator(pid_t pid, char *out, size_t n);
 
-/* Poll wl_maps_allocator every 2 ms for up to timeout_s seconds. Returns 0
- * with out filled, or -1 (the process exited or never mapped libc). */
-int wl_maps_wait_allocator(pid_t pid, double timeout_s, char *out, size_t n);
-
 #endif /* WL_MAPS_H */

@@ -246,11 +246,10 @@ int main(int argc, char **argv)
         wl_usage_error("%s: cannot execute %s: %s", name, prog[0], strerror(cerr));
     }
 
-    /* exec has happened: what the child maps now is the program's. The
-     * loop is wl_maps_wait_allocator's, plus a wait4(WNOHANG) per round: a
-     * child that died is a zombie whose maps read as empty, which
-     * wl_maps_wait_allocator cannot tell from a loader that has not mapped
-     * libc yet, so it would wait out its whole timeout. */
+    /* exec has happened: what the child maps now is the program's. Poll its
+     * maps every 2 ms, with a wait4(WNOHANG) per round: a child that died is
+     * a zombie whose maps read as empty, like a loader that has not mapped
+     * libc yet. */
     char alloc[PATH_MAX];
     double deadline = wl_now() + MAPS_TIMEOUT_S;
     while (wl_maps_allocator(pid, alloc, sizeof alloc) < 0) {
@@ -290,12 +289,8 @@ int main(int argc, char **argv)
                  got.hash, got.bytes, want.bytes);
 
     double user = tv_s(ru.ru_utime), sys = tv_s(ru.ru_stime);
-    /* wl_result's format, with the child's peak RSS and CPU time. */
-    printf("ALLOCBENCH result workload=%s threads=%d metric=time value=%.6g unit=s better=lower pin=%s "
-           "peak_rss=%llu cpu_s=%.4f user_s=%.4f sys_s=%.4f out_bytes=%llu\n",
-           o.name, o.threads, wall, wl_pin_name(o.pin), (unsigned long long)ru.ru_maxrss * 1024ULL, user + sys, user,
-           sys, got.bytes);
-    printf("ALLOCBENCH alloc-stats source=unavailable allocated=-1 active=-1 resident=-1 mapped=-1\n");
+    wl_result_child(&o, "time", wall, "s", "lower", (size_t)ru.ru_maxrss * 1024u, user + sys,
+                    "user_s=%.4f sys_s=%.4f out_bytes=%llu", user, sys, got.bytes);
     if (fflush(stdout) != 0) wl_fatal("cannot write stdout: %s", strerror(errno));
     free(o.pos);
     return 0;
