@@ -665,7 +665,7 @@ def write_tables(s, d):
             t = {a: ok_vals(s.st, a, wl, 1, 'wall_s') for a in al}
             m = {a: ok_vals(s.st, a, wl, 1, 'maxrss_kb') for a in al}
             n = [len(v) for v in t.values() if v]
-            f.write('## %s (%s replicates)\n\n' % (PROGRAM_LABEL[wl], '%d' % min(n) if n and min(n) == max(n)
+            f.write('## %s (replicates: %s)\n\n' % (PROGRAM_LABEL[wl], '%d' % min(n) if n and min(n) == max(n)
                                                    else ('-'.join(map(str, (min(n), max(n)))) if n else '0')))
             f.write('| | %s |\n|---|%s\n' % (' | '.join(al), '---|' * len(al)))
             f.write('| Run time | %s |\n' % ' | '.join('%.2f s' % mean(t[a]) if t[a] else '–' for a in al))
@@ -756,7 +756,7 @@ def figures(s, d):
         al, cl = s.allocs('fig7'), s.threads('fig7')
         dat = os.path.join(fd, 'fig7.dat')
         box_data(runs, al, 'mariadb', cl, dat)
-        nfig += gp('repro-box.gp', {'dat': dat, 'names': ' '.join(al), 'nal': len(al), 'logy': 0,
+        nfig += gp('repro-box.gp', {'dat': dat, 'names': ' '.join(al), 'nal': len(al), 'logy': 0, 'joined': 0,
                                     'xlab': 'clients (sysbench threads)', 'ylab': 'queries per second',
                                     'ttl': "Fig. 7': MariaDB under each allocator, sysbench oltp_point_select over a Unix socket",
                                     'xtl': ' '.join(map(str, cl)),
