@@ -11,6 +11,10 @@ static unsigned narenas;
 static unsigned arena_rr;   /* __atomic builtins only */
 static uint64_t arena_boot_ms;
 static struct heap_bin *arena_no_owner;   /* what pages without a slab name (arena_boot) */
+/* Chunks of all arenas (arena_chunk_counts): __atomic builtins only, as
+ * chunk_new and arena_release_empty run under different arenas' locks. */
+static uint64_t arena_nchunks_made;
+static size_t arena_chunks_cur, arena_chunks_high;
 
 unsigned arena_count(void) { return narenas; }
 struct arena *arena_get(unsigned i) { return i < narenas ? &arenas[i] : NULL; }
@@ -66,6 +70,22 @@ static uint32_t arena_now32(uint64_t now) { return (uint32_t)(now - arena_boot_m
 
 /* ---- chunks ------------------------------------------------------------ */
 
+/* A chunk's data pages were mapped (new, or released and mapped again). */
+static void chunk_count_mapped(void) {
+    __atomic_fetch_add(&arena_nchunks_made, 1, __ATOMIC_RELAXED);
+    size_t cur = __atomic_add_fetch(&arena_chunks_cur, 1, __ATOMIC_RELAXED);
+    size_t hi = __atomic_load_n(&arena_chunks_high, __ATOMIC_RELAXED);
+    while (cur > hi && !__atomic_compare_exchange_n(&arena_chunks_high, &hi, cur, true, __ATOMIC_RELAXED,
+                                                    __ATOMIC_RELAXED)) {
+    }
+}
+
+void arena_chunk_counts(uint64_t *nchunks, size_t *highchunks, size_t *curchunks) {
+    *nchunks = __atomic_load_n(&arena_nchunks_made, __ATOMIC_RELAXED);
+    *highchunks = __atomic_load_n(&arena_chunks_high, __ATOMIC_RELAXED);
+    *curchunks = __atomic_load_n(&arena_chunks_cur, __ATOMIC_RELAXED);
+}
+
 /* Every data page of c free (a chunk mapped again) or none (released). */
 static void chunk_data_free(struct chunk *c, bool free) {
     for (unsigned i = c->header_pages; i < CHUNK_NPAGES; i++) {
@@ -84,6 +104,7 @@ static struct chunk *chunk_reuse_released(struct arena *a) {
         if (!os_map_fixed(data, CHUNK_SIZE - ((size_t)c->header_pages << SC_LG_PAGE))) continue;
         c->released = false;
         chunk_data_free(c, true);
+        chunk_count_mapped();
         return c;
     }
     return NULL;
@@ -115,6 +136,7 @@ static struct chunk *chunk_new(struct arena *a) {
     c->next = *pp;
     *pp = c;
     a->nchunks++;
+    chunk_count_mapped();
     return c;
 }
 
@@ -231,6 +253,7 @@ static void chunk_give(struct arena *a, struct chunk *c, unsigned i, unsigned n,
 static unsigned chunk_purge_dirty(struct arena *a, struct chunk *c, unsigned i, unsigned j) {
     BITS_RANGE(c->dirty_bits, i, j - i, w, m, { TIDE_ASSERT((*w & m) == m); *w &= ~m; });
     os_purge((char *)c + ((size_t)i << SC_LG_PAGE), (size_t)(j - i) << SC_LG_PAGE);
+    a->ctr.nmadvise++;
     c->ndirty -= j - i;
     a->ndirty -= j - i;
     return j - i;
@@ -351,6 +374,7 @@ unsigned arena_release_empty(void) {
             memset(c->dirty_bits, 0, sizeof c->dirty_bits);
             chunk_data_free(c, false);
             c->released = true;
+            __atomic_fetch_sub(&arena_chunks_cur, 1, __ATOMIC_RELAXED);
             n++;
         }
         util_unlock(&a->lock);
@@ -400,7 +424,7 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, bool locked, bool *
         slab_init(s, cls, NULL, (uintptr_t)p);
         s->dirty_pages = (uint16_t)dirty_end;
         a->ctr.slabs_created[cls]++;
-        a->ctr.slabs_current[cls]++;
+        if (++a->ctr.slabs_current[cls] > a->ctr.slabs_high[cls]) a->ctr.slabs_high[cls] = a->ctr.slabs_current[cls];
         /* KiB of this class's slabs in the arena: refine it past the threshold
          * (sc.h). The count first: most slabs come below it. */
         if (conf_opt.class_refine_kb >= 0 &&
@@ -411,6 +435,16 @@ struct slab *arena_slab_alloc(struct arena *a, unsigned cls, bool locked, bool *
     arena_maybe_purge_locked(a);
     if (!locked) util_unlock(&a->lock);
     return s;
+}
+
+void arena_slab_note_full(const struct slab *s) {
+    struct arena *a = chunk_of((void *)s->base)->arena;
+    __atomic_fetch_add(&a->ctr.slabs_full[s->cls], 1, __ATOMIC_RELAXED);
+}
+
+void arena_slab_note_unfull(const struct slab *s) {
+    struct arena *a = chunk_of((void *)s->base)->arena;
+    __atomic_fetch_add(&a->ctr.slabs_unfull[s->cls], 1, __ATOMIC_RELAXED);
 }
 
 void arena_slab_free(struct slab *s, bool locked) {

@@ -63,12 +63,17 @@ struct chunk {
 #define ARENA_RUN_HDR 128   /* bytes of a run header in the pool: 2 cache lines */
 _Static_assert(sizeof(struct slab) <= ARENA_RUN_HDR, "a run header fits its pool slot");
 
-/* Per-arena counters, under the arena lock. */
+/* Per-arena counters, under the arena lock (slabs_full and slabs_unfull:
+ * relaxed atomic adds, see arena_slab_note_full). */
 struct arena_counters {
     uint64_t large_nmalloc, large_nfree;
     uint64_t large_allocated;   /* bytes in live large runs */
     uint64_t slabs_created[SC_NSMALL], slabs_current[SC_NSMALL];
+    uint64_t slabs_high[SC_NSMALL];     /* the most slabs of the class at once */
+    uint64_t slabs_full[SC_NSMALL];     /* slabs found exhausted and set aside ("full") */
+    uint64_t slabs_unfull[SC_NSMALL];   /* full slabs that got a block back */
     uint64_t npurge, purged_pages;
+    uint64_t nmadvise;                  /* madvise calls of the arena's purges */
 };
 
 struct arena {
@@ -113,6 +118,18 @@ void *arena_large_alloc(struct arena *a, size_t size, size_t align, bool zero, b
 void arena_large_free(struct chunk *c, struct slab *run);
 /* Resize a large run in place to `size` (page multiple). False if it cannot grow. */
 bool arena_large_resize(struct chunk *c, struct slab *run, size_t size);
+
+/* The owner of slab s unlinked it as exhausted (slab.h: "full"), or
+ * linked such a slab again when a block of it came back. Counted in the
+ * arena of s's chunk with a relaxed atomic add: a thread's own heap does
+ * this without the arena lock. Slow paths only (heap.c). */
+void arena_slab_note_full(const struct slab *s);
+void arena_slab_note_unfull(const struct slab *s);
+
+/* Chunks of every arena: mappings made (new chunks and released chunks
+ * mapped again), the most mapped at once, mapped now (released chunks,
+ * whose data pages are unmapped, do not count). */
+void arena_chunk_counts(uint64_t *nchunks, size_t *highchunks, size_t *curchunks);
 
 /* An allocation failed for want of address space (RLIMIT_AS): unmap the
  * data pages of every chunk that holds no run, keeping its header mapped and

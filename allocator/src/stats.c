@@ -52,9 +52,15 @@ static void stats_sum_arena(struct arena *a, struct stats_arena *sa) {
     sa->large_ndalloc = a->ctr.large_nfree;
     sa->npurge = a->ctr.npurge;
     sa->purged = a->ctr.purged_pages;
+    sa->nmadvise = a->ctr.nmadvise;
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         sa->bins[c].nslabs = a->ctr.slabs_created[c];
         sa->bins[c].curslabs = a->ctr.slabs_current[c];
+        sa->bins[c].highslabs = a->ctr.slabs_high[c];
+        /* Owners count these without the lock (arena_slab_note_full): exact
+         * once the threads are quiet. */
+        sa->bins[c].nunfull = __atomic_load_n(&a->ctr.slabs_unfull[c], __ATOMIC_RELAXED);
+        sa->bins[c].nfull = __atomic_load_n(&a->ctr.slabs_full[c], __ATOMIC_RELAXED);
     }
     util_unlock(&a->lock);
     sa->small_resident = (sa->pactive << SC_LG_PAGE) - sa->large_allocated;
@@ -171,6 +177,7 @@ static void stats_add(struct stats_arena *d, const struct stats_arena *s) {
     d->tcache_bytes += s->tcache_bytes;
     d->npurge += s->npurge;
     d->purged += s->purged;
+    d->nmadvise += s->nmadvise;
     d->nchunks += s->nchunks;
     for (unsigned c = 0; c < SC_NSMALL; c++) {
         struct stats_bin *db = &d->bins[c];
@@ -180,6 +187,9 @@ static void stats_add(struct stats_arena *d, const struct stats_arena *s) {
         db->nrequests += sb->nrequests;
         db->nslabs += sb->nslabs;
         db->curslabs += sb->curslabs;
+        db->highslabs += sb->highslabs;
+        db->nfull += sb->nfull;
+        db->nunfull += sb->nunfull;
     }
 }
 
@@ -222,6 +232,7 @@ static bool stats_refresh_locked(void) {
     g->huge_mapped = hmapped;
     g->base_mapped = base_mapped();
     g->pagemap_mapped = pagemap_mapped();
+    arena_chunk_counts(&g->nchunks, &g->highchunks, &g->curchunks);
     g->allocated = all->small_allocated + all->large_allocated + g->huge_allocated;
     g->active = (all->pactive << SC_LG_PAGE) + g->huge_allocated;
     g->metadata = all->metadata + g->base_mapped + g->pagemap_mapped;

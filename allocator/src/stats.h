@@ -41,6 +41,11 @@
  *    merged curregs (the tests check this: two independent counts).
  *  - small_allocated = sum of curregs x class size, in either pass.
  *  - nonfull_slabs (detail pass): slabs with used < nregs.
+ *  - highslabs, nfull, nunfull, nmadvise: the arena's counters (arena.h);
+ *    the merged highslabs is the sum of the arenas' peaks, an upper bound
+ *    of the most slabs of the class alive at once in the process.
+ *  - nchunks, highchunks, curchunks: arena_chunk_counts (arena chunks only;
+ *    huge blocks are counted apart).
  * Invariants of a snapshot: resident >= active, mapped >= active,
  * pactive * page == small_resident + large_allocated + tcache_bytes (the
  * large runs the arena's heaps keep, heap.h: counted as freed) per arena,
@@ -65,6 +70,9 @@ struct stats_bin {
     uint64_t nslabs;              /* slabs created, cumulative */
     uint64_t curslabs;            /* slabs now */
     uint64_t nonfull_slabs;       /* slabs with a free block */
+    uint64_t highslabs;           /* the most slabs at once (merged slot: sum of the arenas' peaks) */
+    uint64_t nfull;               /* slabs found exhausted and set aside (arena.h), cumulative */
+    uint64_t nunfull;             /* of those, linked again when a block came back, cumulative */
 };
 
 struct stats_arena {
@@ -76,6 +84,7 @@ struct stats_arena {
     size_t small_resident;          /* pages of slabs, in bytes */
     size_t tcache_bytes;            /* large runs the arena's heaps keep (heap.h), in bytes */
     uint64_t npurge, purged;        /* purge passes, pages purged */
+    uint64_t nmadvise;              /* madvise calls of those passes */
     size_t nchunks;                 /* chunks owned (metadata: their headers) */
     struct stats_bin bins[SC_NSMALL];
 };
@@ -88,6 +97,8 @@ struct stats_global {
     size_t huge_mapped;           /* huge mappings, whole page-map slots */
     size_t base_mapped;           /* metadata from base_alloc */
     size_t pagemap_mapped;        /* metadata: page-map leaves */
+    uint64_t nchunks;             /* arena chunks mapped, cumulative (arena_chunk_counts) */
+    size_t highchunks, curchunks; /* the most mapped at once, mapped now */
     unsigned narenas;
     struct stats_arena *arenas;   /* narenas + 1 entries; [narenas] merges all */
 };
