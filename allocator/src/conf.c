@@ -13,6 +13,7 @@ struct conf conf_opt = {
     .class_refine_kb = CONF_DEFAULT_REFINE_KB,
     .background_thread = false,
     .stats_print = false,
+    .stats_opts = "",
     .bsd2006 = false,
     .abort_on_misuse = true,
     .secure = false,
@@ -53,6 +54,18 @@ static void conf_complain(const char *what, const char *s, size_t n) {
     util_warn2(what, buf);
 }
 
+/* stats_opts: malloc_stats_print's letters (ctl.c), at most 15 of them. */
+static bool conf_stats_opts(const char *v, size_t n) {
+    static char buf[16];
+    if (n >= sizeof buf) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z'))) return false;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    conf_opt.stats_opts = buf;
+    return true;
+}
+
 /* One "key:value" entry; false when the key or the value is bad. */
 static bool conf_entry(const char *k, size_t kn, const char *v, size_t vn) {
     int64_t x;
@@ -71,6 +84,8 @@ static bool conf_entry(const char *k, size_t kn, const char *v, size_t vn) {
         return conf_bool(v, vn, &conf_opt.background_thread);
     } else if (conf_eq(k, kn, "stats_print")) {
         return conf_bool(v, vn, &conf_opt.stats_print);
+    } else if (conf_eq(k, kn, "stats_opts") || conf_eq(k, kn, "stats_print_opts")) {   /* and jemalloc's name */
+        return conf_stats_opts(v, vn);
     } else if (conf_eq(k, kn, "abort_on_misuse")) {
         return conf_bool(v, vn, &conf_opt.abort_on_misuse);
     } else if (conf_eq(k, kn, "preset")) {
@@ -102,7 +117,8 @@ static bool conf_entry(const char *k, size_t kn, const char *v, size_t vn) {
 
 static bool conf_known(const char *k, size_t kn) {
     static const char *const keys[] = {"narenas", "tcache", "dirty_decay_ms", "background_thread",
-                                       "stats_print", "preset", "class_refine_kb", "abort_on_misuse"};
+                                       "stats_print", "stats_opts", "stats_print_opts", "preset",
+                                       "class_refine_kb", "abort_on_misuse"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (conf_eq(k, kn, keys[i])) return true;
     return false;

@@ -16,6 +16,7 @@ struct conf {
                                   refine it (sc.h); -1 never, 0 at its first slab */
     bool background_thread;    /* purge from a background thread */
     bool stats_print;          /* malloc_stats_print at exit */
+    const char *stats_opts;    /* its opts string ("" by default; "P": the 2006 paper's layout) */
     bool bsd2006;              /* preset:bsd2006 was given */
     bool abort_on_misuse;      /* misuse (double or invalid free) aborts; false: ignored and counted */
     bool secure;               /* preset:secure: the hardened mode (misuse.h) */

@@ -25,6 +25,7 @@
 #include "bg.h"
 #include "init.h"
 #include "misuse.h"
+#include "os.h"
 #include "tide.h"
 
 #include <errno.h>
@@ -258,6 +259,7 @@ static int ctl_opt(const struct ctl_node *n, const size_t *mib, size_t miblen,
     case 5: v.b = conf_opt.stats_print; break;
     case 7: v.ss = (ssize_t)conf_opt.class_refine_kb; break;
     case 8: v.b = conf_opt.abort_on_misuse; break;
+    case 9: v.s = conf_opt.stats_opts ? conf_opt.stats_opts : ""; break;
     default: v.s = conf_opt.preset ? conf_opt.preset : "default"; break;
     }
     return ctl_ro(a, n->type, v);
@@ -439,6 +441,7 @@ static const struct ctl_node ctl_opt_kids[] = {
     OPT("preset", 6, CT_STR),
     OPT("class_refine_kb", 7, CT_SSIZE),
     OPT("abort_on_misuse", 8, CT_BOOL),
+    OPT("stats_print_opts", 9, CT_STR),
 };
 
 static const struct ctl_node ctl_thread_tcache_kids[] = {
@@ -793,6 +796,9 @@ static void ctl_print_general(struct ctl_pbuf *p, const struct stats_global *g) 
     p_bool(p, bg_enabled());
     p_str(p, ")\n  opt.stats_print: ");
     p_bool(p, conf_opt.stats_print);
+    p_str(p, "\n  opt.stats_print_opts: \"");
+    p_str(p, conf_opt.stats_opts ? conf_opt.stats_opts : "");
+    p_str(p, "\"");
     p_str(p, "\n  opt.preset: \"");
     p_str(p, conf_opt.preset ? conf_opt.preset : "default");
     p_str(p, "\"\n  opt.class_refine_kb: ");
@@ -966,6 +972,7 @@ static void ctl_json_general(struct ctl_json *j, const struct stats_global *g) {
     j_i(j, "muzzy_decay_ms", 0);
     j_b(j, "background_thread", conf_opt.background_thread);
     j_b(j, "stats_print", conf_opt.stats_print);
+    j_s(j, "stats_print_opts", conf_opt.stats_opts ? conf_opt.stats_opts : "");
     j_s(j, "preset", conf_opt.preset ? conf_opt.preset : "default");
     j_i(j, "class_refine_kb", conf_opt.class_refine_kb);
     j_close(j, '}');
@@ -1104,12 +1111,145 @@ static void ctl_stats_json(struct ctl_pbuf *p, const struct ctl_popts *o) {
     p_flush(p);
 }
 
+/* ---- 'P': the layout of the 2006 paper's P dump (BSDCan 2006, Evans):
+ * the configuration, the totals, chunk and huge counts, and per arena the
+ * calls and a per-bin table of runs. tide's slabs play the runs. ---- */
+
+static unsigned ctl_lg(uint64_t v) { return v ? 63u - (unsigned)__builtin_clzll(v) : 0; }
+
+static void ctl_paper_header(struct ctl_pbuf *p, const struct stats_global *g) {
+    p_kv(p, "Number of CPUs: ", os_ncpus());
+    p_kv(p, "\nNumber of arenas: ", g->narenas);
+    p_kv(p, "\nChunk size: ", CHUNK_SIZE);
+    p_kv(p, " (2^", ctl_lg(CHUNK_SIZE));
+    p_kv(p, ")\nQuantum size: ", CTL_QUANTUM);
+    p_kv(p, " (2^", ctl_lg(CTL_QUANTUM));
+    p_kv(p, ")\nMax small size: ", SC_SMALL_MAX);
+    p_kv(p, "\nPointer size: ", sizeof(void *));
+#ifdef TIDE_DEBUG
+    p_str(p, "\nAssertions enabled\n");
+#else
+    p_str(p, "\nAssertions disabled\n");
+#endif
+    p_str(p, "Runs are tide's slabs: hiruns = the most slabs of the bin at once (merged: the arenas' peaks"
+             " added), npromo = slabs that became full (set aside by their heap), ndemo = full slabs"
+             " that got a block back\n");
+}
+
+/* One bin row; the paper's columns, with the bin index first. */
+#define CTL_PAPER_COLS "bin", "size", "nregs", "run_sz", "nrequests", "nruns", "hiruns", "curruns", \
+                       "npromo", "ndemo"
+static const int ctl_paper_w[] = { 4, 7, 6, 8, 12, 9, 8, 8, 9, 9 };
+
+static void ctl_paper_gap(struct ctl_pbuf *p, int start, unsigned end) {
+    if (start < 0) return;
+    p_kv(p, "[", (unsigned)start);
+    if ((unsigned)start + 1 < end) p_kv(p, "..", end - 1);
+    p_str(p, "]\n");
+}
+
+static void ctl_paper_bins(struct ctl_pbuf *p, const struct stats_arena *sa) {
+    static const char *const cols[] = { CTL_PAPER_COLS };
+    p_str(p, "bins:\n");
+    for (unsigned k = 0; k < sizeof cols / sizeof cols[0]; k++) p_strw(p, cols[k], ctl_paper_w[k]);
+    p_str(p, "\n");
+    int gap = -1;   /* first class of the run of unused classes being skipped */
+    for (unsigned c = 0; c < SC_NSMALL; c++) {
+        const struct stats_bin *b = &sa->bins[c];
+        if (!b->nrequests && !b->nslabs) {
+            if (gap < 0) gap = (int)c;
+            continue;
+        }
+        ctl_paper_gap(p, gap, c);
+        gap = -1;
+        const struct sc_info *si = &sc_table[c];
+        uint64_t v[] = { c, si->size, si->nregs, (uint64_t)si->slab_pages << SC_LG_PAGE, b->nrequests,
+                         b->nslabs, b->highslabs, b->curslabs, b->nfull, b->nunfull };
+        for (unsigned k = 0; k < sizeof v / sizeof v[0]; k++) p_u(p, v[k], ctl_paper_w[k]);
+        p_str(p, "\n");
+    }
+    ctl_paper_gap(p, gap, SC_NSMALL);
+}
+
+static void ctl_paper_arena(struct ctl_pbuf *p, const struct stats_arena *sa, const struct ctl_popts *o) {
+    p_str(p, "calls:\n");
+    p_strw(p, "nmalloc", 12);
+    p_strw(p, "ndalloc", 13);
+    p_strw(p, "nmadvise", 13);
+    p_str(p, "\n");
+    p_u(p, sa->small_nmalloc + sa->large_nmalloc, 12);
+    p_u(p, sa->small_ndalloc + sa->large_ndalloc, 13);
+    p_u(p, sa->nmadvise, 13);
+    p_str(p, "\n");
+    if (o->large) {
+        p_kv(p, "large requests: ", sa->large_nmalloc);
+        p_str(p, "\n");
+    }
+    if (o->bins) ctl_paper_bins(p, sa);
+}
+
+static bool ctl_arena_unused(const struct stats_arena *sa) {
+    return sa->nchunks == 0 && sa->nthreads == 0 && sa->small_nmalloc == 0 && sa->large_nmalloc == 0;
+}
+
+static void ctl_stats_paper(struct ctl_pbuf *p, const struct ctl_popts *o) {
+    p_str(p, "___ Begin malloc statistics ___\n");
+    struct stats_global g;
+    if (!init_ensure() || !stats_refresh() || !stats_read_global(&g)) {
+        p_str(p, "(statistics unavailable: no memory for the snapshot)\n--- End malloc statistics ---\n");
+        p_flush(p);
+        return;
+    }
+    if (o->general) ctl_paper_header(p, &g);
+    p_kv(p, "Allocated: ", g.allocated);
+    p_kv(p, ", space used: ", g.mapped);
+    p_str(p, "\n\nchunks:\n");
+    p_strw(p, "nchunks", 14);
+    p_strw(p, "highchunks", 13);
+    p_strw(p, "curchunks", 13);
+    p_str(p, "\n");
+    p_u(p, g.nchunks, 14);
+    p_u(p, g.highchunks, 13);
+    p_u(p, g.curchunks, 13);
+    p_str(p, "\n");
+    if (o->large) {
+        p_str(p, "\nhuge:\n");
+        p_strw(p, "nmalloc", 12);
+        p_strw(p, "ndalloc", 13);
+        p_strw(p, "allocated", 13);
+        p_str(p, "\n");
+        p_u(p, g.huge_nmalloc, 12);
+        p_u(p, g.huge_nfree, 13);
+        p_u(p, g.huge_allocated, 13);
+        p_str(p, "\n");
+    }
+    p_flush(p);
+    /* As in ctl_stats_print: copies on the stack, no lock held while write_cb runs. */
+    struct stats_arena sa;
+    if (o->merged && stats_read_arena(g.narenas, false, &sa)) {
+        p_str(p, "\nmerged arenas:\n");
+        ctl_paper_arena(p, &sa, o);
+        p_flush(p);
+    }
+    for (unsigned i = 0; o->per_arena && i < g.narenas; i++) {
+        if (!stats_read_arena(i, false, &sa)) break;
+        if (ctl_arena_unused(&sa)) continue;
+        p_kv(p, "\narenas[", i);
+        p_str(p, "]:\n");
+        ctl_paper_arena(p, &sa, o);
+        p_flush(p);
+    }
+    p_str(p, "--- End malloc statistics ---\n");
+    p_flush(p);
+}
+
 void ctl_stats_print(void (*write_cb)(void *, const char *), void *cbopaque, const char *opts) {
     struct ctl_popts o = { true, true, true, true, true };
-    bool json = false;
+    bool json = false, paper = false;
     for (const char *s = opts; s && *s; s++) {
         switch (*s) {
         case 'J': json = true; break;
+        case 'P': paper = true; break;   /* the 2006 paper's layout (J wins) */
         case 'g': o.general = false; break;
         case 'm': o.merged = false; break;
         case 'a': o.per_arena = false; break;
@@ -1124,6 +1264,10 @@ void ctl_stats_print(void (*write_cb)(void *, const char *), void *cbopaque, con
     p.len = 0;
     if (json) {
         ctl_stats_json(&p, &o);
+        return;
+    }
+    if (paper) {
+        ctl_stats_paper(&p, &o);
         return;
     }
     p_str(&p, "___ Begin tide statistics ___\n");
@@ -1149,7 +1293,7 @@ void ctl_stats_print(void (*write_cb)(void *, const char *), void *cbopaque, con
         for (unsigned i = 0; i < g.narenas; i++) {
             if (!stats_read_arena(i, true, &sa)) break;
             p_kv(&p, "arenas[", i);
-            if (sa.nchunks == 0 && sa.nthreads == 0 && sa.small_nmalloc == 0 && sa.large_nmalloc == 0) {
+            if (ctl_arena_unused(&sa)) {
                 p_str(&p, "]: unused\n");
                 continue;
             }
@@ -1167,7 +1311,8 @@ TIDE_EXPORT void malloc_stats_print(void (*write_cb)(void *, const char *), void
     ctl_stats_print(write_cb, cbopaque, opts);
 }
 
-/* stats_print:true prints the statistics when the program exits. */
+/* stats_print:true prints the statistics when the program exits, with the
+ * opts of stats_opts (stats_opts:P: the 2006 paper's layout). */
 __attribute__((destructor)) static void ctl_at_exit(void) {
-    if (init_ready() && conf_opt.stats_print) ctl_stats_print(NULL, NULL, NULL);
+    if (init_ready() && conf_opt.stats_print) ctl_stats_print(NULL, NULL, conf_opt.stats_opts);
 }
