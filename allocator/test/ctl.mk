@@ -24,7 +24,7 @@ $(TCTL): allocator/test/ctl_test.c allocator/include/tide.h allocator/libtide.so
 # Expected number of Check tests of ctl_test: scripts/ckrun.sh fails a run
 # that reports another number. ctl_test runs without fork (CK_NOFORK), so
 # ckrun.sh's time limit is what bounds a hang.
-TCTL_NTESTS := 20
+TCTL_NTESTS := 21
 
 ALL_TARGETS  += $(TCTL)
 TEST_TARGETS += test-ctl

@@ -954,6 +954,258 @@ START_TEST(test_stats_print_no_alloc) {
 }
 END_TEST
 
+/* ---- 'P': the 2006 paper's layout ---- */
+
+/* The bin table's columns, in order (the paper's, with the bin index first). */
+static const char *const paper_cols[] = { "bin", "size", "nregs", "run_sz", "nrequests", "nruns",
+                                          "hiruns", "curruns", "npromo", "ndemo" };
+enum { P_BIN, P_SIZE, P_NREGS, P_RUNSZ, P_NREQ, P_NRUNS, P_HIRUNS, P_CURRUNS, P_NPROMO, P_NDEMO, P_NCOLS };
+
+/* One bin row at line l: its ten numbers, or false. */
+static bool paper_row(const char *l, unsigned long long v[P_NCOLS]) {
+    int n = 0;
+    if (sscanf(l, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu%n", &v[0], &v[1], &v[2], &v[3], &v[4],
+               &v[5], &v[6], &v[7], &v[8], &v[9], &n) != P_NCOLS)
+        return false;
+    return l[n] == '\n';
+}
+
+/* The row of bin j in the table of section `sect` ("merged arenas:" or
+ * "arenas[i]:"); all zeros when the table skips the bin (unused). False
+ * when the section or its table is missing. */
+static bool paper_find(const char *dump, const char *sect, unsigned j, unsigned long long v[P_NCOLS]) {
+    memset(v, 0, P_NCOLS * sizeof v[0]);
+    char key[48];
+    snprintf(key, sizeof key, "\n%s\n", sect);
+    const char *s = strstr(dump, key);
+    if (!s) return false;
+    s = strstr(s + 1, "\nbins:\n");
+    if (!s) return false;
+    for (s = strchr(s + 7, '\n') + 1; *s && *s != '\n' && *s != '-'; s = strchr(s, '\n') + 1) {
+        unsigned long long r[P_NCOLS];
+        if (paper_row(s, r) && r[P_BIN] == j) {
+            memcpy(v, r, sizeof r);
+            break;
+        }
+        if (!strchr(s, '\n')) break;
+    }
+    return true;
+}
+
+/* Every bin row of the dump: nruns >= hiruns >= curruns, run_sz = size x
+ * nregs or more, ndemo <= npromo and npromo - ndemo <= curruns (a slab
+ * set aside as full is still a slab). Returns the rows checked, or -1 (the
+ * bad row in `bad`). */
+static char paper_bad[256];
+static int paper_rows_ok(const char *dump) {
+    int rows = 0;
+    for (const char *l = dump; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        unsigned long long v[P_NCOLS];
+        if (!paper_row(l, v)) continue;
+        rows++;
+        if (v[P_NRUNS] < v[P_HIRUNS] || v[P_HIRUNS] < v[P_CURRUNS] || v[P_RUNSZ] < v[P_SIZE] * v[P_NREGS] ||
+            v[P_NDEMO] > v[P_NPROMO] || v[P_NPROMO] - v[P_NDEMO] > v[P_CURRUNS]) {
+            const char *e = strchr(l, '\n');
+            snprintf(paper_bad, sizeof paper_bad, "%.*s", (int)(e - l), l);
+            return -1;
+        }
+    }
+    return rows;
+}
+
+/* Runs in a child under TIDE_CONF=tcache:false (ctl_test --paper-child):
+ * fills three slabs of the largest small class in its arena, then frees a
+ * block of the first (full) one, then everything, reading the bin's row
+ * of the P dump after each step. Returns the exit status; every failure
+ * printed. No Check here (not under the runner). */
+static int paper_child_fail(const char *what, const unsigned long long *v) {
+    fprintf(stdout, "paper-child: %s: nruns %llu hiruns %llu curruns %llu npromo %llu ndemo %llu\n", what,
+            v[P_NRUNS], v[P_HIRUNS], v[P_CURRUNS], v[P_NPROMO], v[P_NDEMO]);
+    fflush(stdout);
+    return 1;
+}
+
+static int paper_child(void) {
+    if (rd_bool("opt.tcache")) return printf("paper-child: tcache is on\n"), 1;
+    const char *so = NULL;
+    size_t sz = sizeof so;
+    if (mallctl("opt.stats_print_opts", &so, &sz, NULL, 0) != 0 || !so || strcmp(so, "P") != 0)
+        return printf("paper-child: opt.stats_print_opts is not \"P\"\n"), 1;
+    void *first = malloc(16);   /* this thread's arena is chosen now */
+    unsigned a = rd_uns("thread.arena");
+    unsigned nbins = rd_uns("arenas.nbins");
+    char n[64], sect[32];
+    size_t size = rd_size(fmt(n, sizeof n, "arenas.bin.%u.size", nbins - 1));
+    uint32_t nregs = 0;
+    sz = sizeof nregs;
+    mallctl(fmt(n, sizeof n, "arenas.bin.%u.nregs", nbins - 1), &nregs, &sz, NULL, 0);
+    if (read_failed[0] || nregs == 0 || nregs > 64) return printf("paper-child: bin sizes unreadable\n"), 1;
+    fmt(sect, sizeof sect, "arenas[%u]:", a);
+    unsigned long long v0[P_NCOLS], v[P_NCOLS];
+    if (!paper_find(print_raw("P"), sect, nbins - 1, v0)) return printf("paper-child: no %s table\n", sect), 1;
+    if (v0[P_CURRUNS] != 0) return paper_child_fail("the class is in use before the test", v0);
+
+    /* 2 x nregs + 1 blocks: two slabs filled, the third holds one. A slab
+     * is found full when the next malloc looks in it. */
+    void *blk[129];
+    unsigned nb = 2 * nregs + 1;
+    for (unsigned k = 0; k < nb; k++)
+        if (!(blk[k] = malloc(size))) return printf("paper-child: malloc failed\n"), 1;
+    paper_find(print_raw("P"), sect, nbins - 1, v);
+    if (v[P_NRUNS] != v0[P_NRUNS] + 3 || v[P_CURRUNS] != 3 || v[P_HIRUNS] < 3 || v[P_HIRUNS] > v[P_NRUNS] ||
+        v[P_NREQ] != v0[P_NREQ] + nb)
+        return paper_child_fail("after the mallocs", v);
+    unsigned long long hi = v[P_HIRUNS];
+
+    free(blk[0]);   /* the first slab was full: it gets a block back */
+    paper_find(print_raw("P"), sect, nbins - 1, v);
+    if (v[P_CURRUNS] != 3 || v[P_HIRUNS] != hi) return paper_child_fail("after one free", v);
+
+    for (unsigned k = 1; k < nb; k++) free(blk[k]);
+    free(first);
+    paper_find(print_raw("P"), sect, nbins - 1, v);
+    if (v[P_CURRUNS] > 1 || v[P_HIRUNS] != hi || v[P_NRUNS] != v0[P_NRUNS] + 3)
+        return paper_child_fail("after every free", v);
+    if (paper_rows_ok(out) <= 0) return printf("paper-child: bad row: %s\n", paper_bad), 1;
+    if (read_failed[0]) return printf("paper-child: mallctl(\"%s\") failed\n", read_failed), 1;
+    printf("paper-child: ok\n");
+    fflush(stdout);
+    return 0;
+}
+
+START_TEST(test_stats_print_paper) {
+    void *keep[10];
+    for (int k = 0; k < 10; k++) keep[k] = malloc(100 + 1000 * k);
+    void *huge = malloc(3 << 20);
+    ck_assert_ptr_nonnull(huge);
+    const char *s = print("P");
+    ck_assert_msg(strncmp(s, "___ Begin malloc statistics ___\n", 32) == 0, "%.100s", s);
+    ck_assert_ptr_nonnull(strstr(s, "--- End malloc statistics ---\n"));
+    ck_assert_ptr_null(strstr(s, "tide statistics"));
+    char line[128];
+    ck_assert_ptr_nonnull(strstr(s, "\nNumber of CPUs: "));
+    ck_assert_ptr_nonnull(strstr(s, fmt(line, sizeof line, "\nNumber of arenas: %u\n", narenas())));
+    ck_assert_ptr_nonnull(strstr(s, "\nChunk size: 4194304 (2^22)\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nQuantum size: 16 (2^4)\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nMax small size: 14336\n"));
+    ck_assert_ptr_nonnull(strstr(s, fmt(line, sizeof line, "\nPointer size: %zu\n", sizeof(void *))));
+    /* The header line says what the runs and their columns are in tide. */
+    ck_assert_ptr_nonnull(strstr(s, "\nRuns are tide's slabs: hiruns = the most slabs"));
+    ck_assert_ptr_nonnull(strstr(s, "npromo = slabs that became full"));
+    ck_assert_ptr_nonnull(strstr(s, "ndemo = full slabs that got a block back"));
+    /* Totals, chunks (made >= peak >= now >= 1), huge. */
+    const char *t = strstr(s, "\nAllocated: ");
+    ck_assert_ptr_nonnull(t);
+    unsigned long long alloc = 0, used = 0, nch = 0, hich = 0, cur = 0, hn = 0, hd = 0, ha = 0;
+    ck_assert_int_eq(sscanf(t, "\nAllocated: %llu, space used: %llu\n", &alloc, &used), 2);
+    ck_assert_uint_gt(alloc, 3 << 20);
+    ck_assert_uint_ge(used, alloc);
+    t = strstr(s, "\nchunks:\n       nchunks   highchunks    curchunks\n");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(sscanf(strchr(t + 9, '\n'), "%llu %llu %llu", &nch, &hich, &cur), 3);
+    ck_assert_uint_ge(cur, 1);
+    ck_assert_uint_ge(hich, cur);
+    ck_assert_uint_ge(nch, hich);
+    t = strstr(s, "\nhuge:\n     nmalloc      ndalloc    allocated\n");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(sscanf(strchr(t + 7, '\n'), "%llu %llu %llu", &hn, &hd, &ha), 3);
+    ck_assert_uint_ge(hn, hd + 1);
+    ck_assert_uint_ge(ha, 3 << 20);
+    /* The merged table and each arena used: calls, large requests, bins,
+     * with exactly the paper's column names in order. */
+    ck_assert_ptr_nonnull(strstr(s, "\nmerged arenas:\ncalls:\n     nmalloc      ndalloc     nmadvise\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nlarge requests: "));
+    ck_assert_ptr_nonnull(strstr(s, fmt(line, sizeof line, "\narenas[%u]:\ncalls:\n", rd_uns("thread.arena"))));
+    const char *h = strstr(s, "\nbins:\n");
+    ck_assert_ptr_nonnull(h);
+    h += 7;
+    const char *eol = strchr(h, '\n');
+    for (size_t k = 0; k < P_NCOLS; k++) {
+        while (*h == ' ') h++;
+        size_t len = strlen(paper_cols[k]);
+        ck_assert_msg(strncmp(h, paper_cols[k], len) == 0 && (h[len] == ' ' || h + len == eol),
+                      "column %zu: expected %s at '%.20s'", k, paper_cols[k], h);
+        h += len;
+    }
+    ck_assert_ptr_eq(h, eol);
+    /* The 100-byte blocks (112-byte class) show in the merged table. */
+    unsigned long long v[P_NCOLS];
+    unsigned j = bin_of(100);
+    ck_assert(paper_find(s, "merged arenas:", j, v));
+    ck_assert_uint_eq(v[P_BIN], j);
+    ck_assert_uint_eq(v[P_SIZE], 112);
+    ck_assert_uint_ge(v[P_NREQ], 1);
+    ck_assert_uint_ge(v[P_CURRUNS], 1);
+    int rows = paper_rows_ok(s);
+    ck_assert_msg(rows > 0, "bad row: %s", paper_bad);
+    /* Unused arenas are left out. */
+    for (unsigned i = 0; i < narenas(); i++) {
+        char is[16];
+        bool used_arena = arena_size(fmt(is, sizeof is, "%u", i), "mapped") > 0 ||
+                          rd_uns(fmt(line, sizeof line, "stats.arenas.%u.nthreads", i)) > 0;
+        if (!used_arena) ck_assert_ptr_null(strstr(s, fmt(line, sizeof line, "\narenas[%u]:\n", i)));
+    }
+    for (int k = 0; k < 10; k++) free(keep[k]);
+    free(huge);
+    reads_ok();
+
+    /* Omitted sections, as in the other layouts; J wins over P. */
+    ck_assert_ptr_null(strstr(print("Pg"), "Number of CPUs"));
+    ck_assert_ptr_null(strstr(print("Pb"), "\nbins:\n"));
+    ck_assert_ptr_null(strstr(print("Pm"), "merged arenas:"));
+    ck_assert_ptr_null(strstr(print("Pa"), "\narenas["));
+    s = print("Pl");
+    ck_assert_ptr_null(strstr(s, "huge:"));
+    ck_assert_ptr_null(strstr(s, "large requests"));
+    ck_assert(json_ok(print("PJ")));
+    const char *so = NULL;
+    size_t sz = sizeof so;
+    MALLCTL_OK("opt.stats_print_opts", &so, &sz, NULL, 0);
+    ck_assert_str_eq(so, "");
+
+    /* A child under tcache:false: the bin's runs step by step, and its
+     * exit dump in this layout (stats_print:true,stats_opts:P). */
+    char path[] = "/tmp/ctl_test_paper.XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    extern char **environ;
+    static char *env[512];
+    size_t ne = 0;
+    for (char **e = environ; *e && ne < 510; e++)
+        if (strncmp(*e, "TIDE_CONF=", 10) != 0) env[ne++] = *e;
+    env[ne++] = "TIDE_CONF=tcache:false,stats_print:true,stats_opts:P";
+    env[ne] = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        char *argv[] = { "ctl_test", "--paper-child", NULL };
+        execve("/proc/self/exe", argv, env);
+        _exit(127);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    off_t len = lseek(fd, 0, SEEK_END);
+    ck_assert_int_gt(len, 0);
+    ck_assert_int_lt(len, (off_t)sizeof out);
+    ck_assert_int_eq(pread(fd, out, (size_t)len, 0), len);
+    out[len] = '\0';
+    close(fd);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: status %#x:\n%s", status, out);
+    const char *ok = strstr(out, "paper-child: ok\n");
+    ck_assert_msg(ok != NULL, "%s", out);
+    ck_assert_ptr_null(strstr(out, "TIDE_CONF:"));   /* every option accepted */
+    const char *dump = strstr(ok, "___ Begin malloc statistics ___\n");
+    ck_assert_msg(dump != NULL, "no exit dump in P layout:\n%s", out);
+    ck_assert_ptr_nonnull(strstr(dump, "--- End malloc statistics ---\n"));
+    ck_assert_msg(paper_rows_ok(dump) > 0, "bad row: %s", paper_bad);
+}
+END_TEST
+
 /* ---- threads and fork ---- */
 
 struct worker { void **hand; unsigned n; pthread_barrier_t *bar; };
@@ -1212,6 +1464,7 @@ static Suite *ctl_suite(void) {
     tcase_add_test(tc, test_stats_print_json);
     tcase_add_test(tc, test_stats_print_refined);
     tcase_add_test(tc, test_stats_print_no_alloc);
+    tcase_add_test(tc, test_stats_print_paper);
     tcase_add_test(tc, test_threads_consistent);
     tcase_add_test(tc, test_freeing_thread_exit);
     tcase_add_test(tc, test_successor_takes_heap);
@@ -1220,7 +1473,8 @@ static Suite *ctl_suite(void) {
     return s;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--paper-child") == 0) return paper_child();   /* test_stats_print_paper */
     /* The tests must run against tide, not glibc or jemalloc. */
     const char *v = NULL;
     size_t sz = sizeof v;
