@@ -1134,6 +1134,9 @@ static void ctl_paper_header(struct ctl_pbuf *p, const struct stats_global *g) {
     p_str(p, "Runs are tide's slabs: hiruns = the most slabs of the bin at once (merged: the arenas' peaks"
              " added), npromo = slabs that became full (set aside by their heap), ndemo = full slabs"
              " that got a block back\n");
+    p_kv(p, "Run headers: ", stats_run_header_bytes());
+    p_kv(p, " bytes per run, outside the run; chunk headers: ", stats_page_header_bytes());
+    p_str(p, " bytes per page\n");
 }
 
 /* One bin row; the paper's columns, with the bin index first. */

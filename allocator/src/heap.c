@@ -272,7 +272,10 @@ static void heap_process_pending(struct heap *h) {
         TIDE_ASSERT(s->heap == h);
         slab_clear_notified(s);
         heap_collect(h, s);
-        if (!s->linked) heap_link(h, s);
+        if (!s->linked) {
+            heap_link(h, s);
+            arena_slab_note_unfull(s);   /* statistics: a full slab got blocks back */
+        }
         if (s->used == 0 && h->current[s->cls] != s) heap_slab_emptied(h, s);
         s = next;
     }
@@ -373,6 +376,7 @@ void *heap_alloc_small(struct heap *h, unsigned c) {
             }
             if (!slab_try_mark_full(s)) continue;  /* remote frees arrived: collect them */
             heap_unlink(h, s);
+            arena_slab_note_full(s);   /* statistics: set aside as full */
         }
         heap_process_pending(h);
         s = heap_lowest(h, c);
@@ -518,6 +522,7 @@ void heap_free_local_slow(struct heap *h, struct slab *s) {
     if (!s->linked) {
         /* It was full: it has space again. Prefer it if it is lower. */
         heap_link(h, s);
+        arena_slab_note_unfull(s);   /* statistics */
         if (cur == &slab_empty || s->base < cur->base) {
             heap_set_current(h, s->cls, s);
             return;

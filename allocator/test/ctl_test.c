@@ -1056,16 +1056,20 @@ static int paper_child(void) {
         v[P_NREQ] != v0[P_NREQ] + nb)
         return paper_child_fail("after the mallocs", v);
     unsigned long long hi = v[P_HIRUNS];
+    /* Two slabs found full (set aside), none back yet. */
+    if (v[P_NPROMO] != v0[P_NPROMO] + 2 || v[P_NDEMO] != v0[P_NDEMO]) return paper_child_fail("promotions", v);
 
     free(blk[0]);   /* the first slab was full: it gets a block back */
     paper_find(print_raw("P"), sect, nbins - 1, v);
     if (v[P_CURRUNS] != 3 || v[P_HIRUNS] != hi) return paper_child_fail("after one free", v);
+    if (v[P_NPROMO] != v0[P_NPROMO] + 2 || v[P_NDEMO] != v0[P_NDEMO] + 1) return paper_child_fail("a demotion", v);
 
     for (unsigned k = 1; k < nb; k++) free(blk[k]);
     free(first);
     paper_find(print_raw("P"), sect, nbins - 1, v);
     if (v[P_CURRUNS] > 1 || v[P_HIRUNS] != hi || v[P_NRUNS] != v0[P_NRUNS] + 3)
         return paper_child_fail("after every free", v);
+    if (v[P_NPROMO] != v0[P_NPROMO] + 2 || v[P_NDEMO] != v0[P_NDEMO] + 2) return paper_child_fail("demotions", v);
     if (paper_rows_ok(out) <= 0) return printf("paper-child: bad row: %s\n", paper_bad), 1;
     if (read_failed[0]) return printf("paper-child: mallctl(\"%s\") failed\n", read_failed), 1;
     printf("paper-child: ok\n");
@@ -1091,6 +1095,7 @@ START_TEST(test_stats_print_paper) {
     ck_assert_ptr_nonnull(strstr(s, fmt(line, sizeof line, "\nPointer size: %zu\n", sizeof(void *))));
     /* The header line says what the runs and their columns are in tide. */
     ck_assert_ptr_nonnull(strstr(s, "\nRuns are tide's slabs: hiruns = the most slabs"));
+    ck_assert_ptr_nonnull(strstr(s, " bytes per run, outside the run; chunk headers: "));
     ck_assert_ptr_nonnull(strstr(s, "npromo = slabs that became full"));
     ck_assert_ptr_nonnull(strstr(s, "ndemo = full slabs that got a block back"));
     /* Totals, chunks (made >= peak >= now >= 1), huge. */
