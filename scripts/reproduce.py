@@ -589,14 +589,15 @@ def claims(s):
     # C9
     c9 = c9_from_dump(os.path.join(s.d, 'stats-dump.txt'))
     if c9:
-        size, nregs, run, maxsmall = c9
-        ov = 1 - nregs * size / run
+        size, nregs, run, maxsmall, (rh, ph) = c9
+        total = run + rh + (run // 4096) * ph   # the run, its header (outside it) and its pages' chunk-header share
+        ov = 1 - nregs * size / total
         note = '' if size == maxsmall else 'the largest class cca used; the largest small class is %s B' % maxsmall
         row('C9', 'run-header overhead about 3% for the largest small class',
-            '1 - nregs x size / run size of the largest small class in the stats dump', '<= 3.5%',
-            '%.2f%% (%d x %d B in %d B)' % (100 * ov, nregs, size, run), 'static (size-class table)',
-            '2,048/65,536 = 3.1%', 'yes' if ov <= 0.035 else 'no',
-            (note + '; ' if note else '') + 'tide keeps its run headers outside the runs')
+            '1 - nregs x size / (run size + run header + chunk header share) of the largest class in the stats dump',
+            '<= 3.5%', '%.2f%% (%d x %d B; run %d B + header %d B + %d B of chunk headers)' % (
+                100 * ov, nregs, size, run, rh, (run // 4096) * ph), 'static (size-class table)',
+            '2,048/65,536 = 3.1%', 'yes' if ov <= 0.035 else 'no', note)
     else:
         row('C9', 'run-header overhead about 3%', 'from the stats dump', '<= 3.5%', 'no dump', '0', '3.1%',
             'not checkable on this machine', 'stats-dump.txt is missing or has no bin table')
@@ -622,11 +623,13 @@ def c9_from_dump(path):
     P dump lists (its bins table lists the classes the program used)."""
     if not os.path.exists(path):
         return None
-    best, cols, maxsmall = None, None, None
+    best, cols, maxsmall, hdr = None, None, None, (0, 0)
     for line in open(path, errors='replace'):
         w = line.split()
         if line.startswith('Max small size:') and w[-1].isdigit():
             maxsmall = int(w[-1])
+        if line.startswith('Run headers:') and len(w) > 11 and w[2].isdigit() and w[11].isdigit():
+            hdr = (int(w[2]), int(w[11]))   # bytes per run (outside it), chunk header bytes per page
         if 'size' in w and 'nregs' in w and 'run_sz' in w:
             cols = w
             continue
@@ -638,7 +641,7 @@ def c9_from_dump(path):
             continue
         if best is None or rec['size'] > best[0]:
             best = (rec['size'], rec['nregs'], rec['run_sz'])
-    return best + (maxsmall,) if best else None
+    return best + (maxsmall, hdr) if best else None
 
 
 def write_claims(s, d):
