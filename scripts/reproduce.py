@@ -316,7 +316,8 @@ def load_runs(d):
     p = os.path.join(d, 'runs.csv') if d else None
     if not p or not os.path.exists(p):
         return []
-    need = ('allocator', 'workload', 'threads', 'warmup', 'status', 'value', 'wall_s', 'maxrss_kb', 'machine')
+    need = ('run_id', 'allocator', 'workload', 'threads', 'warmup', 'status', 'value', 'wall_s', 'maxrss_kb',
+            'machine')
     with open(p, newline='') as f:
         rd = csv.DictReader(f)
         miss = [c for c in need if c not in (rd.fieldnames or [])]
@@ -327,6 +328,22 @@ def load_runs(d):
         if None in r or None in r.values() or not (r['threads'] or '').isdigit():
             die('%s: corrupt row %s' % (p, r.get('run_id', '?')))
     return rows
+
+
+def load_extra(d, wl, key):
+    """run_id -> float value of one extras.csv key of workload wl."""
+    p = os.path.join(d, 'extras.csv')
+    out = {}
+    if not os.path.exists(p):
+        return out
+    with open(p, newline='') as f:
+        for r in csv.DictReader(f):
+            if r.get('workload') == wl and r.get('key') == key:
+                try:
+                    out[r['run_id']] = float(r['value'])
+                except (TypeError, ValueError):
+                    die('%s: corrupt value in row %s' % (p, r.get('run_id', '?')))
+    return out
 
 
 def ok_vals(runs, alloc, wl, th, col='value'):
@@ -384,6 +401,20 @@ class Set:
         self.meta = json.load(open(p)) if os.path.exists(p) else {}
         self.ncpu = self.meta.get('ncpu', ncpu())
         self.st = self.runs['fig8-long'] + self.runs['fig8-short']
+        # The programs' peak RSS: the process's, except the Redis trace
+        # replay's, which is net of the trace it loads into memory first
+        # (hundreds of MB, the same under every allocator; replay.c).
+        net = {}
+        for st in ('fig8-long', 'fig8-short'):
+            net.update(load_extra(os.path.join(d, st), 'redis-replay', 'peak_rss'))
+        live = load_extra(os.path.join(d, 'fig8-short'), 'sh6bench', 'peak_live')
+        self.peak_live = {'sh6bench': max(live.values())} if live else {}
+        for r in self.st:
+            if r['workload'] == 'redis-replay':
+                v = net.get(r['run_id'])
+                r['rss_kb'] = '%g' % (v / 1024) if v is not None else ''
+            else:
+                r['rss_kb'] = r['maxrss_kb']
 
     def threads(self, stage):
         return sorted({int(r['threads']) for r in self.runs[stage]})
@@ -553,7 +584,7 @@ def claims(s):
             nreps(allv), '0.7% range at 100 clients; within 2-4% of dlmalloc', verdict, why)
     # C6, C7
     for cid, col, lim, paper, what in (('C6', 'wall_s', 1.35, 'sh6bench 4.50/3.35 = 1.34', 'run time'),
-                                       ('C7', 'maxrss_kb', 1.10, 'gs 15,616/15,001 = 1.04', 'peak RSS')):
+                                       ('C7', 'rss_kb', 1.10, 'gs 15,616/15,001 = 1.04', 'peak RSS')):
         worst, wname, reps, parts = 0.0, '', [], []
         for wl in PROGRAMS:
             v = ok_vals(s.st, PROJECT, wl, 1, col)
@@ -574,12 +605,16 @@ def claims(s):
     # C8
     parts, ok, reps = [], True, []
     for wl in ('sh6bench', 'redis-replay'):
-        t, g = ok_vals(s.st, PROJECT, wl, 1, 'maxrss_kb'), ok_vals(s.st, 'glibc', wl, 1, 'maxrss_kb')
+        t, g = ok_vals(s.st, PROJECT, wl, 1, 'rss_kb'), ok_vals(s.st, 'glibc', wl, 1, 'rss_kb')
         if not t or not g:
             ok = None
             continue
         reps += [t, g]
         parts.append('%s %.0f vs %.0f kB (%.3f)' % (PROGRAM_LABEL[wl], mean(t), mean(g), mean(t) / mean(g)))
+        if wl == 'sh6bench' and s.peak_live.get(wl):
+            pl = s.peak_live[wl] / 1024
+            parts.append('(peak RSS - peak live) / peak live: tide %.2f, glibc %.2f' % (
+                (mean(t) - pl) / pl, (mean(g) - pl) / pl))
         ok = ok and mean(t) < mean(g)
     if parts:
         row('C8', 'less fragmentation than the system allocator on fragmentation-sensitive loads',
@@ -671,13 +706,16 @@ def write_tables(s, d):
         f.write('Machine: %s. Set: %s.\n\n' % (s.machine(), os.path.basename(os.path.normpath(d))))
         for wl in PROGRAMS:
             t = {a: ok_vals(s.st, a, wl, 1, 'wall_s') for a in al}
-            m = {a: ok_vals(s.st, a, wl, 1, 'maxrss_kb') for a in al}
+            m = {a: ok_vals(s.st, a, wl, 1, 'rss_kb') for a in al}
             n = [len(v) for v in t.values() if v]
             f.write('## %s (replicates: %s)\n\n' % (PROGRAM_LABEL[wl], '%d' % min(n) if n and min(n) == max(n)
                                                    else ('-'.join(map(str, (min(n), max(n)))) if n else '0')))
             f.write('| | %s |\n|---|%s\n' % (' | '.join(al), '---|' * len(al)))
             f.write('| Run time | %s |\n' % ' | '.join('%.2f s' % mean(t[a]) if t[a] else '–' for a in al))
             f.write('| Max. res. mem. | %s |\n\n' % ' | '.join('%.0f kB' % mean(m[a]) if m[a] else '–' for a in al))
+            if wl == 'redis-replay':
+                f.write('The replay\'s peak RSS is net of the RSS before its first event (the trace it loads, '
+                        'the same under every allocator).\n\n')
         pd = PAPER_ST
         f.write('## The paper\'s means (for the shape)\n\n| program | dlmalloc | phkmalloc | jemalloc |\n|---|---|---|---|\n')
         for wl in PROGRAMS:
@@ -771,7 +809,7 @@ def figures(s, d):
                                     'caption': caption(s, d, 'box: quartiles, whiskers: min/max')}, d, 'fig7')
     if s.st:
         al = [a for a in ALLOCATORS if any(r['allocator'] == a for r in s.st)]
-        for col, base in (('wall_s', 'time'), ('maxrss_kb', 'rss')):
+        for col, base in (('wall_s', 'time'), ('rss_kb', 'rss')):
             with open(os.path.join(fd, 'fig8-%s.dat' % base), 'w') as f:
                 for wl in PROGRAMS:
                     ms = [mean(ok_vals(s.st, a, wl, 1, col)) for a in al]
@@ -847,7 +885,11 @@ def cmd_readme(d, readme):
     lines += open(claims_md).read().rstrip().split('\n')
     lines += ['', 'Stages: ' + '; '.join('%s %s threads/clients %s, %s repetitions asked' % (
         st['stage'], '+'.join(st['workloads']), ','.join(map(str, st['threads'])), st['reps_asked']) for st in reps) + '.',
-        '', 'Figures: ' + ', '.join('[%s](%s/figures/%s)' % (f[:-4], rel, f) for f in figs) +
+        '']
+    for f in ('fig6-unpinned.png', 'fig6-spread.png', 'fig7.png', 'fig8.png'):
+        if f in figs:
+            lines += ['![%s](%s/figures/%s)' % (f[:-4], rel, f), '']
+    lines += ['All figures (PNG and PDF): ' + ', '.join('[%s](%s/figures/%s)' % (f[:-4], rel, f) for f in figs) +
         '; tables: [%s/tables.md](%s/tables.md); stats dump: [%s/stats-dump.txt](%s/stats-dump.txt).' % (rel, rel, rel, rel),
         '', '<!-- reproduce:end -->']
     text = open(readme).read()

@@ -1,0 +1,12 @@
+dat='results/20261207T230601Z-vm-repro/figures/data/fig6-unpinned.dat'
+names='glibc jemalloc tcmalloc mimalloc tide tide-2006 locked'
+nal=7
+logy=1
+xlab='threads'
+ylab='allocations per second (malloc+free of 512 B), log scale'
+ttl='Fig. 6'': malloc-test, 40,000,000 cycles in total, threads not pinned, as in the paper'
+xtl='1 2 3 4 6 8 9 10'
+caption='box: quartiles, whiskers: min/max, line: medians. Intel(R) Xeon(R) Processor; 2 CPUs; Linux 6.18.44-fc-v1300; set 20261207T230601Z-vm-repro'
+fmt='pdf'
+out='results/20261207T230601Z-vm-repro/figures/fig6-unpinned.pdf'
+scriptdir='/work/main/scripts'

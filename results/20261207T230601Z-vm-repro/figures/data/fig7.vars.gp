@@ -1,0 +1,13 @@
+dat='results/20261207T230601Z-vm-repro/figures/data/fig7.dat'
+names='glibc jemalloc tcmalloc mimalloc tide tide-2006 locked'
+nal=7
+logy=0
+joined=0
+xlab='clients (sysbench threads)'
+ylab='queries per second'
+ttl='Fig. 7'': MariaDB under each allocator, sysbench oltp_point_select over a Unix socket'
+xtl='5 10 20 40 60 80 100'
+caption='box: quartiles, whiskers: min/max. Intel(R) Xeon(R) Processor; 2 CPUs; Linux 6.18.44-fc-v1300; set 20261207T230601Z-vm-repro'
+fmt='pdf'
+out='results/20261207T230601Z-vm-repro/figures/fig7.pdf'
+scriptdir='/work/main/scripts'

@@ -1,0 +1,10 @@
+dtime='results/20261207T230601Z-vm-repro/figures/data/fig8-time.dat'
+drss='results/20261207T230601Z-vm-repro/figures/data/fig8-rss.dat'
+names='glibc jemalloc tcmalloc mimalloc tide tide-2006 locked'
+nal=7
+threads=1
+stat='Mean'
+caption='Fig. 8'': single-threaded programs. Intel(R) Xeon(R) Processor; 2 CPUs; Linux 6.18.44-fc-v1300; set 20261207T230601Z-vm-repro'
+fmt='pdf'
+out='results/20261207T230601Z-vm-repro/figures/fig8.pdf'
+scriptdir='/work/main/scripts'

@@ -1,0 +1,12 @@
+map='results/20261207T230601Z-vm-repro/fig9/sh6bench-tide/addrmap.f32'
+rows=1
+cols=1
+events=1
+buckets_per_row=1
+first='?'
+last='?'
+name='tide'
+workload='sh6bench-like'
+bounds=''
+caption='Fig. 9'': address x time map. Intel(R) Xeon(R) Processor; 2 CPUs; Linux 6.18.44-fc-v1300; set 20261207T230601Z-vm-repro'
+out='results/20261207T230601Z-vm-repro/figures/fig9-sh6bench-tide'
