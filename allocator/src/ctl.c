@@ -1139,6 +1139,19 @@ static void ctl_paper_header(struct ctl_pbuf *p, const struct stats_global *g) {
     p_str(p, " bytes per page\n");
 }
 
+/* A titled three-column table of the P layout: the header line, then one row
+ * (the first column `first` wide, the others 13). */
+static void ctl_paper_table3(struct ctl_pbuf *p, const char *title, const char *const cols[3],
+                             const uint64_t vals[3], int first) {
+    p_str(p, "\n");
+    p_str(p, title);
+    p_str(p, ":\n");
+    for (int i = 0; i < 3; i++) p_strw(p, cols[i], i ? 13 : first);
+    p_str(p, "\n");
+    for (int i = 0; i < 3; i++) p_u(p, vals[i], i ? 13 : first);
+    p_str(p, "\n");
+}
+
 /* One bin row; the paper's columns, with the bin index first. */
 #define CTL_PAPER_COLS "bin", "size", "nregs", "run_sz", "nrequests", "nruns", "hiruns", "curruns", \
                        "npromo", "ndemo"
@@ -1206,25 +1219,14 @@ static void ctl_stats_paper(struct ctl_pbuf *p, const struct ctl_popts *o) {
     if (o->general) ctl_paper_header(p, &g);
     p_kv(p, "Allocated: ", g.allocated);
     p_kv(p, ", space used: ", g.mapped);
-    p_str(p, "\n\nchunks:\n");
-    p_strw(p, "nchunks", 14);
-    p_strw(p, "highchunks", 13);
-    p_strw(p, "curchunks", 13);
     p_str(p, "\n");
-    p_u(p, g.nchunks, 14);
-    p_u(p, g.highchunks, 13);
-    p_u(p, g.curchunks, 13);
-    p_str(p, "\n");
+    const char *chunk_cols[3] = {"nchunks", "highchunks", "curchunks"};
+    const uint64_t chunk_vals[3] = {g.nchunks, g.highchunks, g.curchunks};
+    ctl_paper_table3(p, "chunks", chunk_cols, chunk_vals, 14);
     if (o->large) {
-        p_str(p, "\nhuge:\n");
-        p_strw(p, "nmalloc", 12);
-        p_strw(p, "ndalloc", 13);
-        p_strw(p, "allocated", 13);
-        p_str(p, "\n");
-        p_u(p, g.huge_nmalloc, 12);
-        p_u(p, g.huge_nfree, 13);
-        p_u(p, g.huge_allocated, 13);
-        p_str(p, "\n");
+        const char *huge_cols[3] = {"nmalloc", "ndalloc", "allocated"};
+        const uint64_t huge_vals[3] = {g.huge_nmalloc, g.huge_nfree, g.huge_allocated};
+        ctl_paper_table3(p, "huge", huge_cols, huge_vals, 12);
     }
     p_flush(p);
     /* As in ctl_stats_print: copies on the stack, no lock held while write_cb runs. */

@@ -300,6 +300,21 @@ static void av_add(argv_t *a, const char *fmt, ...)
     a->v[a->n] = NULL;
 }
 
+/* sysbench oltp_point_select against the server at sock, one table of
+ * table_size rows in database sbtest: the part of the command line that
+ * prepare and run share. */
+static void sysbench_args(argv_t *a, const char *sock, long table_size)
+{
+    av_add(a, "%s", SYSBENCH);
+    av_add(a, "oltp_point_select");
+    av_add(a, "--db-driver=mysql");
+    av_add(a, "--mysql-socket=%s", sock);
+    av_add(a, "--mysql-user=root");
+    av_add(a, "--mysql-db=sbtest");
+    av_add(a, "--tables=1");
+    av_add(a, "--table-size=%ld", table_size);
+}
+
 static void av_free(argv_t *a)
 {
     for (int i = 0; i < a->n; i++) free(a->v[i]);
@@ -638,14 +653,7 @@ static void build_template(const char *root, const char *tdir, long table_size)
     check_step(run_cmd(&a, 0, log, TEMPLATE_STEP_TIMEOUT_S), "CREATE DATABASE", log);
     av_free(&a);
 
-    av_add(&a, "%s", SYSBENCH);
-    av_add(&a, "oltp_point_select");
-    av_add(&a, "--db-driver=mysql");
-    av_add(&a, "--mysql-socket=%s", sp.sock);
-    av_add(&a, "--mysql-user=root");
-    av_add(&a, "--mysql-db=sbtest");
-    av_add(&a, "--tables=1");
-    av_add(&a, "--table-size=%ld", table_size);
+    sysbench_args(&a, sp.sock, table_size);
     av_add(&a, "prepare");
     check_step(run_cmd(&a, 0, log, TEMPLATE_STEP_TIMEOUT_S), "sysbench prepare", log);
     av_free(&a);
@@ -827,15 +835,8 @@ int main(int argc, char **argv)
     char sbout[PATH_MAX];
     xsnprintf(sbout, sizeof sbout, "%s/sysbench.out", g_priv);
     argv_t a = { .n = 0 };
-    av_add(&a, "%s", SYSBENCH);
-    av_add(&a, "oltp_point_select");
-    av_add(&a, "--db-driver=mysql");
-    av_add(&a, "--mysql-socket=%s", sp.sock);
-    av_add(&a, "--mysql-user=root");
-    av_add(&a, "--mysql-db=sbtest");
+    sysbench_args(&a, sp.sock, table_size);
     av_add(&a, "--db-ps-mode=disable");
-    av_add(&a, "--tables=1");
-    av_add(&a, "--table-size=%ld", table_size);
     av_add(&a, "--threads=%d", clients);
     av_add(&a, "--events=%ld", events);
     av_add(&a, "--time=0");
