@@ -6,6 +6,7 @@ Implementation for FreeBSD" (BSDCan 2006) with one command (`make reproduce`).
   reproduce.py analyze DIR      tables, figures, claims of a reproduction set
   reproduce.py claims DIR       claims.md and claims.csv only
   reproduce.py readme DIR       the README's reproduction block, from DIR
+  reproduce.py plan [--full] [--ncpu N]   the stages a run would measure
 
 `run` measures every stage with allocbench into one folder
 results/<UTC time>-<host>-repro/ (one allocbench results set per stage, in
@@ -157,7 +158,7 @@ class Runner:
 
 
 def plan(a):
-    n = ncpu()
+    n = getattr(a, 'ncpu', None) or ncpu()
     th = thread_list(n, a.full, a.smoke)
     cl = client_list(a.full, a.smoke)
     r6 = 1 if a.smoke else 5
@@ -917,6 +918,10 @@ def main():
     for c in ('analyze', 'claims'):
         q = sub.add_parser(c)
         q.add_argument('dir')
+    q = sub.add_parser('plan', help='print the stages run would measure, and exit')
+    q.add_argument('--full', action='store_true')
+    q.add_argument('--smoke', action='store_true')
+    q.add_argument('--ncpu', type=int, default=ncpu())
     q = sub.add_parser('readme')
     q.add_argument('dir')
     q.add_argument('--readme', default=os.path.join(ROOT, 'README.md'))
@@ -930,6 +935,18 @@ def main():
         sys.exit(cmd_run(a))
     if a.cmd == 'analyze':
         sys.exit(analyze(a.dir))
+    if a.cmd == 'plan':
+        a.suite = 'smoke' if a.smoke else ('full' if a.full else 'quick')
+        reg = read_registry()
+        col = {'quick': 5, 'full': 6, 'smoke': 7}[a.suite]
+        for st, wls, th, pin, reps, w in plan(a):
+            print('%-14s %-28s pin %-8s reps %-3d threads/clients %s' % (st, '+'.join(wls), pin, reps,
+                                                                       ','.join(map(str, th))))
+            for wl in wls:
+                print('%14s %s: %s' % ('', wl, reg[wl][col] if wl in reg else '(not registered)'))
+        print('fig9           sh6bench, redis-replay under tide and tide-2006 (%s arguments)' % a.suite)
+        print('stats          cca under tide-2006, TIDE_CONF=preset:bsd2006,stats_print:true,stats_opts:P')
+        sys.exit(0)
     if a.cmd == 'readme':
         sys.exit(cmd_readme(a.dir, a.readme))
     s = open_set(a.dir)
