@@ -5,6 +5,7 @@
 #   build/harness/liblocked.so   the "locked" baseline allocator (one global mutex)
 #   build/harness/fakework       a workload that can crash/hang/fail on request (tests)
 #   build/harness/test_harness   Check unit tests
+#   build/harness/test_judge     Check unit tests of the regression rule (ab_judge)
 #
 #   make test-harness   unit tests + end-to-end smoke (every allocator x workload)
 #   make bench          quick suite, figures, ratio table (scripts/bench.sh)
@@ -45,6 +46,16 @@ $(BUILD)/harness/test_harness: $(BUILD)/harness/obj/test_harness.o $(AB_OBJS)
 # run that reports another number); smoke.sh counts its own checks.
 AB_UNIT_NTESTS := 11
 
+# The regression rule's tests need only ab_judge.o (and libm).
+$(BUILD)/harness/obj/test_judge.o: harness/test/test_judge.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,CC)$(CC) $(AB_CFLAGS) -Iharness/src $(shell pkg-config --cflags check) -MMD -MP -c $< -o $@
+$(BUILD)/harness/test_judge: $(BUILD)/harness/obj/test_judge.o $(BUILD)/harness/obj/ab_judge.o
+	$(Q)$(call say,LD)$(CC) $(AB_CFLAGS) -o $@ $^ $(shell pkg-config --libs check) -lm
+# Expected number of Check tests of test_judge.
+AB_JUDGE_NTESTS := 16
+ALL_TARGETS += $(BUILD)/harness/test_judge
+
 AB_BINS := $(BUILD)/harness/allocbench $(BUILD)/harness/ab-probe $(BUILD)/harness/liblocked.so \
            $(BUILD)/harness/fakework $(BUILD)/harness/test_harness
 ALL_TARGETS += $(AB_BINS)
@@ -53,6 +64,8 @@ TEST_TARGETS += test-harness
 
 .PHONY: test-harness test-harness-unit test-harness-smoke
 test-harness: test-harness-unit test-harness-smoke
+	CK_DEFAULT_TIMEOUT=120 sh scripts/ckrun.sh $(AB_JUDGE_NTESTS) 600 $(BUILD)/harness/test_judge
+test-harness: $(BUILD)/harness/test_judge
 test-harness-unit: $(BUILD)/harness/test_harness
 	CK_DEFAULT_TIMEOUT=30 sh scripts/ckrun.sh $(AB_UNIT_NTESTS) 600 $(BUILD)/harness/test_harness
 test-harness-smoke: $(AB_BINS)
