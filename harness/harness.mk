@@ -72,3 +72,29 @@ test-harness-smoke: $(AB_BINS)
 	sh harness/test/smoke.sh
 
 BENCH_CMD := sh scripts/bench.sh
+
+# Injection shims (harness/shims/, README "Injection shims"): preloaded
+# before an allocator, libab-slow.so adds AB_SLOW_SPINS loop iterations to
+# every call and libab-pad.so asks for AB_PAD_PERCENT % more bytes; the
+# regression gate's self-test uses them as known slowdowns and bloat.
+# shimcheck and shimcheck-cxx are their test programs (-fno-builtin: every
+# malloc and free is kept; -fsized-deallocation: clang declares the sized
+# deletes only with it).
+SHIM_CFLAGS := $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -fexceptions -fno-builtin
+$(BUILD)/harness/libab-%.so: harness/shims/%.c harness/shims/shim.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,LD)$(CC) $(SHIM_CFLAGS) -shared -o $@ $< -ldl
+$(BUILD)/harness/shimcheck: harness/shims/shimcheck.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,LD)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fno-builtin -o $@ $<
+$(BUILD)/harness/shimcheck-cxx: harness/shims/shimcheck-cxx.cc | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,LD)$(CXX) $(BASE_CXXFLAGS) $(CXXFLAGS) -fsized-deallocation -o $@ $<
+SHIM_BINS := $(BUILD)/harness/libab-slow.so $(BUILD)/harness/libab-pad.so \
+             $(BUILD)/harness/shimcheck $(BUILD)/harness/shimcheck-cxx
+ALL_TARGETS += $(SHIM_BINS)
+TEST_TARGETS += test-shims
+.PHONY: test-shims
+test-shims: $(SHIM_BINS) $(BUILD)/workloads/malloc-test $(BUILD)/workloads/glibc-simple \
+            $(BUILD)/workloads/fragprobe | allocator/libtide.so
+	sh harness/shims/test.sh
