@@ -44,7 +44,7 @@ $(BUILD)/harness/test_harness: $(BUILD)/harness/obj/test_harness.o $(AB_OBJS)
 
 # Expected number of Check tests of test_harness (scripts/ckrun.sh fails a
 # run that reports another number); smoke.sh counts its own checks.
-AB_UNIT_NTESTS := 11
+AB_UNIT_NTESTS := 12
 
 # The regression rule's tests need only ab_judge.o (and libm).
 $(BUILD)/harness/obj/test_judge.o: harness/test/test_judge.c | $(DEPS_STAMP)

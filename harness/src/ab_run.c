@@ -6,6 +6,8 @@
 #include "ab_exec.h"
 #include "ab_meta.h"
 #include "ab_parse.h"
+#include "ab_plan.h"
+#include "ab_record.h"
 #include "ab_report.h"
 #include "ab_stats.h"
 #include "ab_util.h"
@@ -133,30 +135,6 @@ static int parse_run_opts(int argc, char **argv, run_opts *o, int calib_only)
     return 0;
 }
 
-/* A finished run kept for the summary. */
-typedef struct run_row {
-    int alloc, wl, threads, rep, warmup, ok, disturbed;
-    double value, wall, maxrss_kb;
-} run_row;
-
-static const char *csv_cols[] = {
-    "run_id", "date", "host", "machine", "allocator", "alloc_version", "workload", "suite", "threads", "pin",
-    "rep", "warmup", "status", "exit_code", "signal", "metric", "value", "unit", "better",
-    "wall_s", "user_s", "sys_s", "maxrss_kb", "rss_sampled_max_kb", "rss_samples", "foreign_cpu_s",
-    "disturbed", "stats_source", "stats_allocated", "stats_active", "stats_resident", "stats_mapped",
-    "malloc_file", "note"
-};
-#define NCOLS ((int)(sizeof csv_cols / sizeof csv_cols[0]))
-
-static int is_std_key(const char *k)
-{
-    static const char *std[] = { "workload", "threads", "metric", "value", "unit", "better", NULL };
-    for (int i = 0; std[i]; i++) if (!strcmp(k, std[i])) return 1;
-    return 0;
-}
-
-static char *fmt_d(double v) { return ab_xasprintf("%.6g", v); }
-
 static void fmt_hms(char *b, size_t n, double s)
 {
     long t = (long)(s + 0.5);
@@ -208,6 +186,104 @@ static char *cmd_line(int argc, char **argv)
         else ab_str_add(&s, argv[i]);
     }
     return s.buf;
+}
+
+/* What the local executor needs besides the plan. */
+typedef struct run_local_ctx {
+    const run_opts *o;
+    const ab_paths *p;
+    const char *dir;                  /* the results folder being written */
+    const ab_workload *const *wls;
+    const ab_alloc *al;
+    int tty;                          /* stderr is a terminal: progress rewritten in place */
+} run_local_ctx;
+
+/* Execute one run of the plan and record it. Returns 0, or -1 when it was
+ * interrupted (nothing recorded). */
+static int run_one(const run_local_ctx *x, const ab_plan_run *pr, int runno, ab_record *rec)
+{
+    const run_opts *o = x->o;
+    const ab_workload *w = x->wls[pr->wl];
+    const ab_alloc *a = &x->al[pr->alloc];
+    int th = o->threads[pr->ti];
+    char run_id[32];
+    snprintf(run_id, sizeof run_id, "r%05d", runno);
+    char *outp = ab_xasprintf("%s/runs/%s.out", x->dir, run_id);
+    char *errp = ab_xasprintf("%s/runs/%s.err", x->dir, run_id);
+    char *jsonp = ab_xasprintf("%s/runs/%s.json", x->dir, run_id);
+    char *tlp = ab_xasprintf("%s/timeline/%s.csv", x->dir, run_id);
+    char **av = build_argv(w, x->p->root, o->suite, th, o->pin, jsonp);
+    char *envs[8];
+    int ne = 0;
+    envs[ne++] = ab_xasprintf("ALLOCBENCH_ALLOCATOR=%s", a->name);
+    envs[ne++] = ab_xasprintf("ALLOCBENCH_ALLOCATOR_LIB=%s", a->lib ? a->lib : "");
+    envs[ne++] = ab_xasprintf("ALLOCBENCH_ALLOCATOR_FILE=%s", a->file);
+    envs[ne++] = ab_xasprintf("ALLOCBENCH_RUN_PREFIX=%s/runs/%s", x->dir, run_id);
+    if (a->env) envs[ne++] = ab_xstrdup(a->env);
+    envs[ne] = NULL;
+
+    ab_exec_spec sp = { av, a->lib, envs, outp, errp, tlp, run_id, o->sample_ms, o->timeout_s };
+    ab_exec_result er;
+    ab_exec_run(&sp, &er);
+    int rc = 0;
+    if (er.status == AB_EXIT_INTERRUPTED) {
+        unlink(outp); unlink(errp); unlink(tlp); unlink(jsonp);
+        rc = -1;
+    } else {
+        ab_record_run_in in = { run_id, a, pr->alloc, w, pr->wl, th, pr->rep, pr->warm, av[0], &er, outp, errp, jsonp };
+        const char *status;
+        char note[512];
+        const ab_record_row *row = ab_record_run(rec, &in, &status, note);
+        if (!row->ok)
+            fprintf(stderr, "%sallocbench: run %s (%s, %s, t=%d) failed: %s%s%s\n", x->tty ? "\r\033[K" : "",
+                    run_id, w->name, a->name, th, status, *note ? ": " : "", note);
+    }
+    ab_argv_free(av);
+    for (int i = 0; i < ne; i++) free(envs[i]);
+    free(outp); free(errp); free(jsonp); free(tlp);
+    return rc;
+}
+
+/* The local executor: walks the plan in order with a progress line and an
+ * ETA, stops between rounds when another round would pass --budget, and on
+ * SIGINT/SIGTERM after the current run. Returns the rounds completed; *done
+ * receives the runs recorded. */
+static int run_execute_local(const ab_plan *plan, const run_local_ctx *x, ab_record *rec, long *done)
+{
+    const run_opts *o = x->o;
+    double t0 = ab_now(), last_progress = 0;
+    int reps_done = 0;
+    *done = 0;
+    for (long i = 0; i < plan->n && !ab_interrupted; i++) {
+        const ab_plan_run *pr = &plan->v[i];
+        if (i > 0 && pr->round != plan->v[i - 1].round) {
+            reps_done = pr->round;
+            double el = ab_now() - t0, per = el / pr->round;
+            if (o->budget_s > 0 && el + per > o->budget_s) {
+                fprintf(stderr, "%sallocbench: stopping after %d of %d repetitions: another would pass --budget %g s\n",
+                        x->tty ? "\r\033[K" : "", pr->round, o->reps, o->budget_s);
+                return reps_done;
+            }
+        }
+        double el = ab_now() - t0;
+        char eb[32] = "?", tb[32];
+        if (*done > 0) fmt_hms(eb, sizeof eb, el / (double)*done * (double)(plan->n - *done));
+        fmt_hms(tb, sizeof tb, el);
+        /* On a terminal the line is rewritten in place; in a log, one line
+         * every 10 s is enough. */
+        if (x->tty || *done == 0 || ab_now() - last_progress >= 10) {
+            fprintf(stderr, "%s[%ld/%ld] %s t=%d %s %s%d  elapsed %s  ETA %s%s", x->tty ? "\r\033[K" : "",
+                    *done + 1, plan->n, x->wls[pr->wl]->name, o->threads[pr->ti], x->al[pr->alloc].name,
+                    pr->warm ? "warm-up " : "rep ", pr->warm ? pr->warm_no : pr->rep, tb, eb, x->tty ? "" : "\n");
+            fflush(stderr);
+            last_progress = ab_now();
+        }
+        if (run_one(x, pr, (int)i + 1, rec)) break;
+        (*done)++;
+    }
+    if (x->tty) fputs("\r\033[K", stderr);
+    if (!ab_interrupted) reps_done = plan->n ? plan->v[plan->n - 1].round + 1 : 0;
+    return reps_done;
 }
 
 int ab_cmd_run(int argc, char **argv, const ab_paths *p)
@@ -319,234 +395,21 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
         free(cp);
     }
 
-    char *runs_p = ab_xasprintf("%s/runs.csv", D);
-    char *extra_p = ab_xasprintf("%s/extras.csv", D);
-    char *gb_p = ab_xasprintf("%s/gbench.csv", D);
-    FILE *fr = fopen(runs_p, "w"), *fx = fopen(extra_p, "w"), *fg = fopen(gb_p, "w");
-    if (!fr || !fx || !fg) { ab_err("cannot write into %s: %s", D, strerror(errno)); return 2; }
-    ab_csv_row(fr, csv_cols, NCOLS);
-    { const char *h[] = { "run_id", "allocator", "workload", "threads", "rep", "key", "value" }; ab_csv_row(fx, h, 7); }
-    ab_gbench_header(fg);
-
-    long total = (long)nwl * o.nthreads * ((long)o.warmup + (long)o.reps * nal);
-    int tty = isatty(2);
-    long done = 0, nfail = 0, ndist = 0;
-    run_row *rows = ab_xmalloc(sizeof(run_row) * (size_t)(total + 1));
-    int nrows = 0;
-    double t_start = ab_now();
-    int runno = 0;
-    int reps_done = 0;
-    double last_progress = 0;
-    /* Rounds: every cell gets repetition r before any cell gets r+1, so a
-     * budget cut leaves every cell with the same number of repetitions and
-     * slow drifts in machine load spread over all cells. */
-    for (int round = 0; round < o.reps && !ab_interrupted; round++) {
-      if (round > 0 && o.budget_s > 0) {
-        double el = ab_now() - t_start, per = el / round;
-        if (el + per > o.budget_s) {
-            fprintf(stderr, "%sallocbench: stopping after %d of %d repetitions: another would pass --budget %g s\n",
-                    tty ? "\r\033[K" : "", round, o.reps, o.budget_s);
-            break;
-        }
-      }
-      for (int wi = 0; wi < nwl && !ab_interrupted; wi++) {
-        const ab_workload *w = wls[wi];
-        for (int ti = 0; ti < o.nthreads && !ab_interrupted; ti++) {
-            int nw = round == 0 ? o.warmup : 0;
-            int nseq = nw + nal;
-            for (int q = 0; q < nseq && !ab_interrupted; q++) {
-                int warm = q < nw;
-                int ai = warm ? q % nal : q - nw;
-                int rep = warm ? 0 : round + 1;
-                const ab_alloc *a = &al[ai];
-                int th = o.threads[ti];
-                runno++;
-                char run_id[32];
-                snprintf(run_id, sizeof run_id, "r%05d", runno);
-                char *outp = ab_xasprintf("%s/runs/%s.out", D, run_id);
-                char *errp = ab_xasprintf("%s/runs/%s.err", D, run_id);
-                char *jsonp = ab_xasprintf("%s/runs/%s.json", D, run_id);
-                char *tlp = ab_xasprintf("%s/timeline/%s.csv", D, run_id);
-                char **av = build_argv(w, p->root, o.suite, th, o.pin, jsonp);
-                char *envs[8];
-                int ne = 0;
-                envs[ne++] = ab_xasprintf("ALLOCBENCH_ALLOCATOR=%s", a->name);
-                envs[ne++] = ab_xasprintf("ALLOCBENCH_ALLOCATOR_LIB=%s", a->lib ? a->lib : "");
-                envs[ne++] = ab_xasprintf("ALLOCBENCH_ALLOCATOR_FILE=%s", a->file);
-                envs[ne++] = ab_xasprintf("ALLOCBENCH_RUN_PREFIX=%s/runs/%s", D, run_id);
-                if (a->env) envs[ne++] = ab_xstrdup(a->env);
-                envs[ne] = NULL;
-
-                double el = ab_now() - t_start;
-                char eb[32] = "?", tb[32];
-                if (done > 0) fmt_hms(eb, sizeof eb, el / (double)done * (double)(total - done));
-                fmt_hms(tb, sizeof tb, el);
-                /* On a terminal the line is rewritten in place; in a log, one
-                 * line every 10 s is enough. */
-                if (tty || done == 0 || ab_now() - last_progress >= 10) {
-                    fprintf(stderr, "%s[%ld/%ld] %s t=%d %s %s%d  elapsed %s  ETA %s%s",
-                            tty ? "\r\033[K" : "", done + 1, total, w->name, th, a->name,
-                            warm ? "warm-up " : "rep ", warm ? q + 1 : rep, tb, eb, tty ? "" : "\n");
-                    fflush(stderr);
-                    last_progress = ab_now();
-                }
-
-                ab_exec_spec sp = { av, a->lib, envs, outp, errp, tlp, run_id, o.sample_ms, o.timeout_s };
-                ab_exec_result er;
-                ab_exec_run(&sp, &er);
-                if (er.status == AB_EXIT_INTERRUPTED) {
-                    unlink(outp); unlink(errp); unlink(tlp); unlink(jsonp);
-                    ab_argv_free(av);
-                    for (int i = 0; i < ne; i++) free(envs[i]);
-                    free(outp); free(errp); free(jsonp); free(tlp);
-                    break;
-                }
-                char *text = ab_read_file(outp, NULL);
-                ab_output out;
-                ab_output_parse(text ? text : "", &out);
-                const char *status = ab_exec_status_name(er.status);
-                char note[512] = "";
-                const char *mfile = out.has_allocator ? ab_kv_get(&out.allocator, "file") : NULL;
-                int ok = er.status == AB_EXIT_OK;
-                if (ok) {
-                    const char *bad = out.has_result ? ab_result_check(&out.result) : "result line";
-                    if (!mfile) { status = "unverified"; ok = 0; snprintf(note, sizeof note, "no 'ALLOCBENCH allocator' line"); }
-                    else if (!ab_alloc_matches(a, mfile)) {
-                        status = "mismatch"; ok = 0;
-                        snprintf(note, sizeof note, "malloc served by %s, expected %s", mfile, a->file);
-                    } else if (bad) {
-                        status = "noresult"; ok = 0;
-                        snprintf(note, sizeof note, "missing or bad '%s' in the result output", bad);
-                    } else if (out.nresult > 1) {
-                        snprintf(note, sizeof note, "%d result lines; the last is kept", out.nresult);
-                    }
-                } else if (er.status == AB_EXIT_SIGNAL) {
-                    snprintf(note, sizeof note, "killed by signal %d (%s)", er.signal, strsignal(er.signal));
-                } else if (er.status == AB_EXIT_TIMEOUT) {
-                    snprintf(note, sizeof note, "killed after %.1f s", o.timeout_s);
-                } else if (er.status == AB_EXIT_SPAWN) {
-                    snprintf(note, sizeof note, "could not execute %s", av[0]);
-                } else {
-                    char *et = ab_read_file(errp, NULL);
-                    if (et) {
-                        /* the last non-empty stderr line explains most failures */
-                        size_t L = strlen(et);
-                        while (L && (et[L - 1] == '\n' || et[L - 1] == '\r')) et[--L] = '\0';
-                        char *ln = strrchr(et, '\n');
-                        snprintf(note, sizeof note, "%.300s", ln ? ln + 1 : et);
-                        free(et);
-                    }
-                }
-                double thr = er.wall_s * o.disturbed_frac;
-                int disturbed = er.foreign_cpu_s > (thr > o.disturbed_floor_s ? thr : o.disturbed_floor_s);
-
-                char date[32]; ab_utc_stamp(date, sizeof date, 0);
-                const ab_kv *R = &out.result;
-                const char *val = ok ? ab_kv_get(R, "value") : "";
-                char *f_th = ab_xasprintf("%d", th), *f_rep = ab_xasprintf("%d", rep);
-                char *f_ec = ab_xasprintf("%d", er.exit_code), *f_sig = ab_xasprintf("%d", er.signal);
-                char *f_wall = fmt_d(er.wall_s), *f_u = fmt_d(er.user_s), *f_s = fmt_d(er.sys_s);
-                char *f_rss = ab_xasprintf("%ld", er.maxrss_kb);
-                char *f_srss = ab_xasprintf("%lld", er.rss_sampled_max / 1024);
-                char *f_ns = ab_xasprintf("%ld", er.nsamples);
-                char *f_fc = ab_xasprintf("%.3f", er.foreign_cpu_s);
-                const char *S = out.has_stats ? "" : NULL;
-                (void)S;
-                const char *fields[NCOLS] = {
-                    run_id, date, mc.host, machine_s, a->name, a->version, w->name, o.suite, f_th, o.pin,
-                    f_rep, warm ? "1" : "0", status, f_ec, f_sig,
-                    w->metric, val ? val : "", ok ? ab_kv_get(R, "unit") : "", w->better,
-                    f_wall, f_u, f_s, f_rss, f_srss, f_ns, f_fc, disturbed ? "1" : "0",
-                    out.has_stats ? (ab_kv_get(&out.stats, "source") ? ab_kv_get(&out.stats, "source") : "") : "",
-                    out.has_stats ? (ab_kv_get(&out.stats, "allocated") ? ab_kv_get(&out.stats, "allocated") : "") : "",
-                    out.has_stats ? (ab_kv_get(&out.stats, "active") ? ab_kv_get(&out.stats, "active") : "") : "",
-                    out.has_stats ? (ab_kv_get(&out.stats, "resident") ? ab_kv_get(&out.stats, "resident") : "") : "",
-                    out.has_stats ? (ab_kv_get(&out.stats, "mapped") ? ab_kv_get(&out.stats, "mapped") : "") : "",
-                    mfile ? mfile : "", note
-                };
-                if (ok && ab_kv_get(R, "metric") && strcmp(ab_kv_get(R, "metric"), w->metric) != 0) {
-                    /* the workload's own metric name wins; note the registry's */
-                    fields[15] = ab_kv_get(R, "metric");
-                }
-                if (ok && ab_kv_get(R, "better")) fields[18] = ab_kv_get(R, "better");
-                ab_csv_row(fr, fields, NCOLS);
-                if (out.has_result) {
-                    for (int k = 0; k < R->n; k++) {
-                        if (is_std_key(R->keys[k])) continue;
-                        const char *xf[] = { run_id, a->name, w->name, f_th, f_rep, R->keys[k], R->vals[k] };
-                        ab_csv_row(fx, xf, 7);
-                    }
-                }
-                char *js = ab_read_file(jsonp, NULL);
-                if (js) { ab_gbench_rows(fg, js, run_id, a->name, w->name, th, rep, warm); free(js); }
-
-                rows[nrows].alloc = ai; rows[nrows].wl = wi; rows[nrows].threads = th;
-                rows[nrows].rep = rep; rows[nrows].warmup = warm; rows[nrows].ok = ok;
-                rows[nrows].disturbed = disturbed;
-                rows[nrows].value = ok ? strtod(val, NULL) : 0;
-                rows[nrows].wall = er.wall_s; rows[nrows].maxrss_kb = (double)er.maxrss_kb;
-                nrows++;
-                if (!ok) {
-                    nfail++;
-                    fprintf(stderr, "%sallocbench: run %s (%s, %s, t=%d) failed: %s%s%s\n", tty ? "\r\033[K" : "",
-                            run_id, w->name, a->name, th, status, *note ? ": " : "", note);
-                }
-                if (disturbed) ndist++;
-                done++;
-                free(f_th); free(f_rep); free(f_ec); free(f_sig); free(f_wall); free(f_u); free(f_s);
-                free(f_rss); free(f_srss); free(f_ns); free(f_fc);
-                ab_output_free(&out);
-                free(text);
-                ab_argv_free(av);
-                for (int i = 0; i < ne; i++) free(envs[i]);
-                free(outp); free(errp); free(jsonp); free(tlp);
-            }
-        }
-      }
-      if (!ab_interrupted) reps_done = round + 1;
-    }
-    if (tty) fputs("\r\033[K", stderr);
-    fclose(fr); fclose(fx); fclose(fg);
-
-    /* summary.csv: one row per cell, from the measured (non-warm-up) runs. */
-    char *sp = ab_xasprintf("%s/summary.csv", D);
-    FILE *fs = fopen(sp, "w");
-    free(sp);
-    if (fs) {
-        const char *h[] = { "allocator", "workload", "threads", "metric", "better", "n_ok", "n_failed", "n_disturbed",
-                            "value_median", "value_min", "value_max", "wall_median_s", "maxrss_median_kb" };
-        ab_csv_row(fs, h, 13);
-        double *vv = ab_xmalloc(sizeof(double) * (size_t)(nrows + 1));
-        double *ww = ab_xmalloc(sizeof(double) * (size_t)(nrows + 1));
-        double *rr = ab_xmalloc(sizeof(double) * (size_t)(nrows + 1));
-        for (int wi = 0; wi < nwl; wi++)
-            for (int ti = 0; ti < o.nthreads; ti++)
-                for (int ai = 0; ai < nal; ai++) {
-                    size_t k = 0;
-                    int nf = 0, nd = 0;
-                    for (int i = 0; i < nrows; i++) {
-                        run_row *r = &rows[i];
-                        if (r->warmup || r->wl != wi || r->alloc != ai || r->threads != o.threads[ti]) continue;
-                        if (!r->ok) { nf++; continue; }
-                        nd += r->disturbed;
-                        vv[k] = r->value; ww[k] = r->wall; rr[k] = r->maxrss_kb; k++;
-                    }
-                    if (k == 0 && nf == 0) continue;
-                    ab_summary sv = ab_summarise(vv, k), sw = ab_summarise(ww, k), sr = ab_summarise(rr, k);
-                    char b[13][64];
-                    snprintf(b[2], 64, "%d", o.threads[ti]);
-                    snprintf(b[5], 64, "%zu", k); snprintf(b[6], 64, "%d", nf); snprintf(b[7], 64, "%d", nd);
-                    snprintf(b[8], 64, "%.6g", sv.median); snprintf(b[9], 64, "%.6g", sv.min);
-                    snprintf(b[10], 64, "%.6g", sv.max); snprintf(b[11], 64, "%.6g", sw.median);
-                    snprintf(b[12], 64, "%.0f", sr.median);
-                    const char *f[] = { al[ai].name, wls[wi]->name, b[2], wls[wi]->metric, wls[wi]->better,
-                                        b[5], b[6], b[7], k ? b[8] : "", k ? b[9] : "", k ? b[10] : "",
-                                        k ? b[11] : "", k ? b[12] : "" };
-                    ab_csv_row(fs, f, 13);
-                }
-        free(vv); free(ww); free(rr);
-        fclose(fs);
-    }
+    /* Plan -> execute (the local executor: in order, one run at a time,
+     * pinned by the workloads) -> record. */
+    double t_run = ab_now();
+    ab_plan plan;
+    ab_plan_build(&plan, nwl, o.nthreads, nal, o.reps, o.warmup);
+    ab_record rec;
+    ab_record_ctx rctx = { D, mc.host, machine_s, o.suite, o.pin, o.disturbed_frac, o.disturbed_floor_s, o.timeout_s };
+    if (ab_record_open(&rec, &rctx)) return 2;
+    long done = 0;
+    run_local_ctx lc = { &o, p, D, wls, al, isatty(2) };
+    int reps_done = run_execute_local(&plan, &lc, &rec, &done);
+    ab_record_summary(&rec, al, nal, wls, nwl, o.threads, o.nthreads);
+    long nfail = rec.nfail, ndist = rec.ndist;
+    ab_record_close(&rec);
+    ab_plan_free(&plan);
 
     char date1[32];
     ab_utc_stamp(date1, sizeof date1, 0);
@@ -557,13 +420,12 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
     int fin = ab_resdir_finish(&rd);
     const char *where = fin == 0 ? rd.final_path : rd.tmp_path;
     fprintf(stderr, "allocbench: %ld runs (%ld failed, %ld disturbed) in %.0f s%s\n", done, nfail, ndist,
-            ab_now() - t_start, ab_interrupted ? ", interrupted: the finished runs are kept" : "");
+            ab_now() - t_run, ab_interrupted ? ", interrupted: the finished runs are kept" : "");
     printf("results: %s\n", where);
     fflush(stdout);
     int rc = ab_interrupted ? 130 : 0;
     if (o.summary && !ab_interrupted) ab_report_print(where, stdout);
 
-    free(rows); free(runs_p); free(extra_p); free(gb_p);
     for (int i = 0; i < nwl; i++) free(argv_lines[i]);
     free(argv_lines); free(cl); free(machine_s); free(git_commit); free(git_status);
     ab_resdir_free(&rd); free(outdir);

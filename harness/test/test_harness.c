@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ab_plan.h"
 #include "ab_csv.h"
 #include "ab_parse.h"
 #include "ab_report.h"
@@ -46,6 +47,37 @@ static char *write_to_string(const char *const *f, int n)
 }
 
 /* ---- CSV ---- */
+/* The plan: round order, warm-ups only in round 0 with the allocators taken
+ * in turn, every allocator once per cell and round (A B C A B C ...), and the
+ * round starts a budget stops at. */
+START_TEST(plan_order)
+{
+    ab_plan p;
+    ck_assert_int_eq(ab_plan_build(&p, 2, 3, 0, 1, 0), -1);
+    ck_assert_int_eq(ab_plan_build(&p, 1, 1, 1, 0, 0), -1);
+    ck_assert_int_eq(ab_plan_build(&p, 2, 2, 3, 2, 1), 0);
+    ck_assert_int_eq(p.n, 2 * 2 * (1 + 2 * 3));
+    /* round 0, workload 0, threads 0: one warm-up (allocator 0), then 0 1 2 */
+    ck_assert(p.v[0].warm && p.v[0].alloc == 0 && p.v[0].rep == 0 && p.v[0].warm_no == 1);
+    for (int k = 1; k <= 3; k++)
+        ck_assert(!p.v[k].warm && p.v[k].alloc == k - 1 && p.v[k].rep == 1 && p.v[k].round == 0 &&
+                  p.v[k].wl == 0 && p.v[k].ti == 0);
+    ck_assert(p.v[4].warm && p.v[4].ti == 1);
+    long r1 = ab_plan_round_start(&p, 1);
+    ck_assert_int_eq(r1, 2 * 2 * 4);
+    ck_assert_int_eq(ab_plan_round_start(&p, 2), p.n);
+    for (long i = r1; i < p.n; i++) ck_assert(!p.v[i].warm && p.v[i].round == 1 && p.v[i].rep == 2);
+    /* every cell gets each allocator exactly once per round */
+    int seen[2][2][3] = {{{0}}};
+    for (long i = r1; i < p.n; i++) seen[p.v[i].wl][p.v[i].ti][p.v[i].alloc]++;
+    for (int w = 0; w < 2; w++)
+        for (int t = 0; t < 2; t++)
+            for (int a = 0; a < 3; a++) ck_assert_int_eq(seen[w][t][a], 1);
+    ab_plan_free(&p);
+    ck_assert_ptr_null(p.v);
+}
+END_TEST
+
 START_TEST(csv_quoting)
 {
     const char *f[] = { "plain", "a,b", "say \"hi\"", "two\nlines", "", "x\ry" };
@@ -355,6 +387,7 @@ int main(void)
     tcase_add_test(tc, registry_tsv);
     tcase_add_test(tc, gbench_json);
     tcase_add_test(tc, cells_medians);
+    tcase_add_test(tc, plan_order);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

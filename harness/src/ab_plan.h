@@ -1,0 +1,40 @@
+/*
+ * ab_plan.h: the plan layer of allocbench: which runs a matrix needs and in
+ * what order. `run` (and later `regress` and the cluster executor) compose
+ * the same layers: plan (this) -> execute (ab_exec.h runs one run; the
+ * local executor in ab_run.c walks the plan) -> record (ab_record.h) ->
+ * summarise and judge (ab_record_summary, ab_report.h, ab_judge.h).
+ */
+#ifndef AB_PLAN_H
+#define AB_PLAN_H
+
+/* One run of the matrix. Indexes refer to the caller's arrays of
+ * workloads, thread counts and allocators. */
+typedef struct ab_plan_run {
+    int wl, ti, alloc;   /* workload, thread-count and allocator indexes */
+    int round;           /* 0-based repetition round */
+    int rep;             /* 1-based repetition; 0 for a warm-up run */
+    int warm;            /* 1: unmeasured warm-up run */
+    int warm_no;         /* 1-based warm-up number (warm-up runs only) */
+} ab_plan_run;
+
+/* The whole matrix in execution order. Invariants: runs are grouped by
+ * round, rounds ascending (a budget stops between rounds, so every cell
+ * keeps the same count); inside a round, workload by workload, thread count
+ * by thread count, and for each the warm-up runs (round 0 only, allocators
+ * taken in turn) and then every allocator once, in order (A B C A B C ...);
+ * n == nwl * nth * (warmup + reps * nal). */
+typedef struct ab_plan {
+    ab_plan_run *v;
+    long n;
+    int nwl, nth, nal, reps, warmup;
+} ab_plan;
+
+/* Build the plan. Returns 0, or -1 for a count below its minimum (nwl, nth,
+ * nal, reps >= 1; warmup >= 0). */
+int  ab_plan_build(ab_plan *p, int nwl, int nth, int nal, int reps, int warmup);
+/* Index of the first run of round r (n when r is past the last round). */
+long ab_plan_round_start(const ab_plan *p, int r);
+void ab_plan_free(ab_plan *p);
+
+#endif /* AB_PLAN_H */
