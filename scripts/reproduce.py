@@ -196,7 +196,7 @@ def run_fig9(out, suite):
         if not w:
             print('reproduce: fig9: workload %s is not registered' % wl, file=sys.stderr)
             continue
-        args = w[{'quick': 5, 'full': 6, 'smoke': 7}[suite]].split()
+        args = suite_args(w, suite)
         for alloc in ('tide', 'tide-2006'):
             sub = os.path.join(d, '%s-%s' % (wl, alloc))
             os.makedirs(sub, exist_ok=True)
@@ -226,7 +226,7 @@ def run_stats(out, suite):
     if not w:
         print('reproduce: stats: workload cca is not registered', file=sys.stderr)
         return False
-    args = w[{'quick': 5, 'full': 6, 'smoke': 7}[suite]].split()
+    args = suite_args(w, suite)
     # progrun NAME EXPECT -- PROGRAM ARGS: run the program itself.
     prog = args[args.index('--') + 1:] if '--' in args else args
     e = env_for('tide-2006')
@@ -243,6 +243,14 @@ def run_stats(out, suite):
         print('reproduce: stats: %s exited %d' % (prog[0], r.returncode), file=sys.stderr)
         return False
     return True
+
+
+SUITE_COL = {'quick': 5, 'full': 6, 'smoke': 7}   # the argument columns of workloads.tsv
+
+
+def suite_args(w, suite):
+    """The argument words of registry row w for a suite."""
+    return w[SUITE_COL.get(suite, 5)].split()
 
 
 def read_registry():
@@ -723,16 +731,21 @@ def write_tables(s, d):
             f.write('| %s | %s |\n' % (PROGRAM_LABEL[wl], ' | '.join('%.2f s, %d kB' % x for x in pd[wl])))
 
 
+def run_gnuplot(script, v, vf):
+    """Write the variables v into vf (numbers as they are, strings quoted)
+    and run gnuplot on vf then scripts/<script>."""
+    with open(vf, 'w') as f:
+        for k, x in v.items():
+            f.write("%s=%s\n" % (k, x if isinstance(x, (int, float)) else "'" + str(x).replace("'", "''") + "'"))
+    return subprocess.run(['gnuplot', vf, os.path.join(ROOT, 'scripts', script)], capture_output=True, text=True)
+
+
 def gp(script, vars_, d, base):
     for fmt_ in ('png', 'pdf'):
         out = os.path.join(d, 'figures', '%s.%s' % (base, fmt_))
         v = dict(vars_)
         v.update({'fmt': fmt_, 'out': out, 'scriptdir': os.path.join(ROOT, 'scripts')})
-        vf = os.path.join(d, 'figures', 'data', '%s.vars.gp' % base)
-        with open(vf, 'w') as f:
-            for k, x in v.items():
-                f.write("%s=%s\n" % (k, x if isinstance(x, (int, float)) else "'" + str(x).replace("'", "''") + "'"))
-        r = subprocess.run(['gnuplot', vf, os.path.join(ROOT, 'scripts', script)], capture_output=True, text=True)
+        r = run_gnuplot(script, v, os.path.join(d, 'figures', 'data', '%s.vars.gp' % base))
         if r.returncode != 0 or not os.path.exists(out):
             print('reproduce: gnuplot failed for %s: %s' % (base, r.stderr.strip()[:300]), file=sys.stderr)
             return False
@@ -744,11 +757,7 @@ def gp_once(script, vars_, d, base):
     out = os.path.join(d, 'figures', base)
     v = dict(vars_)
     v['out'] = out
-    vf = os.path.join(d, 'figures', 'data', '%s.vars.gp' % base)
-    with open(vf, 'w') as f:
-        for k, x in v.items():
-            f.write("%s=%s\n" % (k, x if isinstance(x, (int, float)) else "'" + str(x).replace("'", "''") + "'"))
-    r = subprocess.run(['gnuplot', vf, os.path.join(ROOT, 'scripts', script)], capture_output=True, text=True)
+    r = run_gnuplot(script, v, os.path.join(d, 'figures', 'data', '%s.vars.gp' % base))
     if r.returncode != 0 or not os.path.exists(out + '.png'):
         print('reproduce: gnuplot failed for %s: %s' % (base, r.stderr.strip()[:300]), file=sys.stderr)
         return False
@@ -776,7 +785,7 @@ def mt_cycles(s):
     suite = s.meta.get('suite', 'quick')
     if not w:
         return '?'
-    a = w[{'quick': 5, 'full': 6, 'smoke': 7}.get(suite, 5)].split()
+    a = suite_args(w, suite)
     return '{:,}'.format(int(a[0])) if a and a[0].isdigit() else '?'
 
 
@@ -938,12 +947,11 @@ def main():
     if a.cmd == 'plan':
         a.suite = 'smoke' if a.smoke else ('full' if a.full else 'quick')
         reg = read_registry()
-        col = {'quick': 5, 'full': 6, 'smoke': 7}[a.suite]
         for st, wls, th, pin, reps, w in plan(a):
             print('%-14s %-28s pin %-8s reps %-3d threads/clients %s' % (st, '+'.join(wls), pin, reps,
                                                                        ','.join(map(str, th))))
             for wl in wls:
-                print('%14s %s: %s' % ('', wl, reg[wl][col] if wl in reg else '(not registered)'))
+                print('%14s %s: %s' % ('', wl, ' '.join(suite_args(reg[wl], a.suite)) if wl in reg else '(not registered)'))
         print('fig9           sh6bench, redis-replay under tide and tide-2006 (%s arguments)' % a.suite)
         print('stats          cca under tide-2006, TIDE_CONF=preset:bsd2006,stats_print:true,stats_opts:P')
         sys.exit(0)
