@@ -98,3 +98,11 @@ TEST_TARGETS += test-shims
 test-shims: $(SHIM_BINS) $(BUILD)/workloads/malloc-test $(BUILD)/workloads/glibc-simple \
             $(BUILD)/workloads/fragprobe | allocator/libtide.so
 	sh harness/shims/test.sh
+
+# allocbench regress end to end at smoke scale: a head slowed by the shim
+# regresses, the reverse passes, tide@HEAD is built in a worktree, bad input
+# fails closed (harness/test/regress.sh).
+TEST_TARGETS += test-regress
+.PHONY: test-regress
+test-regress: $(AB_BINS) $(BUILD)/harness/libab-slow.so $(BUILD)/workloads/glibc-simple | allocator/libtide.so
+	sh harness/test/regress.sh

@@ -1,8 +1,9 @@
 /*
  * ab_main.c: allocbench, the allocator benchmark harness.
- *   allocbench run | list | calibrate | plot | report | claims
+ *   allocbench run | list | calibrate | plot | report | claims | regress
  */
 #include "ab_plot.h"
+#include "ab_regress.h"
 #include "ab_report.h"
 #include "ab_run.h"
 #include "ab_util.h"
@@ -20,6 +21,7 @@ static const char *main_help =
 "  calibrate  measure the parallel speedup of a pure-CPU kernel per thread count\n"
 "  plot DIR   draw every figure of a results folder (PNG and PDF)\n"
 "  report DIR print the ratio tables against jemalloc\n"
+"  regress    judge head against base for regressions (exit 0 pass, 1 regression, 2 inconclusive)\n"
 "  claims DIR judge claims C1-C10 of BSDCan 2006 from a `make reproduce` set\n"
 "             (writes DIR/claims.md and DIR/claims.csv; scripts/reproduce.py)\n"
 "The repository root is found from the binary's location (build/harness/allocbench);\n"
@@ -69,7 +71,8 @@ int main(int argc, char **argv)
     else if (!strcmp(argv[1], "plot")) rc = ab_cmd_plot(argc - 2, argv + 2, &p);
     else if (!strcmp(argv[1], "report")) rc = ab_cmd_report(argc - 2, argv + 2);
     else if (!strcmp(argv[1], "claims")) rc = main_claims(argc - 2, argv + 2, &p);
-    else { ab_err("unknown command '%s' (run, list, calibrate, plot, report, claims)", argv[1]); rc = 2; }
+    else if (!strcmp(argv[1], "regress")) rc = ab_cmd_regress(argc - 1, argv + 1, &p);
+    else { ab_err("unknown command '%s' (run, list, calibrate, plot, report, claims, regress)", argv[1]); rc = 2; }
     free(root);
     free(exedir);
     return rc;

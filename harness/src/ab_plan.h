@@ -22,17 +22,19 @@ typedef struct ab_plan_run {
  * round, rounds ascending (a budget stops between rounds, so every cell
  * keeps the same count); inside a round, workload by workload, thread count
  * by thread count, and for each the warm-up runs (round 0 only, allocators
- * taken in turn) and then every allocator once, in order (A B C A B C ...);
+ * taken in turn) and then every allocator once, in order (A B C A B C ...),
+ * or with abba in reverse order in odd rounds (A B, B A, A B: each pair of
+ * rounds is balanced against drifts in the machine's speed);
  * n == nwl * nth * (warmup + reps * nal). */
 typedef struct ab_plan {
     ab_plan_run *v;
     long n;
-    int nwl, nth, nal, reps, warmup;
+    int nwl, nth, nal, reps, warmup, abba;
 } ab_plan;
 
 /* Build the plan. Returns 0, or -1 for a count below its minimum (nwl, nth,
  * nal, reps >= 1; warmup >= 0). */
-int  ab_plan_build(ab_plan *p, int nwl, int nth, int nal, int reps, int warmup);
+int  ab_plan_build(ab_plan *p, int nwl, int nth, int nal, int reps, int warmup, int abba);
 /* Index of the first run of round r (n when r is past the last round). */
 long ab_plan_round_start(const ab_plan *p, int r);
 void ab_plan_free(ab_plan *p);

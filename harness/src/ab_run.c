@@ -28,6 +28,7 @@ typedef struct run_opts {
     const char *allocators, *workloads, *threads_s, *pin, *suite, *out;
     int threads[AB_MAX_THREADS], nthreads;
     int reps, warmup, sample_ms, calibrate, summary;
+    int abba;              /* --order abba: odd rounds take the allocators in reverse order */
     double timeout_s, disturbed_frac, disturbed_floor_s, budget_s;
     char *registry[AB_MAX_EXTRA];
     int nregistry;
@@ -56,6 +57,8 @@ static const char *run_help =
 "  --budget S         start another round of repetitions only if it should end within\n"
 "                     S seconds of the start (every cell keeps the same count; default: no limit)\n"
 "  --no-calibrate     skip the CPU-speedup calibration\n"
+"  --order O          rr: every round takes the allocators in order (default);\n"
+"                     abba: odd rounds take them in reverse (A B, B A: paired comparisons)\n"
 "  --summary          print the ratio table against jemalloc when done\n"
 "  --help             this text\n";
 
@@ -89,7 +92,7 @@ static int parse_run_opts(int argc, char **argv, run_opts *o, int calib_only)
         {"allocators", 1, 0, 'a'}, {"workloads", 1, 0, 'w'}, {"threads", 1, 0, 't'},
         {"reps", 1, 0, 'r'}, {"warmup", 1, 0, 'W'}, {"pin", 1, 0, 'p'}, {"suite", 1, 0, 's'},
         {"out", 1, 0, 'o'}, {"timeout", 1, 0, 'T'}, {"sample-ms", 1, 0, 'S'},
-        {"disturbed", 1, 0, 'd'}, {"registry", 1, 0, 'R'}, {"no-calibrate", 0, 0, 'N'},
+        {"disturbed", 1, 0, 'd'}, {"registry", 1, 0, 'R'}, {"no-calibrate", 0, 0, 'N'}, {"order", 1, 0, 'O'},
         {"summary", 0, 0, 'M'}, {"budget", 1, 0, 'B'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}
     };
     optind = 1;
@@ -121,6 +124,11 @@ static int parse_run_opts(int argc, char **argv, run_opts *o, int calib_only)
             if (o->nregistry == AB_MAX_EXTRA) { ab_err("too many --registry files"); return -1; }
             o->registry[o->nregistry++] = optarg; break;
         case 'N': o->calibrate = 0; break;
+        case 'O':
+            if (!strcmp(optarg, "abba")) o->abba = 1;
+            else if (!strcmp(optarg, "rr")) o->abba = 0;
+            else { ab_err("--order must be rr or abba, got '%s'", optarg); return -1; }
+            break;
         case 'B': if (parse_dbl(optarg, 1, 1e7, &o->budget_s)) { ab_err("--budget must be seconds >= 1, got '%s'", optarg); return -1; } break;
         case 'M': o->summary = 1; break;
         case 'h': return 1;
@@ -399,7 +407,7 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
      * pinned by the workloads) -> record. */
     double t_run = ab_now();
     ab_plan plan;
-    ab_plan_build(&plan, nwl, o.nthreads, nal, o.reps, o.warmup);
+    ab_plan_build(&plan, nwl, o.nthreads, nal, o.reps, o.warmup, o.abba);
     ab_record rec;
     ab_record_ctx rctx = { D, mc.host, machine_s, o.suite, o.pin, o.disturbed_frac, o.disturbed_floor_s, o.timeout_s };
     if (ab_record_open(&rec, &rctx)) return 2;

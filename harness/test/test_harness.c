@@ -53,9 +53,9 @@ static char *write_to_string(const char *const *f, int n)
 START_TEST(plan_order)
 {
     ab_plan p;
-    ck_assert_int_eq(ab_plan_build(&p, 2, 3, 0, 1, 0), -1);
-    ck_assert_int_eq(ab_plan_build(&p, 1, 1, 1, 0, 0), -1);
-    ck_assert_int_eq(ab_plan_build(&p, 2, 2, 3, 2, 1), 0);
+    ck_assert_int_eq(ab_plan_build(&p, 2, 3, 0, 1, 0, 0), -1);
+    ck_assert_int_eq(ab_plan_build(&p, 1, 1, 1, 0, 0, 0), -1);
+    ck_assert_int_eq(ab_plan_build(&p, 2, 2, 3, 2, 1, 0), 0);
     ck_assert_int_eq(p.n, 2 * 2 * (1 + 2 * 3));
     /* round 0, workload 0, threads 0: one warm-up (allocator 0), then 0 1 2 */
     ck_assert(p.v[0].warm && p.v[0].alloc == 0 && p.v[0].rep == 0 && p.v[0].warm_no == 1);
@@ -75,6 +75,11 @@ START_TEST(plan_order)
             for (int a = 0; a < 3; a++) ck_assert_int_eq(seen[w][t][a], 1);
     ab_plan_free(&p);
     ck_assert_ptr_null(p.v);
+    /* abba: base, head in round 0; head, base in round 1 (no warm-up) */
+    ck_assert_int_eq(ab_plan_build(&p, 1, 1, 2, 4, 0, 1), 0);
+    int want[8] = { 0, 1, 1, 0, 0, 1, 1, 0 };
+    for (int k = 0; k < 8; k++) ck_assert_int_eq(p.v[k].alloc, want[k]);
+    ab_plan_free(&p);
 }
 END_TEST
 

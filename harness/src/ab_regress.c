@@ -1,0 +1,360 @@
+/*
+ * ab_regress.c: `allocbench regress`, the regression gate (first form).
+ *
+ *   allocbench regress --base SPEC --head SPEC [--workloads L] [--threads L]
+ *                      [--rounds K] [--suite S] [--budget S] [--seed N]
+ *
+ * SPEC: an allocbench allocator name (glibc, tide, jemalloc, ...), a library
+ * (`name=/path/lib.so`), or `tide@REV`: tide at git revision REV, built in a
+ * temporary worktree. It composes the layers of `run` (ab_plan.h): the two
+ * allocators are planned and executed together, interleaved A B, B A in
+ * alternate rounds on the same CPUs (`run --order abba`), recorded into one
+ * results set; then every cell (workload x threads x metric: the workload's
+ * value, peak RSS) is judged by ab_judge.h from the pairs of the same round.
+ * Disturbed runs are dropped from the pairs (not re-run yet).
+ *
+ * Exit status: 0 pass, 1 a cell regressed, 2 inconclusive or harness error
+ * (fail closed: a cell with fewer than 3 pairs, a failed run, bad input).
+ * The report is a Markdown table on stdout, also appended to
+ * $GITHUB_STEP_SUMMARY when set, with a GitHub `::error` line per
+ * regressed cell.
+ */
+#include "ab_regress.h"
+#include "ab_csv.h"
+#include "ab_judge.h"
+#include "ab_util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *regress_help =
+"usage: allocbench regress --base SPEC --head SPEC [options]\n"
+"Run base and head interleaved (A B, B A) on the same CPUs and judge every cell\n"
+"(workload x threads x metric) for a regression of head against base.\n"
+"\n"
+"  SPEC               an allocator name (glibc, jemalloc, tcmalloc, mimalloc, tide, ...),\n"
+"                     name=/path/lib.so, or tide@REV (tide at git revision REV, built in\n"
+"                     a temporary worktree)\n"
+"  --workloads LIST   workloads (default: larson,threadtest,glibc-simple,fragprobe-small)\n"
+"  --threads LIST     thread counts (default 1)\n"
+"  --rounds K         repetitions of each allocator per cell (default 6, at least 3)\n"
+"  --suite S          quick, full or smoke arguments (default quick)\n"
+"  --budget S         stop starting rounds after S seconds (allocbench run --budget)\n"
+"  --seed N           bootstrap seed (default 1)\n"
+"  --out DIR          parent folder of the results set (default <repo>/results)\n"
+"  --help             this text\n"
+"Exit status: 0 pass, 1 regression, 2 inconclusive or error.\n";
+
+/* A resolved SPEC: the allocbench allocator argument, and a worktree to
+ * remove at the end (NULL if none). */
+typedef struct regress_spec {
+    char *arg;
+    char *worktree;
+} regress_spec;
+
+static int regress_resolve(const char *role, const char *spec, const char *root, regress_spec *out)
+{
+    out->arg = NULL;
+    out->worktree = NULL;
+    if (!*spec) { ab_err("regress: --%s is empty", role); return -1; }
+    if (strncmp(spec, "tide@", 5) != 0) {
+        const char *eq = strchr(spec, '=');
+        if (eq) out->arg = ab_xasprintf("%s=%s", role, eq + 1);   /* the role names the row */
+        else out->arg = ab_xasprintf("%s", spec);
+        return 0;
+    }
+    const char *rev = spec + 5;
+    char tmpl[] = "/tmp/allocbench-regress-XXXXXX";
+    if (!mkdtemp(tmpl)) { ab_err("regress: mkdtemp: %s", strerror(errno)); return -1; }
+    char *wt = ab_xasprintf("%s/tree", tmpl);
+    char *qr = ab_shell_quote(root), *qw = ab_shell_quote(wt), *qv = ab_shell_quote(rev);
+    char *cmd = ab_xasprintf("git -C %s worktree add --detach %s %s >/dev/null 2>&1 && "
+                             "make -C %s -s allocator/libtide.so >%s.log 2>&1", qr, qw, qv, qw, qw);
+    fprintf(stderr, "allocbench regress: building tide at %s in %s\n", rev, wt);
+    int rc = system(cmd);
+    free(cmd); free(qr); free(qv); free(qw);
+    out->worktree = wt;
+    if (rc != 0) {
+        ab_err("regress: cannot build tide at '%s' (see %s.log)", rev, wt);
+        return -1;
+    }
+    out->arg = ab_xasprintf("%s=%s/allocator/libtide.so", role, wt);
+    return 0;
+}
+
+static void regress_drop_worktree(const char *root, regress_spec *s)
+{
+    if (s->worktree) {
+        char *qr = ab_shell_quote(root), *qw = ab_shell_quote(s->worktree);
+        /* the worktree is <mkdtemp folder>/tree: remove it, then the folder */
+        char *cmd = ab_xasprintf("git -C %s worktree remove --force %s >/dev/null 2>&1; "
+                                 "git -C %s worktree prune >/dev/null 2>&1; rm -rf \"$(dirname %s)\"",
+                                 qr, qw, qr, qw);
+        if (system(cmd) != 0) ab_err("warning: could not remove the worktree %s", s->worktree);
+        free(cmd); free(qr); free(qw);
+    }
+    free(s->arg);
+    free(s->worktree);
+}
+
+/* Run `allocbench run` with argv; returns the results folder it printed
+ * (malloc'd) or NULL. */
+static char *regress_run(const char *self, char **av)
+{
+    int fd[2];
+    if (pipe(fd)) return NULL;
+    pid_t pid = fork();
+    if (pid < 0) { close(fd[0]); close(fd[1]); return NULL; }
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]); close(fd[1]);
+        execv(self, av);
+        _exit(127);
+    }
+    close(fd[1]);
+    FILE *f = fdopen(fd[0], "r");
+    char line[4096], *dir = NULL;
+    while (f && fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "results: ", 9)) {
+            line[strcspn(line, "\n")] = '\0';
+            free(dir);
+            dir = ab_xstrdup(line + 9);
+        }
+    }
+    if (f) fclose(f);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        ab_err("regress: allocbench run failed (status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+/* One cell: the pairs of one workload x threads x metric. */
+typedef struct regress_cell {
+    char name[160];
+    char workload[64];
+    int threads, kind, higher;
+    double *base, *head;
+    int n, nfailed;
+} regress_cell;
+
+/* The measured value of a run for metric column col, or -1. */
+static double regress_val(const ab_table *t, int row, int col)
+{
+    const char *s = ab_table_get(t, row, col);
+    char *e;
+    double v = strtod(s, &e);
+    return (*s && !*e && v > 0) ? v : -1;
+}
+
+/* Build the cells from runs.csv: rep r of base (rows named bn) paired with
+ * rep r of head (rows named hn). */
+static int regress_cells(const char *dir, const char *bn, const char *hn, regress_cell **out)
+{
+    char *p = ab_xasprintf("%s/runs.csv", dir);
+    ab_table t;
+    int rc = ab_table_load(p, &t);
+    free(p);
+    if (rc) { ab_err("regress: cannot read %s/runs.csv", dir); return -1; }
+    int ca = ab_table_col(&t, "allocator"), cw = ab_table_col(&t, "workload"), ct = ab_table_col(&t, "threads");
+    int cr = ab_table_col(&t, "rep"), cwu = ab_table_col(&t, "warmup"), cs = ab_table_col(&t, "status");
+    int cd = ab_table_col(&t, "disturbed"), cv = ab_table_col(&t, "value"), cb = ab_table_col(&t, "better");
+    int cm = ab_table_col(&t, "maxrss_kb");
+    if (ca < 0 || cw < 0 || ct < 0 || cr < 0 || cwu < 0 || cs < 0 || cd < 0 || cv < 0 || cb < 0 || cm < 0) {
+        ab_err("regress: %s/runs.csv lacks a column", dir);
+        ab_table_free(&t);
+        return -1;
+    }
+    regress_cell *c = NULL;
+    int nc = 0;
+    for (int i = 0; i < t.nrow; i++) {
+        if (strcmp(ab_table_get(&t, i, ca), bn) || !strcmp(ab_table_get(&t, i, cwu), "1")) continue;
+        const char *w = ab_table_get(&t, i, cw), *th = ab_table_get(&t, i, ct), *rep = ab_table_get(&t, i, cr);
+        int j;   /* head's run of the same workload, threads and rep */
+        for (j = 0; j < t.nrow; j++)
+            if (!strcmp(ab_table_get(&t, j, ca), hn) && !strcmp(ab_table_get(&t, j, cw), w) &&
+                !strcmp(ab_table_get(&t, j, ct), th) && !strcmp(ab_table_get(&t, j, cr), rep) &&
+                strcmp(ab_table_get(&t, j, cwu), "1"))
+                break;
+        for (int m = 0; m < 2; m++) {   /* m = 0: the workload's value; 1: peak RSS */
+            char name[160];
+            snprintf(name, sizeof name, "%s t=%s %s", w, th, m ? "peak RSS" : "value");
+            int k;
+            for (k = 0; k < nc && strcmp(c[k].name, name); k++) {}
+            if (k == nc) {
+                c = ab_xrealloc(c, sizeof *c * (size_t)(nc + 1));
+                memset(&c[nc], 0, sizeof c[nc]);
+                snprintf(c[nc].name, sizeof c[nc].name, "%s", name);
+                snprintf(c[nc].workload, sizeof c[nc].workload, "%s", w);
+                c[nc].threads = atoi(th);
+                c[nc].kind = m ? AB_JUDGE_MEM : AB_JUDGE_TIME;
+                c[nc].higher = !m && !strcmp(ab_table_get(&t, i, cb), "higher");
+                c[nc].base = ab_xmalloc(sizeof(double) * (size_t)t.nrow);
+                c[nc].head = ab_xmalloc(sizeof(double) * (size_t)t.nrow);
+                nc++;
+            }
+            int col = m ? cm : cv;
+            int ok = j < t.nrow && !strcmp(ab_table_get(&t, i, cs), "ok") && !strcmp(ab_table_get(&t, j, cs), "ok");
+            double b = ok ? regress_val(&t, i, col) : -1, h = ok ? regress_val(&t, j, col) : -1;
+            if (b < 0 || h < 0) { c[k].nfailed++; continue; }
+            if (!strcmp(ab_table_get(&t, i, cd), "1") || !strcmp(ab_table_get(&t, j, cd), "1")) continue;
+            c[k].base[c[k].n] = b;
+            c[k].head[c[k].n] = h;
+            c[k].n++;
+        }
+    }
+    ab_table_free(&t);
+    *out = c;
+    return nc;
+}
+
+static double regress_median(const double *v, int n)
+{
+    double m = 0;
+    if (n > 0 && ab_judge_quartiles(v, n, NULL, &m, NULL) == 0) return m;
+    return 0;
+}
+
+static void regress_report(FILE *f, const regress_cell *c, const ab_judge_result *r, int nc, const char *dir,
+                           const char *base, const char *head)
+{
+    fprintf(f, "## allocbench regress: %s against %s\n\n", head, base);
+    fprintf(f, "| cell | pairs | base median | head median | effect (head vs base, + = worse) | 95 %% interval "
+               "| threshold | verdict |\n|---|---|---|---|---|---|---|---|\n");
+    for (int k = 0; k < nc; k++) {
+        fprintf(f, "| %s | %d%s | %.4g | %.4g | %+.2f%% | %+.2f%% .. %+.2f%% | %.2f%% | %s |\n", c[k].name, c[k].n,
+                c[k].nfailed ? " (failed runs)" : "", regress_median(c[k].base, c[k].n),
+                regress_median(c[k].head, c[k].n), 100 * (expm1(r[k].effect)), 100 * expm1(r[k].lo),
+                100 * expm1(r[k].hi), 100 * r[k].threshold, ab_judge_verdict_name(r[k].verdict));
+    }
+    fprintf(f, "\nResults set: `%s`. Runs interleaved A B, B A; disturbed runs dropped from the pairs.\n", dir);
+}
+
+int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
+{
+    const char *base = NULL, *head = NULL, *workloads = "larson,threadtest,glibc-simple,fragprobe-small";
+    const char *threads = "1", *suite = "quick", *budget = NULL, *out = NULL;
+    int rounds = 6;
+    unsigned long long seed = 1;
+    static const struct option lo[] = {
+        {"base", 1, 0, 'b'}, {"head", 1, 0, 'H'}, {"workloads", 1, 0, 'w'}, {"threads", 1, 0, 't'},
+        {"rounds", 1, 0, 'k'}, {"suite", 1, 0, 's'}, {"budget", 1, 0, 'B'}, {"seed", 1, 0, 'S'},
+        {"out", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}
+    };
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+        char *e;
+        switch (ch) {
+        case 'b': base = optarg; break;
+        case 'H': head = optarg; break;
+        case 'w': workloads = optarg; break;
+        case 't': threads = optarg; break;
+        case 's': suite = optarg; break;
+        case 'B': budget = optarg; break;
+        case 'o': out = optarg; break;
+        case 'k':
+            rounds = (int)strtol(optarg, &e, 10);
+            if (*e || rounds < 3 || rounds > 1000) { ab_err("regress: --rounds must be an integer in 3..1000, got '%s'", optarg); return 2; }
+            break;
+        case 'S':
+            seed = strtoull(optarg, &e, 10);
+            if (*e || !*optarg) { ab_err("regress: --seed must be an integer, got '%s'", optarg); return 2; }
+            break;
+        case 'h': fputs(regress_help, stdout); return 0;
+        case ':': ab_err("regress: option '%s' needs a value", argv[optind - 1]); return 2;
+        default: ab_err("regress: unknown option '%s' (see allocbench regress --help)", argv[optind - 1]); return 2;
+        }
+    }
+    if (optind < argc) { ab_err("regress: unexpected argument '%s'", argv[optind]); return 2; }
+    if (!base || !head) { ab_err("regress: --base and --head are both needed (see allocbench regress --help)"); return 2; }
+
+    regress_spec sb, sh;
+    int rc = 2;
+    if (regress_resolve("base", base, p->root, &sb)) { regress_drop_worktree(p->root, &sb); return 2; }
+    if (regress_resolve("head", head, p->root, &sh)) { regress_drop_worktree(p->root, &sb); regress_drop_worktree(p->root, &sh); return 2; }
+    /* The rows of the set: a library is named by its role, a built-in
+     * allocator keeps its name. */
+    const char *bn = strchr(sb.arg, '=') ? "base" : sb.arg, *hn = strchr(sh.arg, '=') ? "head" : sh.arg;
+    if (!strcmp(bn, hn)) {
+        ab_err("regress: base and head are the same allocator '%s' (for an A/A run give two library paths)", bn);
+        regress_drop_worktree(p->root, &sb); regress_drop_worktree(p->root, &sh);
+        return 2;
+    }
+    char *alist = ab_xasprintf("%s,%s", sb.arg, sh.arg);
+    char *bname = ab_xstrdup(bn), *hname = ab_xstrdup(hn);
+    char *self = ab_xasprintf("%s/allocbench", p->exedir);
+    char *rs = ab_xasprintf("%d", rounds);
+    char *av[32];
+    int n = 0;
+    av[n++] = self; av[n++] = "run"; av[n++] = "--allocators"; av[n++] = alist;
+    av[n++] = "--workloads"; av[n++] = (char *)workloads; av[n++] = "--threads"; av[n++] = (char *)threads;
+    av[n++] = "--reps"; av[n++] = rs; av[n++] = "--warmup"; av[n++] = "1"; av[n++] = "--order"; av[n++] = "abba";
+    av[n++] = "--suite"; av[n++] = (char *)suite; av[n++] = "--no-calibrate";
+    if (budget) { av[n++] = "--budget"; av[n++] = (char *)budget; }
+    if (out) { av[n++] = "--out"; av[n++] = (char *)out; }
+    av[n] = NULL;
+    char *dir = regress_run(self, av);
+    free(rs); free(alist); free(self);
+    regress_drop_worktree(p->root, &sb);
+    regress_drop_worktree(p->root, &sh);
+    if (!dir) { free(bname); free(hname); return 2; }
+
+    regress_cell *c = NULL;
+    int nc = regress_cells(dir, bname, hname, &c);
+    free(bname); free(hname);
+    if (nc <= 0) {
+        if (nc == 0) ab_err("regress: %s holds no pairs of base and head runs", dir);
+        free(dir);
+        return 2;
+    }
+    ab_judge_cell *jc = ab_xmalloc(sizeof *jc * (size_t)nc);
+    ab_judge_result *jr = ab_xmalloc(sizeof *jr * (size_t)nc);
+    int ninc = 0;
+    for (int k = 0; k < nc; k++) {
+        jc[k] = (ab_judge_cell){ c[k].name, c[k].kind, c[k].higher, c[k].base, c[k].head, c[k].n, NULL, 0, 0 };
+        if (c[k].n == 0) jc[k].n = 0;
+    }
+    /* Cells without pairs cannot be judged: inconclusive, never silently passed. */
+    int nj = 0;
+    for (int k = 0; k < nc; k++) if (c[k].n > 0) jc[nj++] = jc[k];
+    ab_judge_result *tmp = ab_xmalloc(sizeof *tmp * (size_t)(nj ? nj : 1));
+    int jrc = nj ? ab_judge_cells(jc, nj, seed, 0, tmp) : 0;
+    for (int k = 0, m = 0; k < nc; k++) {
+        if (c[k].n > 0) jr[k] = tmp[m++];
+        else {
+            memset(&jr[k], 0, sizeof jr[k]);
+            jr[k].verdict = AB_JUDGE_INCONCLUSIVE;
+        }
+    }
+    free(tmp);
+    int nreg = 0;
+    for (int k = 0; k < nc; k++) {
+        if (jrc || jr[k].verdict == AB_JUDGE_ERROR || jr[k].verdict == AB_JUDGE_INCONCLUSIVE || c[k].nfailed) ninc++;
+        if (jr[k].verdict == AB_JUDGE_REGRESSED) nreg++;
+    }
+    regress_report(stdout, c, jr, nc, dir, base, head);
+    const char *gh = getenv("GITHUB_STEP_SUMMARY");
+    if (gh && *gh) {
+        FILE *f = fopen(gh, "a");
+        if (f) { regress_report(f, c, jr, nc, dir, base, head); fclose(f); }
+    }
+    for (int k = 0; k < nc; k++)
+        if (jr[k].verdict == AB_JUDGE_REGRESSED)
+            printf("::error title=allocbench regress::%s regressed: %s\n", c[k].name, jr[k].reason);
+    rc = nreg ? 1 : ninc ? 2 : 0;
+    fprintf(stderr, "allocbench regress: %d cells, %d regressed, %d inconclusive or failed: exit %d\n", nc, nreg, ninc, rc);
+    for (int k = 0; k < nc; k++) { free(c[k].base); free(c[k].head); }
+    free(c); free(jc); free(jr); free(dir);
+    return rc;
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# regress.sh: allocbench regress end to end, at smoke scale (make test-regress).
+# A head made slower by the injection shim (libab-slow.so, +3000 spins per
+# malloc and free) must regress against glibc (exit 1, a ::error line); the
+# reverse must pass with IMPROVED (exit 0); tide built at a git revision in a
+# worktree must run against the working tree's tide and be judged (exit 0 or
+# 1, never 2) and leave no worktree; bad input gives one line and exit 2.
+# Every command has a time limit; the script fails when the number of checks
+# is not the number expected.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+AB=build/harness/allocbench
+SLOW=$PWD/build/harness/libab-slow.so
+out=$(mktemp -d /tmp/allocbench-regress-test-XXXXXX)
+trap 'rm -rf "$out"' EXIT
+fails=0 checks=0
+ck() { checks=$((checks + 1)); if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fails=$((fails + 1)); fi; }
+R() { timeout -k 5 300 "$AB" regress --suite smoke --rounds 4 --out "$out" "$@" >"$out/o" 2>"$out/e"; echo $?; }
+
+rc=$(AB_SLOW_SPINS=3000 R --base glibc --head slow="$SLOW" --workloads glibc-simple)
+ck "a slowed head regresses (exit $rc)" '[ "$rc" = 1 ] && grep -q "REGRESSED" "$out/o" && grep -q "^::error" "$out/o"'
+rc=$(AB_SLOW_SPINS=3000 R --base slow="$SLOW" --head glibc --workloads glibc-simple)
+ck "the reverse passes and shows IMPROVED (exit $rc)" '[ "$rc" = 0 ] && grep -q "IMPROVED" "$out/o" && ! grep -q "^::error" "$out/o"'
+rc=$(R --base tide@HEAD --head tide="$PWD/allocator/libtide.so" --workloads glibc-simple)
+ck "tide@HEAD is built in a worktree and judged (exit $rc)" '[ "$rc" = 0 ] || [ "$rc" = 1 ]'
+ck "the worktree is removed" '! git worktree list | grep -q allocbench-regress'
+rc=$(R --base glibc --head slow="$SLOW" --rounds 2)
+ck "--rounds 2 is refused with one line (exit $rc)" '[ "$rc" = 2 ] && [ "$(wc -l <"$out/e")" = 1 ]'
+rc=$(R --base glibc)
+ck "a missing --head is refused with one line (exit $rc)" '[ "$rc" = 2 ] && [ "$(wc -l <"$out/e")" = 1 ]'
+rc=$(R --base glibc --head x=/nonexistent/lib.so --workloads glibc-simple)
+ck "a missing library fails closed (exit $rc)" '[ "$rc" = 2 ]'
+rc=$(R --base tide@no-such-revision --head glibc --workloads glibc-simple)
+ck "a bad revision fails closed with one line (exit $rc)" '[ "$rc" = 2 ] && grep -q "cannot build tide" "$out/e"'
+ck "no temporary worktree folder is left" '[ -z "$(ls -d /tmp/allocbench-regress-?????? 2>/dev/null)" ]'
+rc=$(R --base glibc --head glibc)
+ck "the same allocator twice is refused (exit $rc)" '[ "$rc" = 2 ]'
+
+expect=10
+if [ "$fails" != 0 ] || [ "$checks" != "$expect" ]; then
+    echo "regress: $fails of $checks checks failed (expected $expect)"
+    exit 1
+fi
+echo "regress: all $checks checks passed"
