@@ -42,7 +42,7 @@ TEST_TARGETS :=
 CLEAN_FILES  :=
 
 .DEFAULT_GOAL := all
-.PHONY: all test bench deps clean reproduce test-reproduce
+.PHONY: all test bench deps clean reproduce test-reproduce regress
 .DELETE_ON_ERROR:
 
 # The setup script is idempotent and quiet; the stamp only saves its
@@ -82,6 +82,15 @@ REPRO_BUDGET = $(if $(BUDGET),--budget $(BUDGET),$(if $(FULL),,--budget 1740))
 reproduce:
 	@t0=$$(date +%s); $(MAKE) --no-print-directory all && \
 	python3 scripts/reproduce.py run --t0 $$t0 $(REPRO_BUDGET) $(if $(FULL),--full)
+
+# make regress [REGRESS_BASE=rev] [REGRESS_ARGS="--workloads ... --rounds K"]:
+# the working tree's tide against tide at REGRESS_BASE (default: the last
+# commit that changed allocator/), built in a temporary worktree; exit 0
+# pass, 1 regression, 2 inconclusive (allocbench regress, harness/README.md).
+REGRESS_BASE ?= $(shell git log -1 --format=%h -- allocator 2>/dev/null)
+REGRESS_ARGS ?= --budget 480
+regress: all
+	build/harness/allocbench regress --base tide@$(REGRESS_BASE) --head tide=$(CURDIR)/allocator/libtide.so --out $(BUILD)/regress $(REGRESS_ARGS)
 
 # A smoke run of every stage of the reproduction, at tiny scale (part of make test).
 test-reproduce: all
