@@ -48,6 +48,8 @@ static const char *regress_help =
 "  --budget S         stop starting rounds after S seconds (allocbench run --budget)\n"
 "  --seed N           bootstrap seed (default 1)\n"
 "  --out DIR          parent folder of the results set (default <repo>/results)\n"
+"  --junit FILE       also write JUnit XML: one test case per cell, failed when it regressed\n"
+"  --json FILE        also write the cells and verdicts as JSON\n"
 "  --help             this text\n"
 "Exit status: 0 pass, 1 regression, 2 inconclusive or error.\n";
 
@@ -239,16 +241,84 @@ static void regress_report(FILE *f, const regress_cell *c, const ab_judge_result
     fprintf(f, "\nResults set: `%s`. Runs interleaved A B, B A; disturbed runs dropped from the pairs.\n", dir);
 }
 
+/* s with the five XML special characters escaped, into f. */
+static void regress_xml(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* One line of a cell's judgement for JUnit and JSON. */
+static void regress_line(char *b, size_t n, const regress_cell *c, const ab_judge_result *r)
+{
+    snprintf(b, n, "%s: effect %+.2f%% [%+.2f%%, %+.2f%%], threshold %.2f%%, noise floor %.2f%%, %d pairs; %s",
+             ab_judge_verdict_name(r->verdict), 100 * expm1(r->effect), 100 * expm1(r->lo), 100 * expm1(r->hi),
+             100 * r->threshold, 100 * expm1(r->floor), c->n, r->reason);
+}
+
+static int regress_junit(const char *path, const regress_cell *c, const ab_judge_result *r, int nc, int nreg)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) { ab_err("regress: cannot write %s: %s", path, strerror(errno)); return -1; }
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"allocbench regress\" tests=\"%d\" "
+               "failures=\"%d\">\n", nc, nreg);
+    for (int k = 0; k < nc; k++) {
+        char line[512];
+        regress_line(line, sizeof line, &c[k], &r[k]);
+        fputs("  <testcase classname=\"allocbench.regress\" name=\"", f);
+        regress_xml(f, c[k].name);
+        fputs("\">", f);
+        if (r[k].verdict == AB_JUDGE_REGRESSED) {
+            fputs("<failure message=\"", f);
+            regress_xml(f, line);
+            fputs("\"/>", f);
+        } else {
+            fputs("<system-out>", f);
+            regress_xml(f, line);
+            fputs("</system-out>", f);
+        }
+        fputs("</testcase>\n", f);
+    }
+    fputs("</testsuite>\n", f);
+    return fclose(f) ? -1 : 0;
+}
+
+static int regress_json(const char *path, const regress_cell *c, const ab_judge_result *r, int nc,
+                        const char *dir, int rc)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) { ab_err("regress: cannot write %s: %s", path, strerror(errno)); return -1; }
+    fputs("{\"schema\": 1, \"results\": \"", f);
+    for (const char *q = dir; *q; q++) { if (*q == '"' || *q == '\\') fputc('\\', f); fputc(*q, f); }
+    fprintf(f, "\", \"exit\": %d, \"cells\": [", rc);
+    for (int k = 0; k < nc; k++)
+        fprintf(f, "%s\n {\"cell\": \"%s\", \"pairs\": %d, \"effect\": %.6g, \"lo\": %.6g, \"hi\": %.6g, "
+                   "\"threshold\": %.6g, \"floor\": %.6g, \"verdict\": \"%s\"}",
+                k ? "," : "", c[k].name, c[k].n, isfinite(r[k].effect) ? expm1(r[k].effect) : 0,
+                isfinite(r[k].lo) ? expm1(r[k].lo) : -1, isfinite(r[k].hi) ? expm1(r[k].hi) : -1, r[k].threshold,
+                isfinite(r[k].floor) ? expm1(r[k].floor) : 0, ab_judge_verdict_name(r[k].verdict));
+    fputs("\n]}\n", f);
+    return fclose(f) ? -1 : 0;
+}
+
 int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
 {
     const char *base = NULL, *head = NULL, *workloads = "larson,threadtest,glibc-simple,fragprobe-small";
-    const char *threads = "1", *suite = "quick", *budget = NULL, *out = NULL;
+    const char *threads = "1", *suite = "quick", *budget = NULL, *out = NULL, *junit = NULL, *json = NULL;
     int rounds = 6;
     unsigned long long seed = 1;
     static const struct option lo[] = {
         {"base", 1, 0, 'b'}, {"head", 1, 0, 'H'}, {"workloads", 1, 0, 'w'}, {"threads", 1, 0, 't'},
         {"rounds", 1, 0, 'k'}, {"suite", 1, 0, 's'}, {"budget", 1, 0, 'B'}, {"seed", 1, 0, 'S'},
-        {"out", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}
+        {"out", 1, 0, 'o'}, {"junit", 1, 0, 'J'}, {"json", 1, 0, 'j'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}
     };
     int ch;
     optind = 1;
@@ -263,6 +333,8 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
         case 's': suite = optarg; break;
         case 'B': budget = optarg; break;
         case 'o': out = optarg; break;
+        case 'J': junit = optarg; break;
+        case 'j': json = optarg; break;
         case 'k':
             rounds = (int)strtol(optarg, &e, 10);
             if (*e || rounds < 3 || rounds > 1000) { ab_err("regress: --rounds must be an integer in 3..1000, got '%s'", optarg); return 2; }
@@ -353,6 +425,8 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
         if (jr[k].verdict == AB_JUDGE_REGRESSED)
             printf("::error title=allocbench regress::%s regressed: %s\n", c[k].name, jr[k].reason);
     rc = nreg ? 1 : ninc ? 2 : 0;
+    if (junit && regress_junit(junit, c, jr, nc, nreg)) rc = 2;
+    if (json && regress_json(json, c, jr, nc, dir, rc)) rc = 2;
     fprintf(stderr, "allocbench regress: %d cells, %d regressed, %d inconclusive or failed: exit %d\n", nc, nreg, ninc, rc);
     for (int k = 0; k < nc; k++) { free(c[k].base); free(c[k].head); }
     free(c); free(jc); free(jr); free(dir);
