@@ -20,9 +20,11 @@
  * regressed cell.
  */
 #include "ab_regress.h"
+#include "ab_alloc.h"
 #include "ab_csv.h"
 #include "ab_judge.h"
 #include "ab_util.h"
+#include "ab_wl.h"
 
 #include <errno.h>
 #include <math.h>
@@ -30,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +53,9 @@ static const char *regress_help =
 "  --out DIR          parent folder of the results set (default <repo>/results)\n"
 "  --junit FILE       also write JUnit XML: one test case per cell, failed when it regressed\n"
 "  --json FILE        also write the cells and verdicts as JSON\n"
+"  --no-instructions  skip the instruction cells (callgrind, 1 thread, smoke arguments,\n"
+"                     base and head 3 times each; judged with a 0.5 % minimum effect; for\n"
+"                     the fixed-work workloads: lower-is-better metric, no program started)\n"
 "  --help             this text\n"
 "Exit status: 0 pass, 1 regression, 2 inconclusive or error.\n";
 
@@ -243,6 +249,107 @@ static void regress_report(FILE *f, const regress_cell *c, const ab_judge_result
             dir, dir2 ? " (second pass: `" : "", dir2 ? dir2 : "", dir2 ? "`)" : "");
 }
 
+/* Instructions a run of one workload executes (callgrind's "Collected"),
+ * at 1 thread with the smoke arguments, under allocator a; -1 on failure. */
+static double regress_instr(const ab_workload *w, const char *root, const ab_alloc *a, const char *logp)
+{
+    char *bin = w->binary[0] == '/' ? ab_xstrdup(w->binary) : ab_xasprintf("%s/%s", root, w->binary);
+    char *args = ab_xstrdup(ab_wl_args(w, "smoke"));
+    const char *av[64];
+    int n = 0;
+    char *lf = ab_xasprintf("--log-file=%s", logp);
+    av[n++] = "valgrind"; av[n++] = "--tool=callgrind"; av[n++] = "--callgrind-out-file=/dev/null"; av[n++] = lf;
+    av[n++] = bin; av[n++] = "--threads"; av[n++] = "1";
+    char *save = NULL;
+    for (char *t = strtok_r(args, " ", &save); t && n < 62; t = strtok_r(NULL, " ", &save)) av[n++] = t;
+    av[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0) { dup2(nul, 0); dup2(nul, 1); dup2(nul, 2); }
+        if (a->lib) setenv("LD_PRELOAD", a->lib, 1); else unsetenv("LD_PRELOAD");
+        if (a->env) putenv(a->env);
+        execvp("valgrind", (char **)av);
+        _exit(127);
+    }
+    double v = -1;
+    int st;
+    if (pid > 0) {
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+        char *log = (WIFEXITED(st) && WEXITSTATUS(st) == 0) ? ab_read_file(logp, NULL) : NULL;
+        const char *c = log ? strstr(log, "Collected : ") : NULL;
+        if (c) v = strtod(c + 12, NULL);
+        free(log);
+    }
+    unlink(logp);
+    free(bin); free(args); free(lf);
+    return v > 0 ? v : -1;
+}
+
+/* The instruction cells: for each workload run at 1 thread, base and head
+ * three times each under callgrind, interleaved. Appends to *c (count *nc). */
+static void regress_instr_cells(const char *root, const char *alist, const char *workloads, const char *threads,
+                                regress_cell **c, int *nc)
+{
+    int has1 = 0;
+    char *tcopy = ab_xstrdup(threads), *save = NULL;
+    for (char *t = strtok_r(tcopy, ",", &save); t; t = strtok_r(NULL, ",", &save)) has1 |= !strcmp(t, "1");
+    free(tcopy);
+    if (!has1) return;
+    if (system("command -v valgrind >/dev/null 2>&1") != 0) {
+        ab_err("regress: warning: valgrind is missing: no instruction cells");
+        return;
+    }
+    ab_alloc *al = NULL;
+    int nal = ab_alloc_parse(alist, root, &al);
+    ab_wlset all = {0};
+    if (nal != 2 || ab_wl_load_default(&all, root, NULL, 0)) {
+        if (nal > 0) ab_alloc_free(al, nal);
+        ab_wl_free(&all);
+        return;
+    }
+    char logp[] = "/tmp/allocbench-regress-cg-XXXXXX";
+    int lfd = mkstemp(logp);
+    if (lfd >= 0) close(lfd);
+    char *copy = ab_xstrdup(workloads);
+    save = NULL;
+    for (char *wn = strtok_r(copy, ",", &save); wn; wn = strtok_r(NULL, ",", &save)) {
+        const ab_workload *w = ab_wl_find(&all, wn);
+        if (!w) continue;
+        /* Only workloads that do a fixed amount of work (their metric is a
+         * time or a memory figure, lower is better: a throughput workload
+         * runs for a fixed time, so its count follows its speed) and run no
+         * other program (callgrind counts the process it starts only). */
+        const char *bn = strrchr(w->binary, '/') ? strrchr(w->binary, '/') + 1 : w->binary;
+        if (strcmp(w->kind, "c") || strcmp(w->better, "lower") || !strcmp(bn, "progrun") ||
+            !strcmp(bn, "dbbench"))
+            continue;
+        fprintf(stderr, "allocbench regress: instructions of %s (callgrind, smoke arguments)\n", wn);
+        *c = ab_xrealloc(*c, sizeof **c * (size_t)(*nc + 1));
+        regress_cell *x = &(*c)[(*nc)++];
+        memset(x, 0, sizeof *x);
+        snprintf(x->name, sizeof x->name, "%s t=1 instructions", wn);
+        snprintf(x->workload, sizeof x->workload, "%s", wn);
+        x->threads = 1;
+        x->kind = AB_JUDGE_INSTR;
+        x->base = ab_xmalloc(sizeof(double) * 3);
+        x->head = ab_xmalloc(sizeof(double) * 3);
+        for (int r = 0; r < 3; r++) {
+            double b = regress_instr(w, root, &al[r % 2 ? 1 : 0], logp);
+            double h = regress_instr(w, root, &al[r % 2 ? 0 : 1], logp);
+            if (r % 2) { double t = b; b = h; h = t; }   /* odd rounds ran head first */
+            if (b < 0 || h < 0) { x->nfailed++; continue; }
+            x->base[x->n] = b;
+            x->head[x->n] = h;
+            x->n++;
+        }
+    }
+    unlink(logp);
+    free(copy);
+    ab_wl_free(&all);
+    ab_alloc_free(al, nal);
+}
+
 /* What every pass of `allocbench run` shares. */
 typedef struct regress_pass_args {
     const char *self, *alist, *suite, *budget, *out;
@@ -315,6 +422,7 @@ static void regress_second_lists(const regress_cell *c, int nc, const ab_judge_r
 {
     *wl = *th = NULL;
     for (int k = 0; k < nc; k++) {
+        if (c[k].kind == AB_JUDGE_INSTR) continue;   /* exact counts: nothing to confirm */
         int need = jr[k].verdict == AB_JUDGE_REGRESSED || (c[k].n < 3 && !c[k].nfailed);
         if (!need) continue;
         char tb[16];
@@ -408,12 +516,12 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
 {
     const char *base = NULL, *head = NULL, *workloads = "larson,threadtest,glibc-simple,fragprobe-small";
     const char *threads = "1", *suite = "quick", *budget = NULL, *out = NULL, *junit = NULL, *json = NULL;
-    int rounds = 6;
+    int rounds = 6, instr = 1;
     unsigned long long seed = 1;
     static const struct option lo[] = {
         {"base", 1, 0, 'b'}, {"head", 1, 0, 'H'}, {"workloads", 1, 0, 'w'}, {"threads", 1, 0, 't'},
         {"rounds", 1, 0, 'k'}, {"suite", 1, 0, 's'}, {"budget", 1, 0, 'B'}, {"seed", 1, 0, 'S'},
-        {"out", 1, 0, 'o'}, {"junit", 1, 0, 'J'}, {"json", 1, 0, 'j'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}
+        {"out", 1, 0, 'o'}, {"junit", 1, 0, 'J'}, {"json", 1, 0, 'j'}, {"no-instructions", 0, 0, 'I'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}
     };
     int ch;
     optind = 1;
@@ -430,6 +538,7 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
         case 'o': out = optarg; break;
         case 'J': junit = optarg; break;
         case 'j': json = optarg; break;
+        case 'I': instr = 0; break;
         case 'k':
             rounds = (int)strtol(optarg, &e, 10);
             if (*e || rounds < 3 || rounds > 1000) { ab_err("regress: --rounds must be an integer in 3..1000, got '%s'", optarg); return 2; }
@@ -466,6 +575,7 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
     regress_cell *c = NULL;
     int nc = dir ? regress_cells(dir, bname, hname, &c) : -1;
     if (nc == 0) ab_err("regress: %s holds no pairs of base and head runs", dir);
+    if (nc > 0 && instr) regress_instr_cells(p->root, alist, workloads, threads, &c, &nc);
     ab_judge_result *jr = nc > 0 ? ab_xmalloc(sizeof *jr * (size_t)nc) : NULL;
     int jrc = nc > 0 ? regress_judge(c, nc, seed, jr) : 0;
 
@@ -491,7 +601,8 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
             jrc = regress_judge(c, nc, seed, jr);
             for (int k = 0; k < nc; k++) {
                 int m = regress_find(c2, nc2, c[k].name);
-                if (first[k] == AB_JUDGE_REGRESSED && (m < 0 || jr2[m].verdict != AB_JUDGE_REGRESSED)) {
+                if (c[k].kind != AB_JUDGE_INSTR && first[k] == AB_JUDGE_REGRESSED &&
+                    (m < 0 || jr2[m].verdict != AB_JUDGE_REGRESSED)) {
                     jr[k].verdict = AB_JUDGE_PASS;
                     snprintf(jr[k].reason, sizeof jr[k].reason, "not confirmed by the second pass (%s)",
                              m < 0 ? "no pairs" : ab_judge_verdict_name(jr2[m].verdict));

@@ -19,6 +19,7 @@ R() { timeout -k 5 300 "$AB" regress --suite smoke --rounds 4 --out "$out" "$@" 
 
 rc=$(AB_SLOW_SPINS=3000 R --base glibc --head slow="$SLOW" --workloads glibc-simple --junit "$out/j.xml" --json "$out/j.json")
 ck "a slowed head regresses (exit $rc)" '[ "$rc" = 1 ] && grep -q "REGRESSED" "$out/o" && grep -q "^::error" "$out/o"'
+ck "the instruction cell (callgrind) regresses too" 'grep -q "glibc-simple t=1 instructions .*REGRESSED" "$out/o"'
 ck "the regressed cells were confirmed by a second pass" 'grep -q "second pass for glibc-simple" "$out/e" && grep -q "(second pass: " "$out/o"'
 ck "JUnit XML: well formed, the value cell a failure" 'python3 -c "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); sys.exit(0 if any(t.getAttribute(\"name\") == \"glibc-simple t=1 value\" and t.getElementsByTagName(\"failure\") for t in d.getElementsByTagName(\"testcase\")) else 1)" "$out/j.xml"'
 ck "JSON: exit 1 and the value cell REGRESSED" 'python3 -c "import sys, json; d = json.load(open(sys.argv[1])); sys.exit(0 if d[\"exit\"] == 1 and any(c[\"cell\"] == \"glibc-simple t=1 value\" and c[\"verdict\"] == \"REGRESSED\" for c in d[\"cells\"]) else 1)" "$out/j.json"'
@@ -26,6 +27,7 @@ rc=$(AB_SLOW_SPINS=3000 R --base slow="$SLOW" --head glibc --workloads glibc-sim
 ck "the reverse passes and shows IMPROVED (exit $rc)" '[ "$rc" = 0 ] && grep -q "IMPROVED" "$out/o" && ! grep -q "^::error" "$out/o"'
 rc=$(R --base tide@HEAD --head tide="$PWD/allocator/libtide.so" --workloads glibc-simple)
 ck "tide@HEAD is built in a worktree and judged (exit $rc)" '[ "$rc" = 0 ] || [ "$rc" = 1 ]'
+ck "tide@HEAD against the same tide: the instruction cell passes" 'grep -q "glibc-simple t=1 instructions .*PASS" "$out/o"'
 ck "the worktree is removed" '! git worktree list | grep -q allocbench-regress'
 rc=$(R --base glibc --head slow="$SLOW" --rounds 2)
 ck "--rounds 2 is refused with one line (exit $rc)" '[ "$rc" = 2 ] && [ "$(wc -l <"$out/e")" = 1 ]'
@@ -39,7 +41,7 @@ ck "no temporary worktree folder is left" '[ -z "$(ls -d /tmp/allocbench-regress
 rc=$(R --base glibc --head glibc)
 ck "the same allocator twice is refused (exit $rc)" '[ "$rc" = 2 ]'
 
-expect=13
+expect=15
 if [ "$fails" != 0 ] || [ "$checks" != "$expect" ]; then
     echo "regress: $fails of $checks checks failed (expected $expect)"
     exit 1
