@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench.sh: what `make bench` runs after building everything: the quick suite
-# (every allocator, every registered workload, 1 and 2 threads), then every
+# (every allocator, the registered workloads but the reproduction's programs
+# and server, 1 and 2 threads), then every
 # figure, then the ratio table against jemalloc. Designed to finish within
 # 10 minutes on the 2-vCPU development machine: repetitions are run in rounds
 # and a new round starts only if it should end within the --budget
@@ -13,7 +14,12 @@ REPS=${BENCH_REPS:-3}
 t0=$(date +%s)
 log=$(mktemp /tmp/allocbench-bench-XXXXXX)
 trap 'rm -f "$log"' EXIT
-$AB run --suite quick --allocators all --workloads all --threads 1,2 --reps "$REPS" --warmup 1 \
+# Every registered workload but the programs and the server of the BSDCan
+# 2006 reproduction (`make reproduce` runs them; BENCH_EXCLUDE= keeps them).
+EXCLUDE=${BENCH_EXCLUDE-mariadb,cca,gs,cfrac,sh6bench}
+WLS=$(awk -F'\t' 'FNR > 1 && $1 != "" { print $1 }' workloads/workloads.tsv workloads/*/workloads.tsv |
+      awk -v ex=",$EXCLUDE," 'index(ex, "," $0 ",") == 0' | paste -sd, -)
+$AB run --suite quick --allocators all --workloads "$WLS" --threads 1,2 --reps "$REPS" --warmup 1 \
     --budget "$BUDGET" --timeout 60 >"$log"
 cat "$log"
 dir=$(sed -n 's/^results: //p' "$log" | tail -n 1)
