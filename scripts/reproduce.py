@@ -889,9 +889,13 @@ def cmd_readme(d, readme):
         die('%s has no claims.md (run: reproduce.py analyze %s)' % (d, d))
     figs = sorted(f for f in os.listdir(os.path.join(d, 'figures')) if f.endswith('.png'))
     reps = s.meta.get('stages', [])
+    cmd = s.meta.get('command', '?').replace(ROOT + '/', '')
+    if '--t0' in cmd:   # started by make: say so in make's terms
+        b = s.meta.get('budget_s')
+        cmd = 'make reproduce' + (' FULL=1' if s.meta.get('full') else '') + \
+              ('' if b in (None, 1740.0) else ' BUDGET=%g' % b)
     lines = ['<!-- reproduce:begin (scripts/reproduce.py readme %s) -->' % rel, '',
-             'From `%s` (%s; git `%s`; `%s`):' % (rel, s.machine(), s.meta.get('git', '?'),
-                                                  s.meta.get('command', '?').replace(ROOT + '/', '')), '']
+             'From `%s` (%s; git `%s`; `%s` on a fresh clone):' % (rel, s.machine(), s.meta.get('git', '?'), cmd), '']
     lines += open(claims_md).read().rstrip().split('\n')
     lines += ['', 'Stages: ' + '; '.join('%s %s threads/clients %s, %s repetitions asked' % (
         st['stage'], '+'.join(st['workloads']), ','.join(map(str, st['threads'])), st['reps_asked']) for st in reps) + '.',
