@@ -895,7 +895,8 @@ def cmd_readme(d, readme):
         cmd = 'make reproduce' + (' FULL=1' if s.meta.get('full') else '') + \
               ('' if b in (None, 1740.0) else ' BUDGET=%g' % b)
     lines = ['<!-- reproduce:begin (scripts/reproduce.py readme %s) -->' % rel, '',
-             'From `%s` (%s; git `%s`; `%s` on a fresh clone):' % (rel, s.machine(), s.meta.get('git', '?'), cmd), '']
+             'From `%s` (%s; git `%s`%s; `%s`):' % (rel, s.machine(), s.meta.get('git', '?'),
+                                                   ', with local changes' if s.meta.get('git_dirty') else ', clean', cmd), '']
     lines += open(claims_md).read().rstrip().split('\n')
     lines += ['', 'Stages: ' + '; '.join('%s %s threads/clients %s, %s repetitions asked' % (
         st['stage'], '+'.join(st['workloads']), ','.join(map(str, st['threads'])), st['reps_asked']) for st in reps) + '.',
