@@ -383,6 +383,17 @@ typedef struct server_paths {
     char datadir[PATH_MAX], sock[PATH_MAX], pidfile[PATH_MAX], log[PATH_MAX], tmpdir[PATH_MAX];
 } server_paths;
 
+/* The paths of a server on datadir whose socket, pid file and error log are
+ * <g_priv>/<name>.sock, .pid and -error.log, its temporary files in g_priv. */
+static void server_paths_in(server_paths *sp, const char *datadir, const char *name)
+{
+    xsnprintf(sp->datadir, sizeof sp->datadir, "%s", datadir);
+    xsnprintf(sp->sock, sizeof sp->sock, "%s/%s.sock", g_priv, name);
+    xsnprintf(sp->pidfile, sizeof sp->pidfile, "%s/%s.pid", g_priv, name);
+    xsnprintf(sp->log, sizeof sp->log, "%s/%s-error.log", g_priv, name);
+    xsnprintf(sp->tmpdir, sizeof sp->tmpdir, "%s", g_priv);
+}
+
 /* Does the server answer on its socket (greeting packet received)? */
 static int server_answers(const char *sock)
 {
@@ -638,11 +649,7 @@ static void build_template(const char *root, const char *tdir, long table_size)
     av_free(&a);
 
     server_paths sp;
-    xsnprintf(sp.datadir, sizeof sp.datadir, "%s", work);
-    xsnprintf(sp.sock, sizeof sp.sock, "%s/build.sock", g_priv);
-    xsnprintf(sp.pidfile, sizeof sp.pidfile, "%s/build.pid", g_priv);
-    xsnprintf(sp.log, sizeof sp.log, "%s/build-server.log", g_priv);
-    xsnprintf(sp.tmpdir, sizeof sp.tmpdir, "%s", g_priv);
+    server_paths_in(&sp, work, "build");
     server_start(&sp, 0);
 
     av_add(&a, "%s", MARIADB_CLIENT);
@@ -813,11 +820,9 @@ int main(int argc, char **argv)
     check_signal();
 
     server_paths sp;
-    xsnprintf(sp.datadir, sizeof sp.datadir, "%s/data", g_priv);
-    xsnprintf(sp.sock, sizeof sp.sock, "%s/mysqld.sock", g_priv);
-    xsnprintf(sp.pidfile, sizeof sp.pidfile, "%s/mysqld.pid", g_priv);
-    xsnprintf(sp.log, sizeof sp.log, "%s/error.log", g_priv);
-    xsnprintf(sp.tmpdir, sizeof sp.tmpdir, "%s", g_priv);
+    char datadir[PATH_MAX];
+    xsnprintf(datadir, sizeof datadir, "%s/data", g_priv);
+    server_paths_in(&sp, datadir, "mysqld");
     double tc = wl_now();
     if (copy_tree(tdir, sp.datadir) != 0) wl_fatal("copying %s to %s: %s", tdir, sp.datadir, strerror(errno));
     double copy_s = wl_now() - tc;
