@@ -494,6 +494,11 @@ static int regress_junit(const char *path, const regress_cell *c, const ab_judge
     return fclose(f) ? -1 : 0;
 }
 
+static const char *regress_kind_name(int kind)
+{
+    return kind == AB_JUDGE_INSTR ? "instructions" : kind == AB_JUDGE_MEM ? "memory" : "time";
+}
+
 static int regress_json(const char *path, const regress_cell *c, const ab_judge_result *r, int nc,
                         const char *dir, int rc)
 {
@@ -503,9 +508,11 @@ static int regress_json(const char *path, const regress_cell *c, const ab_judge_
     for (const char *q = dir; *q; q++) { if (*q == '"' || *q == '\\') fputc('\\', f); fputc(*q, f); }
     fprintf(f, "\", \"exit\": %d, \"cells\": [", rc);
     for (int k = 0; k < nc; k++)
-        fprintf(f, "%s\n {\"cell\": \"%s\", \"pairs\": %d, \"effect\": %.6g, \"lo\": %.6g, \"hi\": %.6g, "
+        fprintf(f, "%s\n {\"cell\": \"%s\", \"kind\": \"%s\", \"pairs\": %d, \"base_median\": %.10g, "
+                   "\"head_median\": %.10g, \"effect\": %.6g, \"lo\": %.6g, \"hi\": %.6g, "
                    "\"threshold\": %.6g, \"floor\": %.6g, \"verdict\": \"%s\"}",
-                k ? "," : "", c[k].name, c[k].n, isfinite(r[k].effect) ? expm1(r[k].effect) : 0,
+                k ? "," : "", c[k].name, regress_kind_name(c[k].kind), c[k].n, regress_median(c[k].base, c[k].n),
+                regress_median(c[k].head, c[k].n), isfinite(r[k].effect) ? expm1(r[k].effect) : 0,
                 isfinite(r[k].lo) ? expm1(r[k].lo) : -1, isfinite(r[k].hi) ? expm1(r[k].hi) : -1, r[k].threshold,
                 isfinite(r[k].floor) ? expm1(r[k].floor) : 0, ab_judge_verdict_name(r[k].verdict));
     fputs("\n]}\n", f);
