@@ -216,3 +216,9 @@ void ab_record_close(ab_record *r)
     r->rows = NULL;
     r->nrows = r->cap = 0;
 }
+
+const char *const *ab_record_columns(int *n)
+{
+    *n = RECORD_NCOLS;
+    return record_cols;
+}

@@ -66,4 +66,7 @@ void ab_record_summary(const ab_record *r, const ab_alloc *al, int nal, const ab
                        const int *threads, int nth);
 void ab_record_close(ab_record *r);
 
+/* The columns of runs.csv, in order; *n receives their count. */
+const char *const *ab_record_columns(int *n);
+
 #endif /* AB_RECORD_H */
