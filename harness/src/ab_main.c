@@ -1,11 +1,13 @@
 /*
  * ab_main.c: allocbench, the allocator benchmark harness.
- *   allocbench run | list | calibrate | plot | report | claims | regress
+ *   allocbench run | list | calibrate | plot | report | claims | regress | merge | resume
  */
+#include "ab_merge.h"
 #include "ab_plot.h"
 #include "ab_regress.h"
 #include "ab_report.h"
 #include "ab_run.h"
+#include "ab_slurm.h"
 #include "ab_util.h"
 
 #include <libgen.h>
@@ -22,6 +24,8 @@ static const char *main_help =
 "  plot DIR   draw every figure of a results folder (PNG and PDF)\n"
 "  report DIR print the ratio tables against jemalloc\n"
 "  regress    judge head against base for regressions (exit 0 pass, 1 regression, 2 inconclusive)\n"
+"  merge      merge partial sets (a Slurm job array's, several machines') into one set\n"
+"  resume DIR submit again the missing and failed runs of a Slurm results folder\n"
 "  claims DIR judge claims C1-C10 of BSDCan 2006 from a `make reproduce` set\n"
 "             (writes DIR/claims.md and DIR/claims.csv; scripts/reproduce.py)\n"
 "The repository root is found from the binary's location (build/harness/allocbench);\n"
@@ -72,7 +76,10 @@ int main(int argc, char **argv)
     else if (!strcmp(argv[1], "report")) rc = ab_cmd_report(argc - 2, argv + 2);
     else if (!strcmp(argv[1], "claims")) rc = main_claims(argc - 2, argv + 2, &p);
     else if (!strcmp(argv[1], "regress")) rc = ab_cmd_regress(argc - 1, argv + 1, &p);
-    else { ab_err("unknown command '%s' (run, list, calibrate, plot, report, claims, regress)", argv[1]); rc = 2; }
+    else if (!strcmp(argv[1], "merge")) rc = ab_cmd_merge(argc - 2, argv + 2, &p);
+    else if (!strcmp(argv[1], "resume")) rc = ab_cmd_resume(argc - 2, argv + 2, &p);
+    else if (!strcmp(argv[1], "run-task")) rc = ab_cmd_run_task(argc - 2, argv + 2, &p);   /* inside a Slurm array task */
+    else { ab_err("unknown command '%s' (run, list, calibrate, plot, report, claims, regress, merge, resume)", argv[1]); rc = 2; }
     free(root);
     free(exedir);
     return rc;

@@ -9,30 +9,17 @@
 #include "ab_plan.h"
 #include "ab_record.h"
 #include "ab_report.h"
+#include "ab_slurm.h"
 #include "ab_stats.h"
 #include "ab_util.h"
 #include "ab_wl.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define AB_MAX_THREADS 64
-#define AB_MAX_EXTRA   16
-
-/* Options of `run`. Invariant after parsing: nthreads >= 1, reps >= 1,
- * sample_ms >= 1, timeout_s > 0, suite is quick|full|smoke. */
-typedef struct run_opts {
-    const char *allocators, *workloads, *threads_s, *pin, *suite, *out;
-    int threads[AB_MAX_THREADS], nthreads;
-    int reps, warmup, sample_ms, calibrate, summary;
-    int abba;              /* --order abba: odd rounds take the allocators in reverse order */
-    double timeout_s, disturbed_frac, disturbed_floor_s, budget_s;
-    char *registry[AB_MAX_EXTRA];
-    int nregistry;
-} run_opts;
 
 static const char *run_help =
 "usage: allocbench run [options]\n"
@@ -60,6 +47,15 @@ static const char *run_help =
 "  --order O          rr: every round takes the allocators in order (default);\n"
 "                     abba: odd rounds take them in reverse (A B, B A: paired comparisons)\n"
 "  --summary          print the ratio table against jemalloc when done\n"
+"  --executor E       local (default) or slurm: write the plan into the results folder and\n"
+"                     submit it as one Slurm job array and a dependent merge job\n"
+"  --partition P      (slurm) the partition to submit to (default: the cluster's default)\n"
+"  --sbatch-args \"..\" (slurm) more sbatch options, split on blanks\n"
+"  --tasks N          (slurm) array tasks; each takes a share of the cells (default: one per\n"
+"                     workload and thread count, at most 64)\n"
+"  --share            (slurm) tasks may share a node: --cpus-per-task = the largest thread\n"
+"                     count instead of --exclusive (timings are then less trustworthy)\n"
+"  --wait             (slurm) wait for the array and the merge, showing progress (squeue)\n"
 "  --help             this text\n";
 
 static int parse_int(const char *s, int lo, int hi, int *v)
@@ -81,7 +77,7 @@ static int parse_dbl(const char *s, double lo, double hi, double *v)
     return 0;
 }
 
-static int parse_run_opts(int argc, char **argv, run_opts *o, int calib_only)
+static int parse_run_opts(int argc, char **argv, ab_run_opts *o, int calib_only)
 {
     memset(o, 0, sizeof *o);
     o->allocators = "all"; o->workloads = "all"; o->threads_s = "1,2";
@@ -93,7 +89,9 @@ static int parse_run_opts(int argc, char **argv, run_opts *o, int calib_only)
         {"reps", 1, 0, 'r'}, {"warmup", 1, 0, 'W'}, {"pin", 1, 0, 'p'}, {"suite", 1, 0, 's'},
         {"out", 1, 0, 'o'}, {"timeout", 1, 0, 'T'}, {"sample-ms", 1, 0, 'S'},
         {"disturbed", 1, 0, 'd'}, {"registry", 1, 0, 'R'}, {"no-calibrate", 0, 0, 'N'}, {"order", 1, 0, 'O'},
-        {"summary", 0, 0, 'M'}, {"budget", 1, 0, 'B'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}
+        {"summary", 0, 0, 'M'}, {"budget", 1, 0, 'B'}, {"help", 0, 0, 'h'},
+        {"executor", 1, 0, 'X'}, {"partition", 1, 0, 'P'}, {"sbatch-args", 1, 0, 'A'}, {"tasks", 1, 0, 'k'},
+        {"share", 0, 0, 'H'}, {"wait", 0, 0, 'y'}, {0, 0, 0, 0}
     };
     optind = 1;
     opterr = 0;
@@ -131,10 +129,24 @@ static int parse_run_opts(int argc, char **argv, run_opts *o, int calib_only)
             break;
         case 'B': if (parse_dbl(optarg, 1, 1e7, &o->budget_s)) { ab_err("--budget must be seconds >= 1, got '%s'", optarg); return -1; } break;
         case 'M': o->summary = 1; break;
+        case 'X':
+            if (!strcmp(optarg, "slurm")) o->slurm = 1;
+            else if (!strcmp(optarg, "local")) o->slurm = 0;
+            else { ab_err("--executor must be local or slurm, got '%s'", optarg); return -1; }
+            break;
+        case 'P': o->partition = optarg; break;
+        case 'A': o->sbatch_args = optarg; break;
+        case 'k': if (parse_int(optarg, 1, 10000, &o->tasks)) { ab_err("--tasks must be an integer in 1..10000, got '%s'", optarg); return -1; } break;
+        case 'H': o->share = 1; break;
+        case 'y': o->wait = 1; break;
         case 'h': return 1;
         case ':': ab_err("%s: option '%s' needs a value", cmd, argv[optind - 1]); return -1;
         default: ab_err("%s: unknown option '%s' (see allocbench %s --help)", cmd, argv[optind - 1], cmd); return -1;
         }
+    }
+    if (!o->slurm && (o->partition || o->sbatch_args || o->tasks || o->share || o->wait)) {
+        ab_err("%s: --partition, --sbatch-args, --tasks, --share and --wait need --executor slurm", cmd);
+        return -1;
     }
     if (optind < argc) { ab_err("%s: unexpected argument '%s' (see allocbench %s --help)", cmd, argv[optind], cmd); return -1; }
     char err[256];
@@ -198,41 +210,46 @@ static char *cmd_line(int argc, char **argv)
 
 /* What the local executor needs besides the plan. */
 typedef struct run_local_ctx {
-    const run_opts *o;
+    const ab_matrix *m;
     const ab_paths *p;
     const char *dir;                  /* the results folder being written */
-    const ab_workload *const *wls;
-    const ab_alloc *al;
     int tty;                          /* stderr is a terminal: progress rewritten in place */
 } run_local_ctx;
 
 /* Execute one run of the plan and record it. Returns 0, or -1 when it was
  * interrupted (nothing recorded). */
-static int run_one(const run_local_ctx *x, const ab_plan_run *pr, int runno, ab_record *rec)
+int ab_run_one(const ab_matrix *m, const ab_paths *p, const char *dir, const ab_plan_run *pr, int runno,
+               ab_record *rec, int tty)
 {
-    const run_opts *o = x->o;
-    const ab_workload *w = x->wls[pr->wl];
-    const ab_alloc *a = &x->al[pr->alloc];
+    const ab_run_opts *o = &m->o;
+    const ab_workload *w = m->wls[pr->wl];
+    const ab_alloc *a = &m->al[pr->alloc];
     int th = o->threads[pr->ti];
     char run_id[32];
     snprintf(run_id, sizeof run_id, "r%05d", runno);
-    char *outp = ab_xasprintf("%s/runs/%s.out", x->dir, run_id);
-    char *errp = ab_xasprintf("%s/runs/%s.err", x->dir, run_id);
-    char *jsonp = ab_xasprintf("%s/runs/%s.json", x->dir, run_id);
-    char *tlp = ab_xasprintf("%s/timeline/%s.csv", x->dir, run_id);
-    char **av = build_argv(w, x->p->root, o->suite, th, o->pin, jsonp);
+    char *outp = ab_xasprintf("%s/runs/%s.out", dir, run_id);
+    char *errp = ab_xasprintf("%s/runs/%s.err", dir, run_id);
+    char *jsonp = ab_xasprintf("%s/runs/%s.json", dir, run_id);
+    char *tlp = ab_xasprintf("%s/timeline/%s.csv", dir, run_id);
+    char **av = build_argv(w, p->root, o->suite, th, o->pin, jsonp);
     char *envs[8];
     int ne = 0;
     envs[ne++] = ab_xasprintf("ALLOCBENCH_ALLOCATOR=%s", a->name);
     envs[ne++] = ab_xasprintf("ALLOCBENCH_ALLOCATOR_LIB=%s", a->lib ? a->lib : "");
     envs[ne++] = ab_xasprintf("ALLOCBENCH_ALLOCATOR_FILE=%s", a->file);
-    envs[ne++] = ab_xasprintf("ALLOCBENCH_RUN_PREFIX=%s/runs/%s", x->dir, run_id);
+    envs[ne++] = ab_xasprintf("ALLOCBENCH_RUN_PREFIX=%s/runs/%s", dir, run_id);
     if (a->env) envs[ne++] = ab_xstrdup(a->env);
     envs[ne] = NULL;
 
     ab_exec_spec sp = { av, a->lib, envs, outp, errp, tlp, run_id, o->sample_ms, o->timeout_s };
     ab_exec_result er;
     ab_exec_run(&sp, &er);
+    /* A signal sent to allocbench and its workload together (Ctrl-C, or a
+     * batch system ending the job) may end the workload before allocbench
+     * sees its own: such a run was interrupted, not crashed. */
+    if (er.status == AB_EXIT_SIGNAL && (er.signal == SIGTERM || er.signal == SIGINT || er.signal == SIGHUP))
+        for (int i = 0; i < 20 && !ab_interrupted; i++) usleep(10000);
+    if (er.status == AB_EXIT_SIGNAL && ab_interrupted) er.status = AB_EXIT_INTERRUPTED;
     int rc = 0;
     if (er.status == AB_EXIT_INTERRUPTED) {
         unlink(outp); unlink(errp); unlink(tlp); unlink(jsonp);
@@ -243,7 +260,7 @@ static int run_one(const run_local_ctx *x, const ab_plan_run *pr, int runno, ab_
         char note[512];
         const ab_record_row *row = ab_record_run(rec, &in, &status, note);
         if (!row->ok)
-            fprintf(stderr, "%sallocbench: run %s (%s, %s, t=%d) failed: %s%s%s\n", x->tty ? "\r\033[K" : "",
+            fprintf(stderr, "%sallocbench: run %s (%s, %s, t=%d) failed: %s%s%s\n", tty ? "\r\033[K" : "",
                     run_id, w->name, a->name, th, status, *note ? ": " : "", note);
     }
     ab_argv_free(av);
@@ -258,7 +275,7 @@ static int run_one(const run_local_ctx *x, const ab_plan_run *pr, int runno, ab_
  * receives the runs recorded. */
 static int run_execute_local(const ab_plan *plan, const run_local_ctx *x, ab_record *rec, long *done)
 {
-    const run_opts *o = x->o;
+    const ab_run_opts *o = &x->m->o;
     double t0 = ab_now(), last_progress = 0;
     int reps_done = 0;
     *done = 0;
@@ -281,12 +298,12 @@ static int run_execute_local(const ab_plan *plan, const run_local_ctx *x, ab_rec
          * every 10 s is enough. */
         if (x->tty || *done == 0 || ab_now() - last_progress >= 10) {
             fprintf(stderr, "%s[%ld/%ld] %s t=%d %s %s%d  elapsed %s  ETA %s%s", x->tty ? "\r\033[K" : "",
-                    *done + 1, plan->n, x->wls[pr->wl]->name, o->threads[pr->ti], x->al[pr->alloc].name,
+                    *done + 1, plan->n, x->m->wls[pr->wl]->name, o->threads[pr->ti], x->m->al[pr->alloc].name,
                     pr->warm ? "warm-up " : "rep ", pr->warm ? pr->warm_no : pr->rep, tb, eb, x->tty ? "" : "\n");
             fflush(stderr);
             last_progress = ab_now();
         }
-        if (run_one(x, pr, (int)i + 1, rec)) break;
+        if (ab_run_one(x->m, x->p, x->dir, pr, (int)i + 1, rec, x->tty)) break;
         (*done)++;
     }
     if (x->tty) fputs("\r\033[K", stderr);
@@ -294,54 +311,84 @@ static int run_execute_local(const ab_plan *plan, const run_local_ctx *x, ab_rec
     return reps_done;
 }
 
-int ab_cmd_run(int argc, char **argv, const ab_paths *p)
+char *ab_run_machine_label(const ab_machine *mc)
 {
-    run_opts o;
-    int pr = parse_run_opts(argc, argv, &o, 0);
-    if (pr > 0) { fputs(run_help, stdout); return 0; }
-    if (pr < 0) return 2;
+    char *s = ab_xasprintf("%s; %d CPUs; Linux %s", mc->cpu_model, mc->ncpu_online, mc->kernel);
+    for (char *q = s; *q; q++) if (*q == ',' || *q == '"') *q = ' ';   /* keep the column simple to cut */
+    return s;
+}
+
+int ab_matrix_load(ab_matrix *m, int argc, char **argv, const ab_paths *p)
+{
+    memset(m, 0, sizeof *m);
+    ab_run_opts *o = &m->o;
+    int pr = parse_run_opts(argc, argv, o, 0);
+    if (pr) return pr;
 
     /* Workloads. */
-    ab_wlset all = {0};
-    if (ab_wl_load_default(&all, p->root, o.registry, o.nregistry)) return 2;
-    const ab_workload **wls = NULL;
-    int nwl = 0;
-    if (!strcmp(o.workloads, "all")) {
-        wls = ab_xmalloc(sizeof(*wls) * (size_t)(all.n + 1));
-        for (int i = 0; i < all.n; i++) wls[nwl++] = &all.v[i];
+    if (ab_wl_load_default(&m->all, p->root, o->registry, o->nregistry)) return -1;
+    m->wls = ab_xmalloc(sizeof(*m->wls) * (size_t)(m->all.n + 1));
+    if (!strcmp(o->workloads, "all")) {
+        for (int i = 0; i < m->all.n; i++) m->wls[m->nwl++] = &m->all.v[i];
     } else {
-        char *copy = ab_xstrdup(o.workloads), *save = NULL;
-        wls = ab_xmalloc(sizeof(*wls) * (size_t)(all.n + 1));
+        char *copy = ab_xstrdup(o->workloads), *save = NULL;
         for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            const ab_workload *w = ab_wl_find(&all, t);
+            const ab_workload *w = ab_wl_find(&m->all, t);
             if (!w) {
                 ab_err("unknown workload '%s' (see allocbench list)", t);
-                free(copy); free(wls); ab_wl_free(&all); return 2;
+                free(copy); ab_matrix_free(m); return -1;
             }
             int dup = 0;
-            for (int i = 0; i < nwl; i++) if (wls[i] == w) dup = 1;
-            if (!dup) wls[nwl++] = w;
+            for (int i = 0; i < m->nwl; i++) if (m->wls[i] == w) dup = 1;
+            if (!dup) m->wls[m->nwl++] = w;
         }
         free(copy);
     }
-    if (nwl == 0) { ab_err("no workloads to run (none registered in workloads/*.tsv?)"); free(wls); ab_wl_free(&all); return 2; }
-    for (int i = 0; i < nwl; i++) {
-        char *b = wls[i]->binary[0] == '/' ? ab_xstrdup(wls[i]->binary) : ab_xasprintf("%s/%s", p->root, wls[i]->binary);
+    if (m->nwl == 0) { ab_err("no workloads to run (none registered in workloads/*.tsv?)"); ab_matrix_free(m); return -1; }
+    for (int i = 0; i < m->nwl; i++) {
+        const ab_workload *w = m->wls[i];
+        char *b = w->binary[0] == '/' ? ab_xstrdup(w->binary) : ab_xasprintf("%s/%s", p->root, w->binary);
         int ok = ab_is_executable(b);
-        if (!ok) ab_err("workload '%s': binary %s missing (run make)", wls[i]->name, b);
+        if (!ok) ab_err("workload '%s': binary %s missing (run make)", w->name, b);
         free(b);
-        if (!ok) { free(wls); ab_wl_free(&all); return 2; }
+        if (!ok) { ab_matrix_free(m); return -1; }
     }
 
     /* Allocators, probed before anything is recorded. */
-    ab_alloc *al = NULL;
-    int nal = ab_alloc_parse(o.allocators, p->root, &al);
-    if (nal < 0) { free(wls); ab_wl_free(&all); return 2; }
+    m->nal = ab_alloc_parse(o->allocators, p->root, &m->al);
+    if (m->nal < 0) { m->nal = 0; m->al = NULL; ab_matrix_free(m); return -1; }
     char *probe = ab_xasprintf("%s/ab-probe", p->exedir);
-    for (int i = 0; i < nal; i++) {
-        if (ab_alloc_probe(&al[i], probe, p->root)) { free(probe); ab_alloc_free(al, nal); free(wls); ab_wl_free(&all); return 2; }
+    for (int i = 0; i < m->nal; i++) {
+        if (ab_alloc_probe(&m->al[i], probe, p->root)) { free(probe); ab_matrix_free(m); return -1; }
     }
     free(probe);
+    return 0;
+}
+
+void ab_matrix_free(ab_matrix *m)
+{
+    if (m->al) ab_alloc_free(m->al, m->nal);
+    free(m->wls);
+    ab_wl_free(&m->all);
+    m->al = NULL; m->wls = NULL; m->nal = m->nwl = 0;
+}
+
+int ab_cmd_run(int argc, char **argv, const ab_paths *p)
+{
+    ab_run_opts o0;
+    int pr = parse_run_opts(argc, argv, &o0, 0);
+    if (pr > 0) { fputs(run_help, stdout); return 0; }
+    if (pr < 0) return 2;
+    /* The Slurm executor checks its cluster before anything is loaded or written. */
+    if (o0.slurm && ab_slurm_preflight(&o0)) return 2;
+    ab_matrix mx;
+    pr = ab_matrix_load(&mx, argc, argv, p);
+    if (pr > 0) { fputs(run_help, stdout); return 0; }
+    if (pr < 0) return 2;
+    const ab_run_opts o = mx.o;
+    const ab_workload **wls = mx.wls;
+    int nwl = mx.nwl, nal = mx.nal;
+    ab_alloc *al = mx.al;
 
     ab_machine mc;
     ab_machine_get(&mc);
@@ -350,7 +397,7 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
     ab_utc_stamp(date0, sizeof date0, 0);
     char *outdir = o.out ? ab_xstrdup(o.out) : ab_xasprintf("%s/results", p->root);
     ab_resdir rd;
-    if (ab_resdir_create(&rd, outdir, stamp, mc.host)) { ab_machine_free(&mc); ab_alloc_free(al, nal); free(wls); ab_wl_free(&all); free(outdir); return 2; }
+    if (ab_resdir_create(&rd, outdir, stamp, mc.host)) { ab_machine_free(&mc); ab_matrix_free(&mx); free(outdir); return 2; }
     const char *D = rd.tmp_path;
     ab_exec_install_signals();
 
@@ -377,8 +424,7 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
         ab_argv_free(v);
     }
     char *cl = cmd_line(argc, argv);
-    char *machine_s = ab_xasprintf("%s; %d CPUs; Linux %s", mc.cpu_model, mc.ncpu_online, mc.kernel);
-    for (char *q = machine_s; *q; q++) if (*q == ',' || *q == '"') *q = ' ';   /* keep the column simple to cut */
+    char *machine_s = ab_run_machine_label(&mc);
     ab_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.machine = &mc; meta.allocs = al; meta.nalloc = nal;
@@ -386,12 +432,26 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
     meta.threads = o.threads; meta.nthreads = o.nthreads;
     meta.suite = o.suite; meta.pin = o.pin; meta.command_line = cl;
     meta.git_commit = git_commit ? git_commit : "unknown"; meta.git_status = git_status;
-    meta.date_start = date0; meta.date_end = NULL; meta.state = "running";
+    meta.date_start = date0; meta.date_end = NULL; meta.state = o.slurm ? "submitted" : "running";
     meta.results_name = rd.name;
     meta.reps = o.reps; meta.warmup = o.warmup; meta.sample_ms = o.sample_ms;
     meta.timeout_s = o.timeout_s; meta.disturbed_frac = o.disturbed_frac; meta.disturbed_floor_s = o.disturbed_floor_s;
-    meta.calibrated = o.calibrate;
+    meta.calibrated = o.calibrate && !o.slurm;
     ab_meta_write(D, &meta);
+
+    if (o.slurm) {
+        /* The Slurm executor: the folder takes its final name now, the
+         * tasks write into it and the merge job completes it. */
+        int rc = 2;
+        if (ab_resdir_finish(&rd) == 0) rc = ab_slurm_submit(&mx, p, rd.final_path, argc - 1, argv + 1);
+        else ab_err("cannot rename %s into place", rd.tmp_path);
+        for (int i = 0; i < nwl; i++) free(argv_lines[i]);
+        free(argv_lines); free(cl); free(machine_s); free(git_commit); free(git_status);
+        ab_resdir_free(&rd); free(outdir);
+        ab_machine_free(&mc);
+        ab_matrix_free(&mx);
+        return rc;
+    }
 
     if (o.calibrate) {
         fprintf(stderr, "allocbench: calibrating the CPU speedup at %s threads\n", o.threads_s);
@@ -412,7 +472,7 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
     ab_record_ctx rctx = { D, mc.host, machine_s, o.suite, o.pin, o.disturbed_frac, o.disturbed_floor_s, o.timeout_s };
     if (ab_record_open(&rec, &rctx)) return 2;
     long done = 0;
-    run_local_ctx lc = { &o, p, D, wls, al, isatty(2) };
+    run_local_ctx lc = { &mx, p, D, isatty(2) };
     int reps_done = run_execute_local(&plan, &lc, &rec, &done);
     ab_record_summary(&rec, al, nal, wls, nwl, o.threads, o.nthreads);
     long nfail = rec.nfail, ndist = rec.ndist;
@@ -438,9 +498,7 @@ int ab_cmd_run(int argc, char **argv, const ab_paths *p)
     free(argv_lines); free(cl); free(machine_s); free(git_commit); free(git_status);
     ab_resdir_free(&rd); free(outdir);
     ab_machine_free(&mc);
-    ab_alloc_free(al, nal);
-    free(wls);
-    ab_wl_free(&all);
+    ab_matrix_free(&mx);
     return rc;
 }
 
@@ -455,7 +513,7 @@ static const char *calib_help =
 int ab_cmd_calibrate(int argc, char **argv, const ab_paths *p)
 {
     (void)p;
-    run_opts o;
+    ab_run_opts o;
     int pr = parse_run_opts(argc, argv, &o, 1);
     if (pr > 0) { fputs(calib_help, stdout); return 0; }
     if (pr < 0) return 2;
