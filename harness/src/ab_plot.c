@@ -24,6 +24,7 @@ typedef struct plot_ctx {
     int ths[64]; int nth;
     char *caption;
     int nfig, nfail;
+    int multi;            /* runs is one machine's share of a merged set: gbench rows are filtered by run_id */
 } plot_ctx;
 
 static int uniq(char ***v, int n, const char *s)
@@ -360,6 +361,19 @@ static void fig_latency(plot_ctx *c)
     int ca = ab_table_col(&g, "allocator"), cw = ab_table_col(&g, "workload"), ct = ab_table_col(&g, "threads");
     int cwu = ab_table_col(&g, "warmup"), cn = ab_table_col(&g, "name"), cs = ab_table_col(&g, "size");
     int cc = ab_table_col(&g, "cpu_time"), cu = ab_table_col(&g, "time_unit");
+    if (c->multi) {
+        /* keep the rows of this machine's runs only */
+        int gid = ab_table_col(&g, "run_id"), rid = ab_table_col(&c->runs, "run_id"), k = 0;
+        for (int i = 0; i < g.nrow; i++) {
+            int mine = 0;
+            for (int r = 0; r < c->runs.nrow && !mine; r++)
+                mine = !strcmp(ab_table_get(&g, i, gid), ab_table_get(&c->runs, r, rid));
+            if (mine) { ab_csv_rec x = g.rows[k]; g.rows[k++] = g.rows[i]; g.rows[i] = x; }
+        }
+        /* the others stay allocated past nrow until freed */
+        for (int i = k; i < g.nrow; i++) ab_csv_rec_free(&g.rows[i]);
+        g.nrow = k;
+    }
     char **wls = NULL; int nw = 0;
     for (int i = 0; i < g.nrow; i++) if (*ab_table_get(&g, i, cs)) nw = uniq(&wls, nw, ab_table_get(&g, i, cw));
     double *v = ab_xmalloc(sizeof(double) * (size_t)(g.nrow + 1));
@@ -446,6 +460,56 @@ static char *short_version(const char *v)
     return s;
 }
 
+/* Draw every figure of c->runs into figdir (machine: the caption's machine
+ * when the set holds several). Returns 0, or 1 when a figure failed. */
+static int plot_set(plot_ctx *c, const char *figdir, const char *machine)
+{
+    int ca = ab_table_col(&c->runs, "allocator"), cw = ab_table_col(&c->runs, "workload");
+    int ct = ab_table_col(&c->runs, "threads"), cv = ab_table_col(&c->runs, "alloc_version");
+    int cm = ab_table_col(&c->runs, "machine"), ch = ab_table_col(&c->runs, "host");
+    for (int i = 0; i < c->runs.nrow; i++) {
+        c->nal = uniq(&c->al, c->nal, ab_table_get(&c->runs, i, ca));
+        c->nwl = uniq(&c->wl, c->nwl, ab_table_get(&c->runs, i, cw));
+        int th = atoi(ab_table_get(&c->runs, i, ct)), f = 0;
+        for (int k = 0; k < c->nth; k++) if (c->ths[k] == th) f = 1;
+        if (!f && c->nth < 64) c->ths[c->nth++] = th;
+    }
+    qsort(c->ths, (size_t)c->nth, sizeof(int), cmp_int);
+    ab_str cap = {0};
+    if (machine) ab_str_addf(&cap, "%s | ", machine);
+    else ab_str_addf(&cap, "%s%s%s%s | ", ab_table_get(&c->runs, 0, ch), cm >= 0 ? " (" : "",
+                     cm >= 0 ? ab_table_get(&c->runs, 0, cm) : "", cm >= 0 ? ")" : "");
+    for (int a = 0; a < c->nal; a++) {
+        for (int i = 0; i < c->runs.nrow; i++)
+            if (!strcmp(ab_table_get(&c->runs, i, ca), c->al[a])) {
+                char *sv = short_version(ab_table_get(&c->runs, i, cv));
+                ab_str_addf(&cap, "%s%s %s", a ? ", " : "", c->al[a], sv);
+                free(sv);
+                break;
+            }
+    }
+    char real[4096];
+    const char *rd = realpath(c->dir, real) ? real : c->dir;
+    const char *slash = strrchr(rd, '/');
+    char *dn = ab_xstrdup(slash && slash[1] ? slash + 1 : rd);
+    ab_str_addf(&cap, " | %s", dn);
+    free(dn);
+    c->caption = cap.buf;
+    c->figdir = ab_xstrdup(figdir);
+    c->datdir = ab_xasprintf("%s/data", figdir);
+    if (ab_mkdirs(c->datdir, 0755)) { ab_err("plot: cannot create %s: %s", c->datdir, strerror(errno)); return 1; }
+    for (int w = 0; w < c->nwl; w++) { fig_scal(c, c->wl[w]); fig_rss(c, c->wl[w]); }
+    fig_fig8(c);
+    fig_frag(c);
+    fig_latency(c);
+    if (!machine) printf("figures: %s (%d figures, PNG and PDF)\n", c->figdir, c->nfig);
+    int rc = c->nfail ? 1 : 0;
+    for (int i = 0; i < c->nal; i++) free(c->al[i]);
+    for (int i = 0; i < c->nwl; i++) free(c->wl[i]);
+    free(c->al); free(c->wl); free(c->caption); free(c->figdir); free(c->datdir);
+    return rc;
+}
+
 int ab_cmd_plot(int argc, char **argv, const ab_paths *p)
 {
     if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
@@ -469,49 +533,44 @@ int ab_cmd_plot(int argc, char **argv, const ab_paths *p)
                                   "wall_s", "maxrss_kb", "metric", "unit", "better", "alloc_version", NULL };
     for (int i = 0; need[i]; i++)
         if (ab_table_col(&c.runs, need[i]) < 0) { ab_err("plot: runs.csv lacks column '%s'", need[i]); ab_table_free(&c.runs); return 2; }
-    int ca = ab_table_col(&c.runs, "allocator"), cw = ab_table_col(&c.runs, "workload");
-    int ct = ab_table_col(&c.runs, "threads"), cv = ab_table_col(&c.runs, "alloc_version");
-    int cm = ab_table_col(&c.runs, "machine"), ch = ab_table_col(&c.runs, "host");
-    for (int i = 0; i < c.runs.nrow; i++) {
-        c.nal = uniq(&c.al, c.nal, ab_table_get(&c.runs, i, ca));
-        c.nwl = uniq(&c.wl, c.nwl, ab_table_get(&c.runs, i, cw));
-        int th = atoi(ab_table_get(&c.runs, i, ct)), f = 0;
-        for (int k = 0; k < c.nth; k++) if (c.ths[k] == th) f = 1;
-        if (!f && c.nth < 64) c.ths[c.nth++] = th;
+    int cmach = ab_table_col(&c.runs, "machine");
+    char **mach = NULL;
+    int nm = 0;
+    for (int i = 0; cmach >= 0 && i < c.runs.nrow; i++) nm = uniq(&mach, nm, ab_table_get(&c.runs, i, cmach));
+    int rc = 0;
+    if (!c.runs.nrow) { ab_err("plot: %s/runs.csv has no runs", c.dir); rc = 1; }
+    else if (nm <= 1) {
+        char *fd = ab_xasprintf("%s/figures", c.dir);
+        rc = plot_set(&c, fd, NULL);
+        free(fd);
+    } else {
+        /* a merged set of several machines: one folder of figures each, no
+         * median mixes machines */
+        ab_table all = c.runs;
+        ab_csv_rec *sub = ab_xmalloc(sizeof(ab_csv_rec) * (size_t)(all.nrow + 1));
+        ab_str idx = {0};
+        int total = 0;
+        for (int m = 0; m < nm; m++) {
+            int n = 0;
+            for (int i = 0; i < all.nrow; i++) if (!strcmp(ab_table_get(&all, i, cmach), mach[m])) sub[n++] = all.rows[i];
+            plot_ctx mc = c;
+            mc.runs.rows = sub; mc.runs.nrow = n;
+            mc.multi = 1; mc.nfig = mc.nfail = 0;
+            char *fd = ab_xasprintf("%s/figures/machine-%d", c.dir, m + 1);
+            ab_str_addf(&idx, "machine-%d\t%s\n", m + 1, mach[m]);
+            if (plot_set(&mc, fd, mach[m])) rc = 1;
+            total += mc.nfig;
+            free(fd);
+        }
+        char *ip = ab_xasprintf("%s/figures/machines.tsv", c.dir);
+        ab_write_atomic(ip, idx.buf ? idx.buf : "", idx.len);
+        free(ip);
+        ab_str_free(&idx);
+        free(sub);
+        printf("figures: %s/figures (%d machines, %d figures, PNG and PDF; figures/machines.tsv names them)\n", c.dir, nm, total);
     }
-    if (!c.runs.nrow) { ab_err("plot: %s/runs.csv has no runs", c.dir); ab_table_free(&c.runs); return 1; }
-    qsort(c.ths, (size_t)c.nth, sizeof(int), cmp_int);
-    ab_str cap = {0};
-    ab_str_addf(&cap, "%s%s%s%s | ", ab_table_get(&c.runs, 0, ch), cm >= 0 ? " (" : "",
-                cm >= 0 ? ab_table_get(&c.runs, 0, cm) : "", cm >= 0 ? ")" : "");
-    for (int a = 0; a < c.nal; a++) {
-        for (int i = 0; i < c.runs.nrow; i++)
-            if (!strcmp(ab_table_get(&c.runs, i, ca), c.al[a])) {
-                char *sv = short_version(ab_table_get(&c.runs, i, cv));
-                ab_str_addf(&cap, "%s%s %s", a ? ", " : "", c.al[a], sv);
-                free(sv);
-                break;
-            }
-    }
-    char real[4096];
-    const char *rd = realpath(c.dir, real) ? real : c.dir;
-    const char *slash = strrchr(rd, '/');
-    char *dn = ab_xstrdup(slash && slash[1] ? slash + 1 : rd);
-    ab_str_addf(&cap, " | %s", dn);
-    free(dn);
-    c.caption = cap.buf;
-    c.figdir = ab_xasprintf("%s/figures", c.dir);
-    c.datdir = ab_xasprintf("%s/figures/data", c.dir);
-    if (ab_mkdirs(c.datdir, 0755)) { ab_err("plot: cannot create %s: %s", c.datdir, strerror(errno)); return 1; }
-    for (int w = 0; w < c.nwl; w++) { fig_scal(&c, c.wl[w]); fig_rss(&c, c.wl[w]); }
-    fig_fig8(&c);
-    fig_frag(&c);
-    fig_latency(&c);
-    printf("figures: %s (%d figures, PNG and PDF)\n", c.figdir, c.nfig);
-    int rc = c.nfail ? 1 : 0;
-    for (int i = 0; i < c.nal; i++) free(c.al[i]);
-    for (int i = 0; i < c.nwl; i++) free(c.wl[i]);
-    free(c.al); free(c.wl); free(c.caption); free(c.figdir); free(c.datdir);
+    for (int i = 0; i < nm; i++) free(mach[i]);
+    free(mach);
     ab_table_free(&c.runs);
     return rc;
 }

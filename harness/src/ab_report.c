@@ -86,15 +86,12 @@ static int uniq_add(char ***v, int n, const char *s)
     return n + 1;
 }
 
-int ab_report_print(const char *dir, FILE *out)
+/* The ratio tables of the rows of one machine. */
+static int report_table(const char *dir, const ab_table *tp, FILE *out)
 {
-    char *p = ab_xasprintf("%s/runs.csv", dir);
-    ab_table t;
-    int rc = ab_table_load(p, &t);
-    free(p);
-    if (rc) return -1;
+    const ab_table t = *tp;
     ab_cells c;
-    if (ab_cells_from(&t, &c)) { ab_err("%s/runs.csv lacks required columns", dir); ab_table_free(&t); return -1; }
+    if (ab_cells_from(&t, &c)) { ab_err("%s/runs.csv lacks required columns", dir); return -1; }
     char **al = NULL, **wl = NULL;
     int nal = 0, nwl = 0, ths[64], nth = 0;
     for (int i = 0; i < c.n; i++) {
@@ -143,8 +140,49 @@ int ab_report_print(const char *dir, FILE *out)
     for (int i = 0; i < nwl; i++) free(wl[i]);
     free(al); free(wl);
     ab_cells_free(&c);
-    ab_table_free(&t);
     return 0;
+}
+
+int ab_report_print(const char *dir, FILE *out)
+{
+    char *p = ab_xasprintf("%s/runs.csv", dir);
+    ab_table t;
+    int rc = ab_table_load(p, &t);
+    free(p);
+    if (rc) return -1;
+    /* a merged set may hold several machines: one set of tables each, so
+     * that no median mixes machines */
+    int cm = ab_table_col(&t, "machine"), ch = ab_table_col(&t, "host");
+    char **mach = NULL;
+    int nm = 0;
+    for (int i = 0; cm >= 0 && i < t.nrow; i++) nm = uniq_add(&mach, nm, ab_table_get(&t, i, cm));
+    if (nm <= 1) {
+        rc = report_table(dir, &t, out);
+    } else {
+        ab_csv_rec *sub = ab_xmalloc(sizeof(ab_csv_rec) * (size_t)(t.nrow + 1));
+        for (int m = 0; m < nm && rc == 0; m++) {
+            int n = 0;
+            char **hosts = NULL;
+            int nh = 0;
+            for (int i = 0; i < t.nrow; i++)
+                if (!strcmp(ab_table_get(&t, i, cm), mach[m])) {
+                    sub[n++] = t.rows[i];
+                    if (ch >= 0) nh = uniq_add(&hosts, nh, ab_table_get(&t, i, ch));
+                }
+            fprintf(out, "\n== machine %d of %d: %s (%d runs; host%s", m + 1, nm, *mach[m] ? mach[m] : "(none)", n,
+                    nh == 1 ? "" : "s");
+            for (int h = 0; h < nh; h++) { fprintf(out, "%s%s", h ? ", " : " ", hosts[h]); free(hosts[h]); }
+            fprintf(out, ")\n");
+            free(hosts);
+            ab_table v = { t.cols, t.ncol, sub, n };
+            rc = report_table(dir, &v, out);
+        }
+        free(sub);
+    }
+    for (int i = 0; i < nm; i++) free(mach[i]);
+    free(mach);
+    ab_table_free(&t);
+    return rc;
 }
 
 int ab_cmd_report(int argc, char **argv)
