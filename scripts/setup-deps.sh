@@ -16,7 +16,8 @@ redis-server redis-tools
 libclang-rt-14-dev
 zlib1g-dev
 ghostscript
-mariadb-server mariadb-client sysbench"
+mariadb-server mariadb-client sysbench
+munge slurmctld slurmd slurm-client"
 
 missing=""
 for p in $PKGS; do
