@@ -78,6 +78,14 @@ static int regress_resolve(const char *role, const char *spec, const char *root,
         return 0;
     }
     const char *rev = spec + 5;
+    char *gitdir = ab_xasprintf("%s/.git", root);   /* an installed copy has none */
+    int checkout = ab_file_exists(gitdir);
+    free(gitdir);
+    if (!checkout) {
+        ab_err("regress: --%s %s needs a git checkout of tide, and %s is not one (an installed copy?): "
+               "build tide at %s and give name=/path/libtide.so", role, spec, root, rev);
+        return -1;
+    }
     char tmpl[] = "/tmp/allocbench-regress-XXXXXX";
     if (!mkdtemp(tmpl)) { ab_err("regress: mkdtemp: %s", strerror(errno)); return -1; }
     char *wt = ab_xasprintf("%s/tree", tmpl);
