@@ -148,6 +148,10 @@ static int parse_run_opts(int argc, char **argv, ab_run_opts *o, int calib_only)
         ab_err("%s: --partition, --sbatch-args, --tasks, --share and --wait need --executor slurm", cmd);
         return -1;
     }
+    if (o->slurm && o->budget_s > 0) {
+        ab_err("%s: --budget is for the local executor (give a Slurm array its --time through --sbatch-args)", cmd);
+        return -1;
+    }
     if (optind < argc) { ab_err("%s: unexpected argument '%s' (see allocbench %s --help)", cmd, argv[optind], cmd); return -1; }
     char err[256];
     o->nthreads = ab_parse_threads(o->threads_s, o->threads, AB_MAX_THREADS, err, sizeof err);
