@@ -118,7 +118,14 @@ class Runner:
                '--workloads', ','.join(workloads), '--threads', ','.join(map(str, threads)),
                '--pin', pin, '--reps', str(reps), '--warmup', '0', '--out', tmp,
                '--timeout', str(self.a.timeout)]
-        if budget is not None:
+        if self.a.executor == 'slurm':
+            # the stage runs as one job array on the cluster (sbatch reads
+            # SBATCH_PARTITION and the other SBATCH_* variables); a budget
+            # does not apply there: the array's --time does
+            cmd += ['--executor', 'slurm', '--wait']
+            if self.a.sbatch_args:
+                cmd += ['--sbatch-args', self.a.sbatch_args]
+        elif budget is not None:
             cmd += ['--budget', str(budget)]
         if stage != 'fig6-unpinned':
             cmd.append('--no-calibrate')
@@ -929,6 +936,11 @@ def main():
     r.add_argument('--out', default=os.path.join(ROOT, 'results'))
     r.add_argument('--timeout', type=int, default=300)
     r.add_argument('--reserve', type=float, default=90, help='seconds kept for fig9, stats and analysis')
+    r.add_argument('--executor', choices=('local', 'slurm'), default=os.environ.get('EXECUTOR') or 'local',
+                   help='allocbench run --executor for the measured stages (default: $EXECUTOR, else local; '
+                        'make reproduce EXECUTOR=slurm)')
+    r.add_argument('--sbatch-args', default=os.environ.get('SBATCH_ARGS', ''),
+                   help='with --executor slurm: more sbatch options (default: $SBATCH_ARGS)')
     for c in ('analyze', 'claims'):
         q = sub.add_parser(c)
         q.add_argument('dir')
@@ -944,6 +956,13 @@ def main():
         if a.budget is not None and a.budget <= 0:
             die('BUDGET must be a positive number of seconds')
         a.suite = 'smoke' if a.smoke else ('full' if a.full else 'quick')
+        if a.executor == 'slurm' and a.budget is not None:
+            # the stages run on the cluster until their arrays end: stopping
+            # one at a budget would leave its jobs writing into a folder
+            # that is moved away
+            print('reproduce: --executor slurm: the budget (%g s) does not apply; the arrays run to the end'
+                  % a.budget, file=sys.stderr)
+            a.budget = None
         if not os.access(AB, os.X_OK):
             die('%s is not built (run make)' % AB)
         sys.exit(cmd_run(a))
