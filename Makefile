@@ -42,7 +42,7 @@ TEST_TARGETS :=
 CLEAN_FILES  :=
 
 .DEFAULT_GOAL := all
-.PHONY: all test bench deps clean reproduce test-reproduce regress
+.PHONY: all test bench deps clean reproduce test-reproduce regress regress-baseline
 .DELETE_ON_ERROR:
 
 # The setup script is idempotent and quiet; the stamp only saves its
@@ -87,10 +87,21 @@ reproduce:
 # the working tree's tide against tide at REGRESS_BASE (default: the last
 # commit that changed allocator/), built in a temporary worktree; exit 0
 # pass, 1 regression, 2 inconclusive (allocbench regress, harness/README.md).
+# The committed baseline (results/regress/baseline.json: the A/A noise
+# floors, acknowledgements, the environment fingerprint) is used when it
+# exists; made on another machine, it gives exit 3 until
+# `make regress-baseline` (20 A/A runs of the working tree's tide) redoes it.
 REGRESS_BASE ?= $(shell git log -1 --format=%h -- allocator 2>/dev/null)
+REGRESS_BASELINE ?= results/regress/baseline.json
 REGRESS_ARGS ?= --budget 480
+REGRESS_BL = $(if $(wildcard $(REGRESS_BASELINE)),--baseline $(REGRESS_BASELINE))
 regress: all
-	build/harness/allocbench regress --base tide@$(REGRESS_BASE) --head tide=$(CURDIR)/allocator/libtide.so --out $(BUILD)/regress $(REGRESS_ARGS)
+	build/harness/allocbench regress --base tide@$(REGRESS_BASE) --head tide=$(CURDIR)/allocator/libtide.so --out $(BUILD)/regress $(REGRESS_BL) $(REGRESS_ARGS)
+regress-baseline: all
+	@mkdir -p $(dir $(REGRESS_BASELINE))
+	@for i in $$(seq 20); do echo "regress-baseline: A/A run $$i of 20"; \
+	  build/harness/allocbench regress --aa --base tide=$(CURDIR)/allocator/libtide.so --out $(BUILD)/regress \
+	    --baseline $(REGRESS_BASELINE) --update-baseline >/dev/null || [ $$? = 1 ] || exit 1; done
 
 # A smoke run of every stage of the reproduction, at tiny scale (part of make test).
 test-reproduce: all

@@ -87,9 +87,19 @@ int ab_alloc_parse(const char *list, const char *root, ab_alloc **out)
                 ab_err("allocator name '%s' is built in; choose another name for %s", tok, eq + 1);
                 bad = 1; break;
             }
-            char real[PATH_MAX];
-            if (!eq[1] || !realpath(eq + 1, real)) { ab_err("allocator '%s': library '%s' not found", tok, eq + 1); bad = 1; break; }
-            if (push(&v, &n, tok, ab_xstrdup(real), NULL, 0)) { bad = 1; break; }
+            /* name=/a.so:/b.so preloads a list, as LD_PRELOAD does (an
+             * injection shim before an allocator): each path resolved. */
+            ab_str libs = {0};
+            char *psave = NULL;
+            for (char *path = strtok_r(eq + 1, ":", &psave); path && !bad; path = strtok_r(NULL, ":", &psave)) {
+                char real[PATH_MAX];
+                if (!realpath(path, real)) { ab_err("allocator '%s': library '%s' not found", tok, path); bad = 1; }
+                else ab_str_addf(&libs, "%s%s", libs.len ? ":" : "", real);
+            }
+            if (!bad && !libs.len) { ab_err("allocator '%s': no library given", tok); bad = 1; }
+            if (bad || push(&v, &n, tok, ab_xstrdup(ab_str_c(&libs)), NULL, 0)) bad = 1;
+            ab_str_free(&libs);
+            if (bad) break;
             continue;
         }
         if (!strcmp(tok, "all")) {
@@ -113,7 +123,7 @@ int ab_alloc_parse(const char *list, const char *root, ab_alloc **out)
     free(copy);
     if (!bad && n == 0) { ab_err("empty allocator list"); bad = 1; }
     for (int i = 0; i < n && !bad; i++) {
-        if (v[i].lib && !ab_file_exists(v[i].lib)) {
+        if (v[i].lib && !strchr(v[i].lib, ':') && !ab_file_exists(v[i].lib)) {
             ab_err("allocator '%s': library %s not found%s", v[i].name, v[i].lib,
                    strstr(v[i].lib, "/usr/lib/") == v[i].lib ? " (run scripts/setup-deps.sh)" : " (run make)");
             bad = 1;
@@ -214,9 +224,13 @@ int ab_alloc_matches(const ab_alloc *a, const char *reported)
 {
     char r1[PATH_MAX], r2[PATH_MAX];
     if (!reported || !realpath(reported, r1)) return 0;
-    if (a->lib) {
-        if (!realpath(a->lib, r2)) return 0;
-        return strcmp(r1, r2) == 0;
+    if (a->lib) {   /* any library of a preload list */
+        char *copy = ab_xstrdup(a->lib), *save = NULL;
+        int hit = 0;
+        for (char *l = strtok_r(copy, ":", &save); l && !hit; l = strtok_r(NULL, ":", &save))
+            hit = realpath(l, r2) && strcmp(r1, r2) == 0;
+        free(copy);
+        return hit;
     }
     if (a->file && realpath(a->file, r2) && strcmp(r1, r2) == 0) return 1;
     const char *b = strrchr(r1, '/');

@@ -9,7 +9,9 @@
 /* One allocator to measure.
  * Invariants: name is non-empty and contains only [A-Za-z0-9._-];
  * lib is NULL exactly for glibc (no LD_PRELOAD), otherwise an absolute
- * path; env is NULL or one "KEY=VALUE" string. After ab_alloc_probe()
+ * path or a ':'-separated list of them (name=/a.so:/b.so: a preload list,
+ * e.g. an injection shim before an allocator; the probe accepts malloc
+ * from any of them); env is NULL or one "KEY=VALUE" string. After ab_alloc_probe()
  * succeeds, file is the real path of the object defining malloc in a child
  * started with this allocator's environment, and version/package/
  * package_version are non-NULL (possibly "unknown"). */

@@ -21,6 +21,7 @@
  */
 #include "ab_regress.h"
 #include "ab_alloc.h"
+#include "ab_baseline.h"
 #include "ab_csv.h"
 #include "ab_judge.h"
 #include "ab_util.h"
@@ -34,6 +35,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *regress_help =
@@ -53,11 +55,21 @@ static const char *regress_help =
 "  --out DIR          parent folder of the results set (default <repo>/results)\n"
 "  --junit FILE       also write JUnit XML: one test case per cell, failed when it regressed\n"
 "  --json FILE        also write the cells and verdicts as JSON\n"
+"  --baseline FILE    the committed baseline (JSON): its A/A effects set each cell's noise\n"
+"                     floor, its acknowledgements excuse a regressed cell until they expire,\n"
+"                     its fingerprint must match this machine and build (else exit 3)\n"
+"  --update-baseline  rewrite FILE after the run: this fingerprint, the head's instruction\n"
+"                     counts, expired acknowledgements dropped (and with --aa, this run's\n"
+"                     effects appended to each cell's A/A list)\n"
+"  --aa               A/A run: the head is an identical copy of the base's library\n"
+"                     (no --head); with --update-baseline it teaches the noise floors\n"
+"  --selftest         the gate's self-test (scripts/regress-selftest.py --help)\n"
 "  --no-instructions  skip the instruction cells (callgrind, 1 thread, smoke arguments,\n"
 "                     base and head 3 times each; judged with a 0.5 % minimum effect; for\n"
 "                     the fixed-work workloads: lower-is-better metric, no program started)\n"
 "  --help             this text\n"
-"Exit status: 0 pass, 1 regression, 2 inconclusive or error.\n";
+"Exit status: 0 pass, 1 regression, 2 inconclusive or error, 3 the baseline's environment\n"
+"fingerprint does not match (re-baseline: see harness/README.md).\n";
 
 /* A resolved SPEC: the allocbench allocator argument, and a worktree to
  * remove at the end (NULL if none). */
@@ -161,6 +173,7 @@ typedef struct regress_cell {
     int threads, kind, higher;
     double *base, *head;
     int n, nfailed;
+    const ab_bl_ack *ack;   /* a regression here is acknowledged until ack->expires */
 } regress_cell;
 
 /* The measured value of a run for metric column col, or -1. */
@@ -243,18 +256,39 @@ static double regress_median(const double *v, int n)
 static void regress_report(FILE *f, const regress_cell *c, const ab_judge_result *r, int nc, const char *dir,
                            const char *dir2, const char *base, const char *head)
 {
-    fprintf(f, "## allocbench regress: %s against %s\n\n", head, base);
-    fprintf(f, "| cell | pairs | base median | head median | effect (head vs base, + = worse) | 95 %% interval "
-               "| threshold | verdict |\n|---|---|---|---|---|---|---|---|\n");
-    for (int k = 0; k < nc; k++) {
-        fprintf(f, "| %s | %d%s | %.4g | %.4g | %+.2f%% | %+.2f%% .. %+.2f%% | %.2f%% | %s |\n", c[k].name, c[k].n,
-                c[k].nfailed ? " (failed runs)" : "", regress_median(c[k].base, c[k].n),
-                regress_median(c[k].head, c[k].n), 100 * (expm1(r[k].effect)), 100 * expm1(r[k].lo),
-                100 * expm1(r[k].hi), 100 * r[k].threshold, ab_judge_verdict_name(r[k].verdict));
+    static const struct { int kind; const char *title; } sec[] = {
+        { AB_JUDGE_TIME, "Time and throughput (judged statistically)" },
+        { AB_JUDGE_MEM, "Memory" },
+        { AB_JUDGE_INSTR, "Instructions (callgrind, deterministic)" },
+    };
+    fprintf(f, "## allocbench regress: %s against %s\n", head, base);
+    int ninfo = 0;
+    for (size_t s = 0; s < sizeof sec / sizeof sec[0]; s++) {
+        int any = 0;
+        for (int k = 0; k < nc; k++) {
+            if (c[k].kind != sec[s].kind) continue;
+            if (!any++)
+                fprintf(f, "\n### %s\n\n| cell | pairs | base median | head median | effect (head vs base, + = worse) "
+                           "| 95 %% interval | noise floor | threshold | verdict |\n|---|---|---|---|---|---|---|---|---|\n",
+                        sec[s].title);
+            char verdict[300];
+            if (c[k].ack)
+                snprintf(verdict, sizeof verdict, "REGRESSED, acknowledged until %s: %s", c[k].ack->expires, c[k].ack->reason);
+            else
+                snprintf(verdict, sizeof verdict, "%s", ab_judge_verdict_name(r[k].verdict));
+            ninfo += r[k].verdict == AB_JUDGE_INFORMATIONAL;
+            fprintf(f, "| %s | %d%s | %.4g | %.4g | %+.2f%% | %+.2f%% .. %+.2f%% | %.2f%% | %.2f%% | %s |\n", c[k].name,
+                    c[k].n, c[k].nfailed ? " (failed runs)" : "", regress_median(c[k].base, c[k].n),
+                    regress_median(c[k].head, c[k].n), 100 * (expm1(r[k].effect)), 100 * expm1(r[k].lo),
+                    100 * expm1(r[k].hi), 100 * expm1(r[k].floor), 100 * r[k].threshold, verdict);
+        }
     }
     fprintf(f, "\nResults set: `%s`%s%s%s. Runs interleaved A B, B A; disturbed runs dropped from the pairs; a "
                "regressed cell was run again and counts only when the second pass regresses too.\n",
             dir, dir2 ? " (second pass: `" : "", dir2 ? dir2 : "", dir2 ? "`)" : "");
+    if (ninfo)
+        fprintf(f, "INFORMATIONAL: the cell's noise floor (Q3 + 3 IQR of the baseline's A/A effects) is above its "
+                   "minimum effect, so this machine cannot judge it; it never fails the gate.\n");
 }
 
 /* Instructions a run of one workload executes (callgrind's "Collected"),
@@ -276,6 +310,7 @@ static double regress_instr(const ab_workload *w, const char *root, const ab_all
         int nul = open("/dev/null", O_RDWR);
         if (nul >= 0) { dup2(nul, 0); dup2(nul, 1); dup2(nul, 2); }
         if (a->lib) setenv("LD_PRELOAD", a->lib, 1); else unsetenv("LD_PRELOAD");
+        setenv("ALLOCBENCH_ALLOCATOR", a->name, 1);   /* as in allocbench run */
         if (a->env) putenv(a->env);
         execvp("valgrind", (char **)av);
         _exit(127);
@@ -384,13 +419,16 @@ static char *regress_pass(const regress_pass_args *a, const char *workloads, con
 
 /* Judge the cells with pairs as one Holm family; a cell without pairs is
  * INCONCLUSIVE. Returns ab_judge_cells' status. */
-static int regress_judge(const regress_cell *c, int nc, uint64_t seed, ab_judge_result *jr)
+static int regress_judge(const regress_cell *c, int nc, uint64_t seed, ab_baseline *bl, ab_judge_result *jr)
 {
     ab_judge_cell *jc = ab_xmalloc(sizeof *jc * (size_t)nc);
     int nj = 0;
     for (int k = 0; k < nc; k++)
-        if (c[k].n > 0)
-            jc[nj++] = (ab_judge_cell){ c[k].name, c[k].kind, c[k].higher, c[k].base, c[k].head, c[k].n, NULL, 0, 0 };
+        if (c[k].n > 0) {
+            const ab_bl_cell *b = bl ? ab_baseline_cell(bl, c[k].name, NULL, 0) : NULL;
+            jc[nj++] = (ab_judge_cell){ c[k].name, c[k].kind, c[k].higher, c[k].base, c[k].head, c[k].n,
+                                        b ? b->aa : NULL, b ? b->naa : 0, 0 };
+        }
     ab_judge_result *tmp = ab_xmalloc(sizeof *tmp * (size_t)(nj ? nj : 1));
     int rc = nj ? ab_judge_cells(jc, nj, seed, 0, tmp) : 0;
     for (int k = 0, m = 0; k < nc; k++) {
@@ -487,7 +525,7 @@ static int regress_junit(const char *path, const regress_cell *c, const ab_judge
         fputs("  <testcase classname=\"allocbench.regress\" name=\"", f);
         regress_xml(f, c[k].name);
         fputs("\">", f);
-        if (r[k].verdict == AB_JUDGE_REGRESSED) {
+        if (r[k].verdict == AB_JUDGE_REGRESSED && !c[k].ack) {
             fputs("<failure message=\"", f);
             regress_xml(f, line);
             fputs("\"/>", f);
@@ -527,16 +565,162 @@ static int regress_json(const char *path, const regress_cell *c, const ab_judge_
     return fclose(f) ? -1 : 0;
 }
 
+/* Today, UTC, as YYYY-MM-DD (acknowledgements expire by date). */
+static void regress_today(char d[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(d, 11, "%Y-%m-%d", &tm);
+}
+
+/* Open the baseline at path and check its fingerprint against this
+ * machine and build for the workloads of the run (now receives it).
+ * Returns 0 (bl loaded, or empty when the file does not exist yet), 2 on an
+ * error, 3 on a mismatch unless update (then the stored cells, made
+ * elsewhere, are dropped). */
+static int regress_baseline_open(const char *path, int update, const char *root, const char *workloads,
+                                 const char *suite, ab_baseline *bl, ab_baseline *now)
+{
+    memset(now, 0, sizeof *now);
+    int lrc = ab_baseline_load(path, bl);
+    if (lrc < 0) return 2;
+    if (lrc == 1 && !update) {
+        ab_err("regress: the baseline %s does not exist (create it with --aa --update-baseline)", path);
+        return 2;
+    }
+    ab_wlset all = {0};
+    if (ab_wl_load_default(&all, root, NULL, 0)) { ab_wl_free(&all); return 2; }
+    int nw = 0;
+    char **wl = NULL, *copy = ab_xstrdup(workloads), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        wl = ab_xrealloc(wl, sizeof *wl * (size_t)(nw + 1));
+        wl[nw++] = t;
+    }
+    ab_baseline_fingerprint(now, root, &all, wl, nw, suite);
+    free(wl);
+    free(copy);
+    ab_wl_free(&all);
+    char why[512];
+    if (lrc == 0 && ab_baseline_fp_mismatch(bl, now, why, sizeof why)) {
+        if (!update) {
+            ab_err("regress: the baseline %s was made in another environment (%s); re-baseline here with "
+                   "`allocbench regress --aa --base SPEC --baseline %s --update-baseline` (repeat it for the A/A "
+                   "floors; make regress-baseline does 20) and commit the file", path, why, path);
+            return 3;
+        }
+        fprintf(stderr, "allocbench regress: %s: %s; its cells are dropped and learned again here\n", path, why);
+        for (int i = 0; i < bl->ncells; i++) { free(bl->cells[i].name); free(bl->cells[i].kind); free(bl->cells[i].aa); }
+        free(bl->cells);
+        bl->cells = NULL;
+        bl->ncells = 0;
+    }
+    return 0;
+}
+
+/* --update-baseline: this run's fingerprint, the head's instruction counts
+ * and (A/A runs) every judged cell's effect, expired acknowledgements
+ * dropped; written to path. Returns 0 or -1. */
+static int regress_baseline_update(const char *path, ab_baseline *bl, const ab_baseline *now, const regress_cell *c,
+                                   const ab_judge_result *jr, int nc, int aa, const char *today)
+{
+    for (int i = 0; i < now->nfp; i++) ab_baseline_fp_set(bl, now->fp[i].key, now->fp[i].value);
+    for (int k = 0; k < nc; k++) {
+        if (c[k].n == 0 || jr[k].verdict == AB_JUDGE_ERROR) continue;
+        ab_bl_cell *b = ab_baseline_cell(bl, c[k].name, regress_kind_name(c[k].kind), 1);
+        if (c[k].kind == AB_JUDGE_INSTR) { b->has_value = 1; b->value = regress_median(c[k].head, c[k].n); }
+        if (aa && (c[k].n >= 3 || jr[k].deterministic)) ab_baseline_add_aa(b, jr[k].effect);
+    }
+    int dropped = ab_baseline_drop_expired(bl, today);
+    if (ab_baseline_save(path, bl)) return -1;
+    fprintf(stderr, "allocbench regress: baseline %s updated (%d cells%s, %d expired acknowledgements dropped); "
+                    "review it with git diff\n", path, bl->ncells, aa ? ", this A/A run's effects added" : "", dropped);
+    return 0;
+}
+
+/* A/A: the head is a copy of the base's library, in a temporary folder
+ * that regress_drop_worktree removes (the copy sits where a worktree
+ * would). Returns 0, or -1 after one error line. */
+static int regress_aa_head(const regress_spec *base, const char *root, regress_spec *head)
+{
+    head->arg = head->worktree = NULL;
+    ab_alloc *al = NULL;
+    int n = ab_alloc_parse(base->arg, root, &al);
+    if (n != 1) { if (n > 0) ab_alloc_free(al, n); return -1; }
+    int rc = -1;
+    if (!al[0].lib || al[0].env || strchr(al[0].lib, ' ')) {
+        ab_err("regress: --aa needs a base that is one library with no settings (not glibc, tide-2006 or a preload list)");
+    } else {
+        char tmpl[] = "/tmp/allocbench-regress-XXXXXX";
+        if (!mkdtemp(tmpl)) {
+            ab_err("regress: mkdtemp: %s", strerror(errno));
+        } else {
+            head->worktree = ab_xasprintf("%s/tree", tmpl);
+            const char *bn = strrchr(al[0].lib, '/') ? strrchr(al[0].lib, '/') + 1 : al[0].lib;
+            char *dst = ab_xasprintf("%s/%s", head->worktree, bn);
+            char *qs = ab_shell_quote(al[0].lib), *qd = ab_shell_quote(dst), *qw = ab_shell_quote(head->worktree);
+            char *cmd = ab_xasprintf("mkdir -p %s && cp %s %s", qw, qs, qd);
+            if (system(cmd) != 0) ab_err("regress: cannot copy %s for the A/A run", al[0].lib);
+            else { head->arg = ab_xasprintf("head=%s", dst); rc = 0; }
+            free(cmd); free(qs); free(qd); free(qw); free(dst);
+        }
+    }
+    ab_alloc_free(al, n);
+    return rc;
+}
+
+/* Acknowledgements and stale deterministic values: a regressed cell whose
+ * acknowledgement has not expired does not fail the gate; an expired one,
+ * and an instruction cell whose base count moved away from the baseline's,
+ * give a ::warning line. */
+static void regress_apply_baseline(regress_cell *c, const ab_judge_result *jr, int nc, const ab_baseline *bl,
+                                   const char *today)
+{
+    for (int k = 0; k < nc; k++) {
+        int expired = 0;
+        const ab_bl_ack *a = jr[k].verdict == AB_JUDGE_REGRESSED ? ab_baseline_ack(bl, c[k].name, today, &expired) : NULL;
+        if (a && !expired) c[k].ack = a;
+        if (a && expired)
+            printf("::warning title=allocbench regress::the acknowledgement of %s expired on %s (%s)\n", c[k].name,
+                   a->expires, a->reason);
+        const ab_bl_cell *b = ab_baseline_cell((ab_baseline *)bl, c[k].name, NULL, 0);
+        double m = regress_median(c[k].base, c[k].n);
+        if (c[k].kind == AB_JUDGE_INSTR && b && b->has_value && b->value > 0 && m > 0 && fabs(m / b->value - 1) > 0.005)
+            printf("::warning title=allocbench regress::the base's %s is %+.2f%% from the baseline's value: the baseline "
+                   "is stale or the base is not the baselined build (--update-baseline refreshes it)\n",
+                   c[k].name, 100 * (m / b->value - 1));
+    }
+}
+
+/* --selftest: the orchestration lives in a script, as claims' does. */
+static int regress_selftest(int argc, char **argv, const ab_paths *p)
+{
+    char *script = ab_xasprintf("%s/scripts/regress-selftest.py", p->root);
+    char **av = ab_xmalloc(sizeof *av * (size_t)(argc + 4));
+    int n = 0;
+    av[n++] = "python3";
+    av[n++] = script;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--selftest")) av[n++] = argv[i];
+    av[n] = NULL;
+    setenv("ALLOCBENCH", ab_xasprintf("%s/allocbench", p->exedir), 1);
+    execvp("python3", av);
+    ab_err("regress: cannot run python3 %s", script);
+    return 2;
+}
+
 int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
 {
     const char *base = NULL, *head = NULL, *workloads = "larson,threadtest,glibc-simple,fragprobe-small";
     const char *threads = "1", *suite = "quick", *budget = NULL, *out = NULL, *junit = NULL, *json = NULL;
-    int rounds = 6, instr = 1;
+    const char *blpath = NULL;
+    int rounds = 6, instr = 1, update = 0, aa = 0;
     unsigned long long seed = 1;
     static const struct option lo[] = {
         {"base", 1, 0, 'b'}, {"head", 1, 0, 'H'}, {"workloads", 1, 0, 'w'}, {"threads", 1, 0, 't'},
         {"rounds", 1, 0, 'k'}, {"suite", 1, 0, 's'}, {"budget", 1, 0, 'B'}, {"seed", 1, 0, 'S'},
-        {"out", 1, 0, 'o'}, {"junit", 1, 0, 'J'}, {"json", 1, 0, 'j'}, {"no-instructions", 0, 0, 'I'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}
+        {"out", 1, 0, 'o'}, {"junit", 1, 0, 'J'}, {"json", 1, 0, 'j'}, {"no-instructions", 0, 0, 'I'}, {"help", 0, 0, 'h'},
+        {"baseline", 1, 0, 'L'}, {"update-baseline", 0, 0, 'U'}, {"aa", 0, 0, 'A'}, {"selftest", 0, 0, 'T'}, {0, 0, 0, 0}
     };
     int ch;
     optind = 1;
@@ -554,6 +738,10 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
         case 'J': junit = optarg; break;
         case 'j': json = optarg; break;
         case 'I': instr = 0; break;
+        case 'L': blpath = optarg; break;
+        case 'U': update = 1; break;
+        case 'A': aa = 1; break;
+        case 'T': return regress_selftest(argc, argv, p);
         case 'k':
             rounds = (int)strtol(optarg, &e, 10);
             if (*e || rounds < 3 || rounds > 1000) { ab_err("regress: --rounds must be an integer in 3..1000, got '%s'", optarg); return 2; }
@@ -568,18 +756,36 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
         }
     }
     if (optind < argc) { ab_err("regress: unexpected argument '%s'", argv[optind]); return 2; }
-    if (!base || !head) { ab_err("regress: --base and --head are both needed (see allocbench regress --help)"); return 2; }
+    if (!base || (!head && !aa) || (head && aa)) {
+        ab_err("regress: give --base and --head, or --base and --aa (see allocbench regress --help)");
+        return 2;
+    }
+    if (update && !blpath) { ab_err("regress: --update-baseline needs --baseline FILE"); return 2; }
+    ab_baseline bl = {0}, now = {0};
+    char today[11];
+    regress_today(today);
+    if (blpath) {
+        int brc = regress_baseline_open(blpath, update, p->root, workloads, suite, &bl, &now);
+        if (brc) { ab_baseline_free(&bl); ab_baseline_free(&now); return brc; }
+    }
 
-    regress_spec sb, sh;
+    regress_spec sb, sh = {0};
     int rc = 2;
-    if (regress_resolve("base", base, p->root, &sb)) { regress_drop_worktree(p->root, &sb); return 2; }
-    if (regress_resolve("head", head, p->root, &sh)) { regress_drop_worktree(p->root, &sb); regress_drop_worktree(p->root, &sh); return 2; }
+    if (regress_resolve("base", base, p->root, &sb) ||
+        (aa ? regress_aa_head(&sb, p->root, &sh) : regress_resolve("head", head, p->root, &sh))) {
+        regress_drop_worktree(p->root, &sb);
+        regress_drop_worktree(p->root, &sh);
+        ab_baseline_free(&bl); ab_baseline_free(&now);
+        return 2;
+    }
+    if (aa) head = sh.arg;
     /* The rows of the set: a library is named by its role, a built-in
      * allocator keeps its name. */
     const char *bn = strchr(sb.arg, '=') ? "base" : sb.arg, *hn = strchr(sh.arg, '=') ? "head" : sh.arg;
     if (!strcmp(bn, hn)) {
-        ab_err("regress: base and head are the same allocator '%s' (for an A/A run give two library paths)", bn);
+        ab_err("regress: base and head are the same allocator '%s' (for an A/A run use --aa)", bn);
         regress_drop_worktree(p->root, &sb); regress_drop_worktree(p->root, &sh);
+        ab_baseline_free(&bl); ab_baseline_free(&now);
         return 2;
     }
     char *alist = ab_xasprintf("%s,%s", sb.arg, sh.arg);
@@ -592,7 +798,7 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
     if (nc == 0) ab_err("regress: %s holds no pairs of base and head runs", dir);
     if (nc > 0 && instr) regress_instr_cells(p->root, alist, workloads, threads, &c, &nc);
     ab_judge_result *jr = nc > 0 ? ab_xmalloc(sizeof *jr * (size_t)nc) : NULL;
-    int jrc = nc > 0 ? regress_judge(c, nc, seed, jr) : 0;
+    int jrc = nc > 0 ? regress_judge(c, nc, seed, &bl, jr) : 0;
 
     /* Second pass, once: the cells that regressed are run again to confirm
      * (they regress only if the new pairs alone regress too), and the cells
@@ -606,14 +812,14 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
         int nc2 = dir2 ? regress_cells(dir2, bname, hname, &c2) : -1;
         if (nc2 > 0) {
             ab_judge_result *jr2 = ab_xmalloc(sizeof *jr2 * (size_t)nc2);
-            regress_judge(c2, nc2, seed + 1, jr2);
+            regress_judge(c2, nc2, seed + 1, &bl, jr2);
             int *first = ab_xmalloc(sizeof(int) * (size_t)nc);
             for (int k = 0; k < nc; k++) {
                 first[k] = jr[k].verdict;
                 int m = regress_find(c2, nc2, c[k].name);
                 if (m >= 0 && c[k].n < 3 && !c[k].nfailed) regress_append(&c[k], &c2[m]);
             }
-            jrc = regress_judge(c, nc, seed, jr);
+            jrc = regress_judge(c, nc, seed, &bl, jr);
             for (int k = 0; k < nc; k++) {
                 int m = regress_find(c2, nc2, c[k].name);
                 if (c[k].kind != AB_JUDGE_INSTR && first[k] == AB_JUDGE_REGRESSED &&
@@ -632,14 +838,19 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
         free(c2);
     }
     free(wl2); free(th2); free(alist); free(self);
-    regress_drop_worktree(p->root, &sb);
-    regress_drop_worktree(p->root, &sh);
     free(bname); free(hname);
-    if (nc <= 0) { free(dir); free(dir2); return 2; }
+    if (nc <= 0) {
+        regress_drop_worktree(p->root, &sb);
+        regress_drop_worktree(p->root, &sh);
+        ab_baseline_free(&bl); ab_baseline_free(&now);
+        free(dir); free(dir2);
+        return 2;
+    }
+    regress_apply_baseline(c, jr, nc, &bl, today);
     int nreg = 0, ninc = 0;
     for (int k = 0; k < nc; k++) {
         if (jrc || jr[k].verdict == AB_JUDGE_ERROR || jr[k].verdict == AB_JUDGE_INCONCLUSIVE || c[k].nfailed) ninc++;
-        if (jr[k].verdict == AB_JUDGE_REGRESSED) nreg++;
+        if (jr[k].verdict == AB_JUDGE_REGRESSED && !c[k].ack) nreg++;
     }
     regress_report(stdout, c, jr, nc, dir, dir2, base, head);
     const char *gh = getenv("GITHUB_STEP_SUMMARY");
@@ -649,12 +860,17 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
     }
     for (int k = 0; k < nc; k++)
         if (jr[k].verdict == AB_JUDGE_REGRESSED)
-            printf("::error title=allocbench regress::%s regressed: %s\n", c[k].name, jr[k].reason);
+            printf("::%s title=allocbench regress::%s regressed: %s%s\n", c[k].ack ? "warning" : "error", c[k].name,
+                   jr[k].reason, c[k].ack ? " (acknowledged)" : "");
     rc = nreg ? 1 : ninc ? 2 : 0;
+    if (update && regress_baseline_update(blpath, &bl, &now, c, jr, nc, aa, today)) rc = 2;
+    regress_drop_worktree(p->root, &sb);
+    regress_drop_worktree(p->root, &sh);
     if (junit && regress_junit(junit, c, jr, nc, nreg)) rc = 2;
     if (json && regress_json(json, c, jr, nc, dir, rc)) rc = 2;
     fprintf(stderr, "allocbench regress: %d cells, %d regressed, %d inconclusive or failed: exit %d\n", nc, nreg, ninc, rc);
     for (int k = 0; k < nc; k++) { free(c[k].base); free(c[k].head); }
     free(c); free(jr); free(dir); free(dir2);
+    ab_baseline_free(&bl); ab_baseline_free(&now);
     return rc;
 }

@@ -41,7 +41,27 @@ ck "no temporary worktree folder is left" '[ -z "$(ls -d /tmp/allocbench-regress
 rc=$(R --base glibc --head glibc)
 ck "the same allocator twice is refused (exit $rc)" '[ "$rc" = 2 ]'
 
-expect=15
+# The baseline: made by A/A runs, used, refused when wrong.
+TIDE=$PWD/allocator/libtide.so
+rc=$(R --aa --base tide="$TIDE" --workloads glibc-simple --baseline "$out/bl.json" --update-baseline)
+rc2=$(R --aa --base tide="$TIDE" --workloads glibc-simple --baseline "$out/bl.json" --update-baseline)
+ck "two A/A runs write a baseline with two A/A effects per cell (exit $rc, $rc2)" '[ "$rc" != 3 ] && python3 -c "import sys, json; d = json.load(open(sys.argv[1])); sys.exit(0 if d[\"schema\"] == 1 and d[\"fingerprint\"][\"kernel\"] and all(len(c[\"aa\"]) == 2 for c in d[\"cells\"]) and any(\"value\" in c for c in d[\"cells\"]) else 1)" "$out/bl.json"'
+sed 's/"kernel": "[^"]*"/"kernel": "0.0-elsewhere"/' "$out/bl.json" >"$out/bl-other.json"
+rc=$(R --aa --base tide="$TIDE" --workloads glibc-simple --baseline "$out/bl-other.json")
+ck "a baseline from another kernel gives exit 3 and says how to re-baseline (exit $rc)" '[ "$rc" = 3 ] && [ "$(wc -l <"$out/e")" = 1 ] && grep -q "update-baseline" "$out/e"'
+printf '{"schema": 1, "fingerprint": {' >"$out/bl-bad.json"
+rc=$(R --aa --base tide="$TIDE" --workloads glibc-simple --baseline "$out/bl-bad.json")
+ck "a corrupt baseline gives one line and exit 2 (exit $rc)" '[ "$rc" = 2 ] && [ "$(wc -l <"$out/e")" = 1 ]'
+rc=$(R --aa --base tide="$TIDE" --workloads glibc-simple --baseline "$out/none.json")
+ck "a missing baseline without --update-baseline gives exit 2 (exit $rc)" '[ "$rc" = 2 ] && [ "$(wc -l <"$out/e")" = 1 ]'
+rc=$(R --aa --base glibc --workloads glibc-simple)
+ck "--aa of glibc (no library to copy) is refused (exit $rc)" '[ "$rc" = 2 ] && [ "$(wc -l <"$out/e")" = 1 ]'
+# The self-test's short form: A/A instruction cells pass, a +5 % dose is
+# found, a mismatched baseline exits 3, acknowledgements hold and expire.
+timeout -k 5 600 "$AB" regress --selftest --short --out "$out/selftest" >"$out/st" 2>&1; rc=$?
+ck "regress --selftest --short passes (exit $rc)" '[ "$rc" = 0 ] || { cat "$out/st"; false; }'
+
+expect=21
 if [ "$fails" != 0 ] || [ "$checks" != "$expect" ]; then
     echo "regress: $fails of $checks checks failed (expected $expect)"
     exit 1
