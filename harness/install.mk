@@ -26,7 +26,7 @@ AB_INST      = $(PREFIX)/lib/allocbench
 AB_IDEST     = $(DESTDIR)$(AB_INST)
 AB_INST_REGS := $(sort $(wildcard workloads/workloads.tsv workloads/*/workloads.tsv))
 AB_INST_HARNESS := $(BUILD)/harness/allocbench $(BUILD)/harness/ab-probe $(BUILD)/harness/liblocked.so \
-                   $(BUILD)/harness/libab-slow.so $(BUILD)/harness/libab-pad.so
+                   $(BUILD)/harness/libab-slow.so $(BUILD)/harness/libab-pad.so $(BUILD)/test/fastpath/fastpath
 AB_INST_SCRIPTS := $(sort $(wildcard scripts/*.gp scripts/reproduce.py scripts/regress-selftest.py))
 # One line per installed group, like the build's ("  INST <dest>").
 ab_isay = $(if $(filter 1,$(V)),,printf '  %-4s %s\n' '$(1)' '$(2)';)

@@ -11,7 +11,8 @@
  * alternate rounds on the same CPUs (`run --order abba`), recorded into one
  * results set; then every cell (workload x threads x metric: the workload's
  * value, peak RSS) is judged by ab_judge.h from the pairs of the same round.
- * Disturbed runs are dropped from the pairs (not re-run yet).
+ * Disturbed runs are dropped from the pairs; cells short of pairs get a
+ * second pass.
  *
  * Exit status: 0 pass, 1 a cell regressed, 2 inconclusive or harness error
  * (fail closed: a cell with fewer than 3 pairs, a failed run, bad input).
@@ -64,10 +65,15 @@ static const char *regress_help =
 "  --aa               A/A run: the head is an identical copy of the base's library\n"
 "                     (no --head); with --update-baseline it teaches the noise floors\n"
 "  --selftest         the gate's self-test (scripts/regress-selftest.py --help)\n"
-"  --no-instructions  skip the instruction cells (callgrind, 1 thread, smoke arguments,\n"
-"                     base and head 3 times each; judged with a 0.5 % minimum effect; for\n"
-"                     the fixed-work workloads: lower-is-better metric, no program started)\n"
+"  --no-instructions  skip the deterministic cells (1 thread, smoke arguments, base and head\n"
+"                     3 times each, 0.5 % minimum effect: callgrind instructions of the\n"
+"                     fixed-work workloads (lower-is-better metric, no program started),\n"
+"                     perf instructions:u of the same where a PMU exists, and the fast\n"
+"                     path's instructions per malloc/usable_size/realloc/free round)\n"
 "  --help             this text\n"
+"Cells: workload x threads x metric; metrics: the workload's value, peak RSS, time-weighted\n"
+"RSS (the timeline), the allocator's resident figure (its stats), RSS/live at each phase end\n"
+"(fragprobe, redis-replay), and the deterministic cells above.\n"
 "Exit status: 0 pass, 1 regression, 2 inconclusive or error, 3 the baseline's environment\n"
 "fingerprint does not match (re-baseline: see harness/README.md).\n";
 
@@ -185,63 +191,150 @@ static double regress_val(const ab_table *t, int row, int col)
     return (*s && !*e && v > 0) ? v : -1;
 }
 
-/* Build the cells from runs.csv: rep r of base (rows named bn) paired with
- * rep r of head (rows named hn). */
+/* One metric of one run: the cell's last word(s), its kind, its value. */
+typedef struct regress_metric {
+    char name[64];
+    int kind, higher;
+    double v;
+} regress_metric;
+
+/* The columns of runs.csv the cells read. */
+typedef struct regress_cols {
+    int a, w, t, rep, warm, status, dist, value, better, maxrss, resident, id;
+} regress_cols;
+
+/* Time-weighted mean RSS (KiB) of a run from its timeline (trapezoids over
+ * the samples), or -1 without two samples. */
+static double regress_twrss(const char *dir, const char *run_id)
+{
+    char *p = ab_xasprintf("%s/timeline/%s.csv", dir, run_id);
+    ab_table tl;
+    int rc = ab_table_load(p, &tl);
+    free(p);
+    if (rc) return -1;
+    int ct = ab_table_col(&tl, "t_ms"), cr = ab_table_col(&tl, "rss_bytes");
+    double area = 0, t0 = 0, tp = 0, rp = 0;
+    int n = 0;
+    for (int i = 0; ct >= 0 && cr >= 0 && i < tl.nrow; i++) {
+        double t = strtod(ab_table_get(&tl, i, ct), NULL), r = strtod(ab_table_get(&tl, i, cr), NULL);
+        if (n == 0) t0 = t;
+        else if (t > tp) area += (t - tp) * (r + rp) / 2;
+        tp = t; rp = r; n++;
+    }
+    ab_table_free(&tl);
+    return n >= 2 && tp > t0 ? area / (tp - t0) / 1024 : -1;
+}
+
+/* The metrics of run row of t: the workload's value, peak RSS, the
+ * time-weighted RSS of its timeline, the allocator's own resident figure
+ * (when its stats gave one) and RSS/live at the phase ends the workload
+ * reported (extras ratio_<phase>, rss_live_p<k>: fragprobe, redis-replay).
+ * Returns the count (at most max). */
+static int regress_run_metrics(const ab_table *t, const ab_table *ex, const char *dir, int row,
+                               const regress_cols *c, regress_metric *m, int max)
+{
+    int n = 0;
+    double v = regress_val(t, row, c->value);
+    if (v > 0 && n < max) m[n++] = (regress_metric){ "value", AB_JUDGE_TIME, !strcmp(ab_table_get(t, row, c->better), "higher"), v };
+    if ((v = regress_val(t, row, c->maxrss)) > 0 && n < max) m[n++] = (regress_metric){ "peak RSS", AB_JUDGE_MEM, 0, v };
+    const char *id = ab_table_get(t, row, c->id);
+    if ((v = regress_twrss(dir, id)) > 0 && n < max) m[n++] = (regress_metric){ "time-weighted RSS", AB_JUDGE_MEM, 0, v };
+    if ((v = regress_val(t, row, c->resident)) > 0 && n < max)
+        m[n++] = (regress_metric){ "allocator resident", AB_JUDGE_MEM, 0, v };
+    int xi = ab_table_col(ex, "run_id"), xk = ab_table_col(ex, "key"), xv = ab_table_col(ex, "value");
+    for (int i = 0; ex->nrow && xi >= 0 && xk >= 0 && xv >= 0 && i < ex->nrow && n < max; i++) {
+        const char *k = ab_table_get(ex, i, xk);
+        int phase = (!strncmp(k, "ratio_", 6) && strlen(k) == 7) || !strncmp(k, "rss_live_p", 10);
+        if (!phase || strcmp(ab_table_get(ex, i, xi), id) || (v = regress_val(ex, i, xv)) <= 0) continue;
+        m[n] = (regress_metric){ "", AB_JUDGE_MEM, 0, v };
+        snprintf(m[n].name, sizeof m[n].name, "RSS/live %s", k);
+        n++;
+    }
+    return n;
+}
+
+/* The cell named name, created (kind, higher, room for cap pairs) if new. */
+static regress_cell *regress_cell_get(regress_cell **c, int *nc, const char *name, const char *w, int threads,
+                                      int kind, int higher, int cap)
+{
+    for (int k = 0; k < *nc; k++)
+        if (!strcmp((*c)[k].name, name)) return &(*c)[k];
+    *c = ab_xrealloc(*c, sizeof **c * (size_t)(*nc + 1));
+    regress_cell *x = &(*c)[(*nc)++];
+    memset(x, 0, sizeof *x);
+    snprintf(x->name, sizeof x->name, "%s", name);
+    snprintf(x->workload, sizeof x->workload, "%s", w);
+    x->threads = threads;
+    x->kind = kind;
+    x->higher = higher;
+    x->base = ab_xmalloc(sizeof(double) * (size_t)cap);
+    x->head = ab_xmalloc(sizeof(double) * (size_t)cap);
+    return x;
+}
+
+/* Build the cells from runs.csv (and extras.csv, the timelines): rep r of
+ * base (rows named bn) paired with rep r of head (rows named hn), one cell
+ * per workload x threads x metric both runs have. */
 static int regress_cells(const char *dir, const char *bn, const char *hn, regress_cell **out)
 {
     char *p = ab_xasprintf("%s/runs.csv", dir);
-    ab_table t;
+    ab_table t, ex = {0};
     int rc = ab_table_load(p, &t);
     free(p);
     if (rc) { ab_err("regress: cannot read %s/runs.csv", dir); return -1; }
-    int ca = ab_table_col(&t, "allocator"), cw = ab_table_col(&t, "workload"), ct = ab_table_col(&t, "threads");
-    int cr = ab_table_col(&t, "rep"), cwu = ab_table_col(&t, "warmup"), cs = ab_table_col(&t, "status");
-    int cd = ab_table_col(&t, "disturbed"), cv = ab_table_col(&t, "value"), cb = ab_table_col(&t, "better");
-    int cm = ab_table_col(&t, "maxrss_kb");
-    if (ca < 0 || cw < 0 || ct < 0 || cr < 0 || cwu < 0 || cs < 0 || cd < 0 || cv < 0 || cb < 0 || cm < 0) {
+    p = ab_xasprintf("%s/extras.csv", dir);
+    if (ab_table_load(p, &ex)) memset(&ex, 0, sizeof ex);
+    free(p);
+    regress_cols col = { ab_table_col(&t, "allocator"), ab_table_col(&t, "workload"), ab_table_col(&t, "threads"),
+                         ab_table_col(&t, "rep"), ab_table_col(&t, "warmup"), ab_table_col(&t, "status"),
+                         ab_table_col(&t, "disturbed"), ab_table_col(&t, "value"), ab_table_col(&t, "better"),
+                         ab_table_col(&t, "maxrss_kb"), ab_table_col(&t, "stats_resident"), ab_table_col(&t, "run_id") };
+    if (col.a < 0 || col.w < 0 || col.t < 0 || col.rep < 0 || col.warm < 0 || col.status < 0 || col.dist < 0 ||
+        col.value < 0 || col.better < 0 || col.maxrss < 0 || col.id < 0) {
         ab_err("regress: %s/runs.csv lacks a column", dir);
         ab_table_free(&t);
+        ab_table_free(&ex);
         return -1;
     }
     regress_cell *c = NULL;
     int nc = 0;
+    enum { MAXM = 24 };
+    regress_metric mb[MAXM], mh[MAXM];
     for (int i = 0; i < t.nrow; i++) {
-        if (strcmp(ab_table_get(&t, i, ca), bn) || !strcmp(ab_table_get(&t, i, cwu), "1")) continue;
-        const char *w = ab_table_get(&t, i, cw), *th = ab_table_get(&t, i, ct), *rep = ab_table_get(&t, i, cr);
+        if (strcmp(ab_table_get(&t, i, col.a), bn) || !strcmp(ab_table_get(&t, i, col.warm), "1")) continue;
+        const char *w = ab_table_get(&t, i, col.w), *th = ab_table_get(&t, i, col.t), *rep = ab_table_get(&t, i, col.rep);
         int j;   /* head's run of the same workload, threads and rep */
         for (j = 0; j < t.nrow; j++)
-            if (!strcmp(ab_table_get(&t, j, ca), hn) && !strcmp(ab_table_get(&t, j, cw), w) &&
-                !strcmp(ab_table_get(&t, j, ct), th) && !strcmp(ab_table_get(&t, j, cr), rep) &&
-                strcmp(ab_table_get(&t, j, cwu), "1"))
+            if (!strcmp(ab_table_get(&t, j, col.a), hn) && !strcmp(ab_table_get(&t, j, col.w), w) &&
+                !strcmp(ab_table_get(&t, j, col.t), th) && !strcmp(ab_table_get(&t, j, col.rep), rep) &&
+                strcmp(ab_table_get(&t, j, col.warm), "1"))
                 break;
-        for (int m = 0; m < 2; m++) {   /* m = 0: the workload's value; 1: peak RSS */
-            char name[160];
-            snprintf(name, sizeof name, "%s t=%s %s", w, th, m ? "peak RSS" : "value");
-            int k;
-            for (k = 0; k < nc && strcmp(c[k].name, name); k++) {}
-            if (k == nc) {
-                c = ab_xrealloc(c, sizeof *c * (size_t)(nc + 1));
-                memset(&c[nc], 0, sizeof c[nc]);
-                snprintf(c[nc].name, sizeof c[nc].name, "%s", name);
-                snprintf(c[nc].workload, sizeof c[nc].workload, "%s", w);
-                c[nc].threads = atoi(th);
-                c[nc].kind = m ? AB_JUDGE_MEM : AB_JUDGE_TIME;
-                c[nc].higher = !m && !strcmp(ab_table_get(&t, i, cb), "higher");
-                c[nc].base = ab_xmalloc(sizeof(double) * (size_t)t.nrow);
-                c[nc].head = ab_xmalloc(sizeof(double) * (size_t)t.nrow);
-                nc++;
+        char name[2048];   /* cells keep the first 159 bytes */
+        int ok = j < t.nrow && !strcmp(ab_table_get(&t, i, col.status), "ok") && !strcmp(ab_table_get(&t, j, col.status), "ok");
+        if (!ok) {   /* a failed pair counts against the two cells every run has */
+            for (int m = 0; m < 2; m++) {
+                snprintf(name, sizeof name, "%s t=%s %s", w, th, m ? "peak RSS" : "value");
+                regress_cell_get(&c, &nc, name, w, atoi(th), m ? AB_JUDGE_MEM : AB_JUDGE_TIME,
+                                 !m && !strcmp(ab_table_get(&t, i, col.better), "higher"), t.nrow)->nfailed++;
             }
-            int col = m ? cm : cv;
-            int ok = j < t.nrow && !strcmp(ab_table_get(&t, i, cs), "ok") && !strcmp(ab_table_get(&t, j, cs), "ok");
-            double b = ok ? regress_val(&t, i, col) : -1, h = ok ? regress_val(&t, j, col) : -1;
-            if (b < 0 || h < 0) { c[k].nfailed++; continue; }
-            if (!strcmp(ab_table_get(&t, i, cd), "1") || !strcmp(ab_table_get(&t, j, cd), "1")) continue;
-            c[k].base[c[k].n] = b;
-            c[k].head[c[k].n] = h;
-            c[k].n++;
+            continue;
+        }
+        int dist = !strcmp(ab_table_get(&t, i, col.dist), "1") || !strcmp(ab_table_get(&t, j, col.dist), "1");
+        int nb = regress_run_metrics(&t, &ex, dir, i, &col, mb, MAXM), nh = regress_run_metrics(&t, &ex, dir, j, &col, mh, MAXM);
+        for (int a = 0; a < nb; a++) {
+            int b;
+            for (b = 0; b < nh && strcmp(mb[a].name, mh[b].name); b++) {}
+            if (b == nh) continue;
+            snprintf(name, sizeof name, "%s t=%s %s", w, th, mb[a].name);
+            regress_cell *x = regress_cell_get(&c, &nc, name, w, atoi(th), mb[a].kind, mb[a].higher, t.nrow);
+            if (dist) continue;
+            x->base[x->n] = mb[a].v;
+            x->head[x->n] = mh[b].v;
+            x->n++;
         }
     }
     ab_table_free(&t);
+    ab_table_free(&ex);
     *out = c;
     return nc;
 }
@@ -291,19 +384,21 @@ static void regress_report(FILE *f, const regress_cell *c, const ab_judge_result
                    "minimum effect, so this machine cannot judge it; it never fails the gate.\n");
 }
 
-/* Instructions a run of one workload executes (callgrind's "Collected"),
- * at 1 thread with the smoke arguments, under allocator a; -1 on failure. */
-static double regress_instr(const ab_workload *w, const char *root, const ab_alloc *a, const char *logp)
+/* Instructions one run of bin with args (blank-separated) executes under
+ * allocator a: callgrind's "Collected" count (perf == 0), or perf's
+ * instructions:u (perf == 1, where the machine has a PMU); -1 on failure. */
+static double regress_count(const char *bin, const char *args, int perf, const ab_alloc *a, const char *logp)
 {
-    char *bin = w->binary[0] == '/' ? ab_xstrdup(w->binary) : ab_xasprintf("%s/%s", root, w->binary);
-    char *args = ab_xstrdup(ab_wl_args(w, "smoke"));
+    char *copy = ab_xstrdup(args);
     const char *av[64];
     int n = 0;
     char *lf = ab_xasprintf("--log-file=%s", logp);
-    av[n++] = "valgrind"; av[n++] = "--tool=callgrind"; av[n++] = "--callgrind-out-file=/dev/null"; av[n++] = lf;
-    av[n++] = bin; av[n++] = "--threads"; av[n++] = "1";
+    if (perf) { av[n++] = "perf"; av[n++] = "stat"; av[n++] = "-x,"; av[n++] = "-e"; av[n++] = "instructions:u";
+                av[n++] = "-o"; av[n++] = logp; av[n++] = "--"; }
+    else { av[n++] = "valgrind"; av[n++] = "--tool=callgrind"; av[n++] = "--callgrind-out-file=/dev/null"; av[n++] = lf; }
+    av[n++] = bin;
     char *save = NULL;
-    for (char *t = strtok_r(args, " ", &save); t && n < 62; t = strtok_r(NULL, " ", &save)) av[n++] = t;
+    for (char *t = strtok_r(copy, " ", &save); t && n < 62; t = strtok_r(NULL, " ", &save)) av[n++] = t;
     av[n] = NULL;
     pid_t pid = fork();
     if (pid == 0) {
@@ -312,7 +407,7 @@ static double regress_instr(const ab_workload *w, const char *root, const ab_all
         if (a->lib) setenv("LD_PRELOAD", a->lib, 1); else unsetenv("LD_PRELOAD");
         setenv("ALLOCBENCH_ALLOCATOR", a->name, 1);   /* as in allocbench run */
         if (a->env) putenv(a->env);
-        execvp("valgrind", (char **)av);
+        execvp(av[0], (char **)av);
         _exit(127);
     }
     double v = -1;
@@ -320,17 +415,72 @@ static double regress_instr(const ab_workload *w, const char *root, const ab_all
     if (pid > 0) {
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
         char *log = (WIFEXITED(st) && WEXITSTATUS(st) == 0) ? ab_read_file(logp, NULL) : NULL;
-        const char *c = log ? strstr(log, "Collected : ") : NULL;
-        if (c) v = strtod(c + 12, NULL);
+        const char *c = !log ? NULL : perf ? strstr(log, ",instructions:u") : strstr(log, "Collected : ");
+        if (c && perf) {   /* "<count>,,instructions:u,...": the count opens the line */
+            while (c > log && c[-1] != '\n') c--;
+            v = strtod(c, NULL);
+        } else if (c) {
+            v = strtod(c + 12, NULL);
+        }
         free(log);
     }
     unlink(logp);
-    free(bin); free(args); free(lf);
+    free(copy); free(lf);
     return v > 0 ? v : -1;
 }
 
-/* The instruction cells: for each workload run at 1 thread, base and head
- * three times each under callgrind, interleaved. Appends to *c (count *nc). */
+/* Does perf count instructions:u here (a PMU the kernel exposes)? */
+static int regress_have_pmu(void)
+{
+    return system("perf stat -x, -e instructions:u true 2>&1 | grep -q '^[0-9][0-9]*,'") == 0;
+}
+
+/* The fast path's cost: instructions per round of build/test/fastpath's
+ * loop (malloc(32), malloc_usable_size, realloc(24), free), two lengths
+ * differenced (the start-up cancels); -1 on failure. */
+static double regress_fastpath(const char *bin, const ab_alloc *a, const char *logp)
+{
+    double c1 = regress_count(bin, "20000", 0, a, logp), c2 = c1 > 0 ? regress_count(bin, "40000", 0, a, logp) : -1;
+    return c1 > 0 && c2 > c1 ? (c2 - c1) / 20000 : -1;
+}
+
+/* One deterministic cell: base and head three times each, interleaved
+ * (odd rounds head first), measured by fn. Appended to *c. */
+typedef double (*regress_measure_fn)(const void *ctx, const ab_alloc *a, const char *logp);
+static void regress_det_cell(regress_cell **c, int *nc, const char *name, const char *w, const ab_alloc *al,
+                             regress_measure_fn fn, const void *ctx, const char *logp)
+{
+    regress_cell *x = regress_cell_get(c, nc, name, w, 1, AB_JUDGE_INSTR, 0, 3);
+    for (int r = 0; r < 3; r++) {
+        double b = fn(ctx, &al[r % 2 ? 1 : 0], logp);
+        double h = fn(ctx, &al[r % 2 ? 0 : 1], logp);
+        if (r % 2) { double t = b; b = h; h = t; }
+        if (b < 0 || h < 0) { x->nfailed++; continue; }
+        x->base[x->n] = b;
+        x->head[x->n] = h;
+        x->n++;
+    }
+}
+
+/* A workload's command line for the counted runs. */
+typedef struct regress_wrun {
+    const char *bin, *args;
+    int perf;
+} regress_wrun;
+static double regress_measure_run(const void *ctx, const ab_alloc *a, const char *logp)
+{
+    const regress_wrun *r = ctx;
+    return regress_count(r->bin, r->args, r->perf, a, logp);
+}
+static double regress_measure_fastpath(const void *ctx, const ab_alloc *a, const char *logp)
+{
+    return regress_fastpath(ctx, a, logp);
+}
+
+/* The deterministic cells, at 1 thread: per fixed-work workload its
+ * instructions under callgrind (and perf's instructions:u where a PMU
+ * exists), and the fast path's instructions per round; base and head three
+ * times each, interleaved. Appends to *c (count *nc). */
 static void regress_instr_cells(const char *root, const char *alist, const char *workloads, const char *threads,
                                 regress_cell **c, int *nc)
 {
@@ -343,6 +493,8 @@ static void regress_instr_cells(const char *root, const char *alist, const char 
         ab_err("regress: warning: valgrind is missing: no instruction cells");
         return;
     }
+    int pmu = regress_have_pmu();
+    if (!pmu) fprintf(stderr, "allocbench regress: perf counts no instructions:u here (no PMU): no perf cells\n");
     ab_alloc *al = NULL;
     int nal = ab_alloc_parse(alist, root, &al);
     ab_wlset all = {0};
@@ -367,26 +519,23 @@ static void regress_instr_cells(const char *root, const char *alist, const char 
         if (strcmp(w->kind, "c") || strcmp(w->better, "lower") || !strcmp(bn, "progrun") ||
             !strcmp(bn, "dbbench"))
             continue;
-        fprintf(stderr, "allocbench regress: instructions of %s (callgrind, smoke arguments)\n", wn);
-        *c = ab_xrealloc(*c, sizeof **c * (size_t)(*nc + 1));
-        regress_cell *x = &(*c)[(*nc)++];
-        memset(x, 0, sizeof *x);
-        snprintf(x->name, sizeof x->name, "%s t=1 instructions", wn);
-        snprintf(x->workload, sizeof x->workload, "%s", wn);
-        x->threads = 1;
-        x->kind = AB_JUDGE_INSTR;
-        x->base = ab_xmalloc(sizeof(double) * 3);
-        x->head = ab_xmalloc(sizeof(double) * 3);
-        for (int r = 0; r < 3; r++) {
-            double b = regress_instr(w, root, &al[r % 2 ? 1 : 0], logp);
-            double h = regress_instr(w, root, &al[r % 2 ? 0 : 1], logp);
-            if (r % 2) { double t = b; b = h; h = t; }   /* odd rounds ran head first */
-            if (b < 0 || h < 0) { x->nfailed++; continue; }
-            x->base[x->n] = b;
-            x->head[x->n] = h;
-            x->n++;
+        fprintf(stderr, "allocbench regress: instructions of %s (callgrind%s, smoke arguments)\n", wn, pmu ? ", perf" : "");
+        char *bin = w->binary[0] == '/' ? ab_xstrdup(w->binary) : ab_xasprintf("%s/%s", root, w->binary);
+        char *args = ab_xasprintf("--threads 1 %s", ab_wl_args(w, "smoke"));
+        char name[2048];
+        for (int perf = 0; perf <= pmu; perf++) {
+            regress_wrun r = { bin, args, perf };
+            snprintf(name, sizeof name, "%s t=1 %s", wn, perf ? "instructions:u" : "instructions");
+            regress_det_cell(c, nc, name, wn, al, regress_measure_run, &r, logp);
         }
+        free(bin); free(args);
     }
+    char *fp = ab_xasprintf("%s/build/test/fastpath/fastpath", root);
+    if (ab_file_exists(fp)) {
+        fprintf(stderr, "allocbench regress: instructions per round of the fast path (callgrind)\n");
+        regress_det_cell(c, nc, "fastpath t=1 instructions per round", "fastpath", al, regress_measure_fastpath, fp, logp);
+    }
+    free(fp);
     unlink(logp);
     free(copy);
     ab_wl_free(&all);
