@@ -2,6 +2,7 @@
  * ab_main.c: allocbench, the allocator benchmark harness.
  *   allocbench run | list | calibrate | plot | report | claims | regress | merge | resume
  */
+#include "ab_history.h"
 #include "ab_merge.h"
 #include "ab_plot.h"
 #include "ab_regress.h"
@@ -24,6 +25,8 @@ static const char *main_help =
 "  plot DIR   draw every figure of a results folder (PNG and PDF)\n"
 "  report DIR print the ratio tables against jemalloc\n"
 "  regress    judge head against base for regressions (exit 0 pass, 1 regression, 2 inconclusive)\n"
+"  regress history add|plot|show   the gate's results per commit, and their trend\n"
+"  regress bisect GOOD BAD --cell CELL   the first commit where a cell of the gate regresses\n"
 "  merge      merge partial sets (a Slurm job array's, several machines') into one set\n"
 "  resume DIR submit again the missing and failed runs of a Slurm results folder\n"
 "  claims DIR judge claims C1-C10 of BSDCan 2006 from a `make reproduce` set\n"
@@ -75,6 +78,8 @@ int main(int argc, char **argv)
     else if (!strcmp(argv[1], "plot")) rc = ab_cmd_plot(argc - 2, argv + 2, &p);
     else if (!strcmp(argv[1], "report")) rc = ab_cmd_report(argc - 2, argv + 2);
     else if (!strcmp(argv[1], "claims")) rc = main_claims(argc - 2, argv + 2, &p);
+    else if (!strcmp(argv[1], "regress") && argc > 2 && !strcmp(argv[2], "history")) rc = ab_history_cmd(argc - 2, argv + 2, &p);
+    else if (!strcmp(argv[1], "regress") && argc > 2 && !strcmp(argv[2], "bisect")) rc = ab_history_bisect(argc - 2, argv + 2, &p);
     else if (!strcmp(argv[1], "regress")) rc = ab_cmd_regress(argc - 1, argv + 1, &p);
     else if (!strcmp(argv[1], "merge")) rc = ab_cmd_merge(argc - 2, argv + 2, &p);
     else if (!strcmp(argv[1], "resume")) rc = ab_cmd_resume(argc - 2, argv + 2, &p);

@@ -440,8 +440,8 @@ static int regress_have_pmu(void)
  * differenced (the start-up cancels); -1 on failure. */
 static double regress_fastpath(const char *bin, const ab_alloc *a, const char *logp)
 {
-    double c1 = regress_count(bin, "20000", 0, a, logp), c2 = c1 > 0 ? regress_count(bin, "40000", 0, a, logp) : -1;
-    return c1 > 0 && c2 > c1 ? (c2 - c1) / 20000 : -1;
+    double c1 = regress_count(bin, "5000", 0, a, logp), c2 = c1 > 0 ? regress_count(bin, "10000", 0, a, logp) : -1;
+    return c1 > 0 && c2 > c1 ? (c2 - c1) / 5000 : -1;
 }
 
 /* One deterministic cell: base and head three times each, interleaved
