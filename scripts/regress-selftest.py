@@ -96,8 +96,43 @@ def floors(baseline):
     return res
 
 
+def readme(setdir, readme_path):
+    """Write the self-test's summary of set setdir into readme_path, between
+    <!-- selftest:begin --> and <!-- selftest:end --> (numbers from the set)."""
+    try:
+        with open(os.path.join(setdir, "selftest.json")) as f:
+            r = json.load(f)
+        with open(readme_path) as f:
+            text = f.read()
+    except (OSError, ValueError) as e:
+        die("cannot read %s: %s" % (setdir, e))
+    b, e = "<!-- selftest:begin -->", "<!-- selftest:end -->"
+    if b not in text or e not in text:
+        die("%s has no %s ... %s markers" % (readme_path, b, e))
+    name = os.path.relpath(os.path.abspath(setdir), os.path.dirname(os.path.abspath(readme_path)))
+    fa = sum(1 for x in r["aa_exit"] if x == 1)
+    inc = sum(1 for x in r["aa_exit"] if x == 2)
+    lines = ["**The gate's self-test on this machine** (`allocbench regress --selftest`, set `%s`, "
+             "%d s; tables in its `selftest.md`): %d training A/A runs taught the noise floors; then "
+             "%d A/A gate runs gave %d false alarm%s (%d inconclusive)." % (
+                 name, r["seconds"], r["train"], r["runs"], fa, "" if fa == 1 else "s", inc), "",
+             "| check | holds | measured |", "|---|---|---|"]
+    lines += ["| %s | %s | %s |" % (c["check"], "yes" if c["ok"] else "**no**", c["measured"]) for c in r["criteria"]]
+    cant = sorted((n, v["floor"]) for n, v in r["floors"].items() if v["floor"] >= r["dose"] / 100)
+    if cant:
+        lines += ["", "Cells that cannot reach %g %% here (noise floor above it; INFORMATIONAL, never failing): %s. "
+                  "`selftest.md` says why for each." % (r["dose"], ", ".join("%s (%.1f %%)" % (n, 100 * f) for n, f in cant))]
+    text = text[:text.index(b) + len(b)] + "\n" + "\n".join(lines) + "\n" + text[text.index(e):]
+    with open(readme_path, "w") as f:
+        f.write(text)
+
+
 def main():
-    ap = argparse.ArgumentParser(description="the regression gate's self-test")
+    if len(sys.argv) == 4 and sys.argv[1] == "--readme":
+        readme(sys.argv[2], sys.argv[3])
+        return
+    ap = argparse.ArgumentParser(description="the regression gate's self-test "
+                                 "(--readme SET README.md: write a set's summary into a README)")
     ap.add_argument("--short", action="store_true", help="the short form run by make test")
     ap.add_argument("--runs", type=int, help="A/A and slowdown gate runs (default 20; --short 2)")
     ap.add_argument("--train", type=int, help="A/A runs that teach the baseline (default = --runs)")
