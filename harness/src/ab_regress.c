@@ -51,7 +51,9 @@ static const char *regress_help =
 "  --threads LIST     thread counts (default 1)\n"
 "  --rounds K         repetitions of each allocator per cell (default 6, at least 3)\n"
 "  --suite S          quick, full or smoke arguments (default quick)\n"
-"  --budget S         stop starting rounds after S seconds (allocbench run --budget)\n"
+"  --budget S         bound the whole gate to about S seconds from its start (a tide@REV\n"
+"                     build included): each pass stops starting rounds in time (the first\n"
+"                     may use 60 % of what is left, the confirming pass the rest)\n"
 "  --seed N           bootstrap seed (default 1)\n"
 "  --out DIR          parent folder of the results set (default <repo>/results)\n"
 "  --junit FILE       also write JUnit XML: one test case per cell, failed when it regressed\n"
@@ -393,6 +395,7 @@ static double regress_count(const char *bin, const char *args, int perf, const a
     const char *av[64];
     int n = 0;
     char *lf = ab_xasprintf("--log-file=%s", logp);
+    av[n++] = "timeout"; av[n++] = "-k"; av[n++] = "5"; av[n++] = "300";   /* a hung run cannot hang the gate */
     if (perf) { av[n++] = "perf"; av[n++] = "stat"; av[n++] = "-x,"; av[n++] = "-e"; av[n++] = "instructions:u";
                 av[n++] = "-o"; av[n++] = logp; av[n++] = "--"; }
     else { av[n++] = "valgrind"; av[n++] = "--tool=callgrind"; av[n++] = "--callgrind-out-file=/dev/null"; av[n++] = lf; }
@@ -544,15 +547,17 @@ static void regress_instr_cells(const char *root, const char *alist, const char 
 
 /* What every pass of `allocbench run` shares. */
 typedef struct regress_pass_args {
-    const char *self, *alist, *suite, *budget, *out;
+    const char *self, *alist, *suite, *out;
+    double budget_s, t0;   /* --budget (0: none), counted from t0 (ab_now) */
     int rounds;
 } regress_pass_args;
 
-/* One pass: base and head interleaved over workloads x threads; the
- * results folder (malloc'd) or NULL. */
-static char *regress_pass(const regress_pass_args *a, const char *workloads, const char *threads)
+/* One pass: base and head interleaved over workloads x threads, given
+ * share of what is left of the budget; the results folder (malloc'd) or
+ * NULL. */
+static char *regress_pass(const regress_pass_args *a, const char *workloads, const char *threads, double share)
 {
-    char rs[16];
+    char rs[16], bs[32];
     snprintf(rs, sizeof rs, "%d", a->rounds);
     const char *av[32];
     int n = 0;
@@ -560,7 +565,12 @@ static char *regress_pass(const regress_pass_args *a, const char *workloads, con
     av[n++] = "--workloads"; av[n++] = workloads; av[n++] = "--threads"; av[n++] = threads;
     av[n++] = "--reps"; av[n++] = rs; av[n++] = "--warmup"; av[n++] = "1"; av[n++] = "--order"; av[n++] = "abba";
     av[n++] = "--suite"; av[n++] = a->suite; av[n++] = "--no-calibrate";
-    if (a->budget) { av[n++] = "--budget"; av[n++] = a->budget; }
+    if (a->budget_s > 0) {
+        double left = (a->budget_s - (ab_now() - a->t0)) * share;
+        if (left < 1) { ab_err("regress: the --budget of %g s is spent before a pass could start", a->budget_s); return NULL; }
+        snprintf(bs, sizeof bs, "%.0f", left);
+        av[n++] = "--budget"; av[n++] = bs;
+    }
     if (a->out) { av[n++] = "--out"; av[n++] = a->out; }
     av[n] = NULL;
     return regress_run(a->self, (char **)av);
@@ -861,7 +871,8 @@ static int regress_selftest(int argc, char **argv, const ab_paths *p)
 int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
 {
     const char *base = NULL, *head = NULL, *workloads = "larson,threadtest,glibc-simple,fragprobe-small";
-    const char *threads = "1", *suite = "quick", *budget = NULL, *out = NULL, *junit = NULL, *json = NULL;
+    const char *threads = "1", *suite = "quick", *out = NULL, *junit = NULL, *json = NULL;
+    double budget = 0, t0 = ab_now();
     const char *blpath = NULL;
     int rounds = 6, instr = 1, update = 0, aa = 0;
     unsigned long long seed = 1;
@@ -882,7 +893,10 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
         case 'w': workloads = optarg; break;
         case 't': threads = optarg; break;
         case 's': suite = optarg; break;
-        case 'B': budget = optarg; break;
+        case 'B':
+            budget = strtod(optarg, &e);
+            if (*e || !*optarg || !(budget >= 1 && budget <= 1e7)) { ab_err("regress: --budget must be seconds >= 1, got '%s'", optarg); return 2; }
+            break;
         case 'o': out = optarg; break;
         case 'J': junit = optarg; break;
         case 'j': json = optarg; break;
@@ -940,8 +954,11 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
     char *alist = ab_xasprintf("%s,%s", sb.arg, sh.arg);
     char *bname = ab_xstrdup(bn), *hname = ab_xstrdup(hn);
     char *self = ab_xasprintf("%s/allocbench", p->exedir);
-    regress_pass_args pa = { self, alist, suite, budget, out, rounds };
-    char *dir = regress_pass(&pa, workloads, threads);
+    /* The budget counts from the start (a tide@REV build included): the
+     * first pass may take 60 % of what is left, the second all of it; the
+     * deterministic cells are not timed (each run has its own limit). */
+    regress_pass_args pa = { self, alist, suite, out, budget, t0, rounds };
+    char *dir = regress_pass(&pa, workloads, threads, 0.6);
     regress_cell *c = NULL;
     int nc = dir ? regress_cells(dir, bname, hname, &c) : -1;
     if (nc == 0) ab_err("regress: %s holds no pairs of base and head runs", dir);
@@ -956,7 +973,7 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
     regress_second_lists(c, nc, jr, &wl2, &th2);
     if (wl2) {
         fprintf(stderr, "allocbench regress: second pass for %s (threads %s)\n", wl2, th2);
-        dir2 = regress_pass(&pa, wl2, th2);
+        dir2 = regress_pass(&pa, wl2, th2, 1.0);
         regress_cell *c2 = NULL;
         int nc2 = dir2 ? regress_cells(dir2, bname, hname, &c2) : -1;
         if (nc2 > 0) {
