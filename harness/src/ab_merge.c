@@ -5,7 +5,6 @@
 #include "ab_plan.h"
 #include "ab_record.h"
 #include "ab_report.h"
-#include "ab_slurm.h"
 #include "ab_stats.h"
 #include "ab_util.h"
 
@@ -151,6 +150,28 @@ static void mg_summary(const char *dir)
     free(sub); free(done);
     fclose(fs);
     ab_table_free(&t);
+}
+
+/* Slurm's account of array task `task` of job `jobid` ("CANCELLED",
+ * "TIMEOUT", "NODE_FAIL (reason)", ...) from scontrol; NULL when Slurm no
+ * longer knows the job. Free the result. */
+static char *merge_task_state(const char *jobid, int task)
+{
+    char *cmd = ab_xasprintf("scontrol -o show job %s_%d", jobid, task);
+    char *out = ab_capture(cmd);
+    free(cmd);
+    if (!out) return NULL;
+    char state[64] = "", reason[256] = "", code[32] = "";
+    const char *s = strstr(out, "JobState=");
+    if (s) sscanf(s + 9, "%63s", state);
+    s = strstr(out, " Reason=");
+    if (s) sscanf(s + 8, "%255s", reason);
+    s = strstr(out, " ExitCode=");
+    if (s) sscanf(s + 10, "%31s", code);
+    free(out);
+    if (!*state) return NULL;
+    if (*reason && strcmp(reason, "None")) return ab_xasprintf("%s (%s, exit %s)", state, reason, code);
+    return ab_xasprintf("%s (exit %s)", state, code);
 }
 
 /* Replace the values of some top-level lines of meta.json ("  \"key\": ..."). */
@@ -326,7 +347,7 @@ int ab_merge_slurm_dir(const char *dir, long *nlost_out)
                 char *tt = ab_read_file(tf, NULL);
                 free(tf);
                 char *st = mg_key(tt, "state"), *host = mg_key(tt, "host");
-                char *sl = arrays[k] ? ab_slurm_task_state(arrays[k], t) : NULL;
+                char *sl = arrays[k] ? merge_task_state(arrays[k], t) : NULL;
                 char *why = ab_xasprintf("slurm task %s_%d (attempt %d) left no row: task %s%s%s; Slurm: %s",
                                          arrays[k] ? arrays[k] : "?", t, k,
                                          st ? st : "never started", host ? " on " : "", host ? host : "",

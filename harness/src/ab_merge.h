@@ -16,7 +16,7 @@
 #ifndef AB_MERGE_H
 #define AB_MERGE_H
 
-#include "ab_run.h"
+#include "ab_util.h"
 
 /* Merge the parts of a Slurm results folder in place. *nlost receives the
  * planned runs without an ok row (failed or lost; may be NULL). Returns 0,

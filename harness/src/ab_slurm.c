@@ -345,26 +345,6 @@ int ab_slurm_submit(const ab_matrix *m, const ab_paths *p, const char *dir, int 
     return rc;
 }
 
-char *ab_slurm_task_state(const char *jobid, int task)
-{
-    char *cmd = ab_xasprintf("scontrol -o show job %s_%d", jobid, task);
-    char *out = NULL;
-    int st = sl_run(cmd, &out);
-    free(cmd);
-    if (st != 0 || !out) { free(out); return NULL; }
-    char state[64] = "", reason[256] = "", code[32] = "";
-    const char *s = strstr(out, "JobState=");
-    if (s) sscanf(s + 9, "%63s", state);
-    s = strstr(out, " Reason=");
-    if (s) sscanf(s + 8, "%255s", reason);
-    s = strstr(out, " ExitCode=");
-    if (s) sscanf(s + 10, "%31s", code);
-    free(out);
-    if (!*state) return NULL;
-    if (*reason && strcmp(reason, "None")) return ab_xasprintf("%s (%s, exit %s)", state, reason, code);
-    return ab_xasprintf("%s (exit %s)", state, code);
-}
-
 /* ---- the task side ----------------------------------------------------- */
 
 /* The CPUs this process may run on, as a list "0-3,8". */
@@ -449,7 +429,7 @@ int ab_cmd_run_task(int argc, char **argv, const ab_paths *p)
 
     ab_machine mc;
     ab_machine_get(&mc);
-    char *machine_s = ab_run_machine_label(&mc);
+    char *machine_s = ab_matrix_machine_label(&mc);
     char *part = ab_xasprintf("%s/parts/a%d-t%d", dir, k, task);
     char *sub = ab_xasprintf("%s/runs", part); ab_mkdirs(sub, 0755); free(sub);
     sub = ab_xasprintf("%s/timeline", part); ab_mkdirs(sub, 0755); free(sub);
@@ -487,7 +467,7 @@ int ab_cmd_run_task(int argc, char **argv, const ab_paths *p)
         }
         fprintf(stderr, "[%ld/%ld] %s t=%d %s %s%d\n", done + 1, nmine, fr->workload, fr->threads, fr->allocator,
                 fr->warm ? "warm-up " : "rep ", fr->warm ? fr->warm_no : fr->rep);
-        if (ab_run_one(&mx, p, part, &pr, (int)runs[i], &rec, 0)) break;
+        if (ab_matrix_run_one(&mx, p, part, &pr, (int)runs[i], &rec, 0)) break;
         done++;
         if (done == 1 || done % 8 == 0) sl_task_note(note, mc.host, cpus, start, "running", done, nmine);
     }

@@ -3,7 +3,7 @@
  * the execute layer (see ab_plan.h): the plan is written into the results
  * folder and submitted as one job array; each array task runs its share of
  * the plan through the same execute and record steps as the local executor
- * (ab_run_one, ab_record.h) into a partial set of its own; a dependent
+ * (ab_matrix_run_one, ab_record.h) into a partial set of its own; a dependent
  * merge job (ab_merge.h) joins the partial sets into the results set.
  *
  * A Slurm results folder DIR holds, besides the usual files:
@@ -22,7 +22,7 @@
 #ifndef AB_SLURM_H
 #define AB_SLURM_H
 
-#include "ab_run.h"
+#include "ab_matrix.h"
 
 /* Check, before anything is written, that sbatch, squeue and scontrol are
  * on the PATH, that the controller answers and that the partition exists.
@@ -34,11 +34,6 @@ int  ab_slurm_preflight(const ab_run_opts *o);
  * the merge. argv[0..argc) are run's arguments after the command name.
  * Returns run's exit status. */
 int  ab_slurm_submit(const ab_matrix *m, const ab_paths *p, const char *dir, int argc, char **argv);
-
-/* Slurm's account of array task `task` of job `jobid` ("CANCELLED",
- * "TIMEOUT", "NODE_FAIL (reason)", ...) from scontrol; NULL when Slurm no
- * longer knows the job. Free the result. */
-char *ab_slurm_task_state(const char *jobid, int task);
 
 /* allocbench run-task DIR ATTEMPT TASK NTASKS (inside an array task). */
 int  ab_cmd_run_task(int argc, char **argv, const ab_paths *p);

@@ -60,4 +60,10 @@ int    ab_parse_threads(const char *s, int *out, int max, char *err, size_t errn
 /* Print "allocbench: <msg>" on stderr. */
 void   ab_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Paths the commands need. Invariant: all absolute. */
+typedef struct ab_paths {
+    const char *root;     /* repository root */
+    const char *exedir;   /* folder of the allocbench binary (has ab-probe) */
+} ab_paths;
+
 #endif /* AB_UTIL_H */
