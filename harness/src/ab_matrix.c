@@ -167,7 +167,14 @@ char **ab_matrix_argv(const ab_workload *w, const char *root, const char *suite,
     v[k++] = ab_xasprintf("%d", threads);
     v[k++] = ab_xstrdup("--pin");
     v[k++] = ab_xstrdup(pin);
-    for (int i = 0; i < na; i++) v[k++] = args[i];
+    /* An argument naming a file of the tree (build/..., workloads/...: the
+     * registries' inputs) is made absolute, so that a run does not depend on
+     * the current folder. */
+    for (int i = 0; i < na; i++) {
+        char *abs = args[i][0] != '/' && strchr(args[i], '/') ? ab_xasprintf("%s/%s", root, args[i]) : NULL;
+        if (abs && access(abs, F_OK) == 0) { free(args[i]); v[k++] = abs; }
+        else { free(abs); v[k++] = args[i]; }
+    }
     free(args);
     if (!strcmp(w->kind, "gbench") && gbench_out) {
         v[k++] = ab_xasprintf("--benchmark_out=%s", gbench_out);
