@@ -63,7 +63,8 @@ static const char *bisect_help =
 "count. REGRESSED is bad; PASS, IMPROVED and INFORMATIONAL are good; anything else\n"
 "(a failed build, an inconclusive cell) is skipped. GOOD and BAD are taken as given.\n"
 "\n"
-"  --cell CELL   \"<workload> t=<threads> value|peak RSS|instructions\", as the gate names it\n"
+"  --cell CELL   a cell as the gate names it: \"<workload> t=<threads> <metric>\", e.g.\n"
+"                \"larson t=2 value\", \"glibc-simple t=1 instructions\"\n"
 "  --rounds K    the gate's --rounds (default 6)\n"
 "  --suite S     the gate's --suite (default quick)\n"
 "  --repo DIR    the repository (default: the one holding the current folder, else the\n"
@@ -871,8 +872,9 @@ static int history_plot(int argc, char **argv, const ab_paths *p)
         }
         fclose(f);
         int has_head = strcmp(c0->kind, "time") != 0;
-        const char *ylab = !strcmp(c0->kind, "instructions") ? "instructions (callgrind, median of 3)"
-                         : !strcmp(c0->kind, "memory") ? "peak RSS, median [KiB]" : "";
+        const char *mt = strstr(c0->name, " t=");
+        mt = mt ? strchr(mt + 3, ' ') : NULL;
+        char *ylab = ab_xasprintf("%s, median", mt && mt[1] ? mt + 1 : c0->name);
         char *ttl = ab_xasprintf("%s: the regression gate over commits (%s)", c0->name, c0->kind);
         for (int k = 0; k < 2; k++) {
             const char *fmt = k ? "pdf" : "png";
@@ -908,7 +910,7 @@ static int history_plot(int argc, char **argv, const ab_paths *p)
             free(cmd); free(q1); free(q2); free(q3); free(vf); free(lg); free(fig);
             ab_str_free(&v);
         }
-        free(ttl); free(dat); free(slug);
+        free(ttl); free(ylab); free(dat); free(slug);
     }
     printf("figures: %s (%d figure%s of %d commit%s, PNG and PDF)\n", out, nfig, nfig == 1 ? "" : "s", n,
            n == 1 ? "" : "s");
@@ -990,11 +992,14 @@ static int history_spawn(const char *const *argv, const char *out, const char *e
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* A cell name split: "<workload> t=<threads> <metric>". */
+/* A cell name split: "<workload> t=<threads> <metric>". Invariant:
+ * workload has no blank, threads >= 1, metric points into the name and is
+ * non-empty; instr is 1 for the deterministic (instruction count) cells. */
 typedef struct bisect_cell {
     char workload[128];
     int threads;
-    const char *metric;   /* "value", "peak RSS" or "instructions" */
+    const char *metric;
+    int instr;
 } bisect_cell;
 
 static int bisect_parse_cell(const char *s, bisect_cell *c)
@@ -1007,23 +1012,34 @@ static int bisect_parse_cell(const char *s, bisect_cell *c)
     const char *d = t + 3;
     char *e;
     long th = strtol(d, &e, 10);
-    if (e == d || !isdigit((unsigned char)*d) || th < 1 || th > 4096 || *e != ' ') return -1;
+    if (e == d || !isdigit((unsigned char)*d) || th < 1 || th > 4096 || *e != ' ' || !e[1]) return -1;
     c->threads = (int)th;
-    static const char *const metrics[] = { "value", "peak RSS", "instructions" };
-    for (int k = 0; k < 3; k++) if (!strcmp(e + 1, metrics[k])) { c->metric = metrics[k]; return 0; }
-    return -1;
+    c->metric = e + 1;
+    c->instr = !strncmp(c->metric, "instructions", 12);
+    return 0;
 }
 
-/* Does the gate judge this cell? Instruction cells exist for the
- * fixed-work workloads at 1 thread (the rule of ab_regress.c). */
+/* Does the gate judge this cell? The cells of ab_regress.c: per workload
+ * and thread count its value, peak RSS, time-weighted RSS, allocator
+ * resident and "RSS/live <phase>"; at t=1 of a fixed-work workload (kind c,
+ * lower is better, no program started) "instructions" and
+ * "instructions:u"; and "fastpath t=1 instructions per round", which is
+ * measured with the instruction cells of any run (the step runs
+ * glibc-simple for it). */
 static int bisect_cell_exists(const bisect_cell *c, const ab_paths *p, char *why, size_t whyn)
 {
+    if (!strcmp(c->workload, "fastpath") && c->threads == 1 && !strcmp(c->metric, "instructions per round")) return 1;
+    static const char *const metrics[] = { "value", "peak RSS", "time-weighted RSS", "allocator resident",
+                                           "instructions", "instructions:u", NULL };
+    int known = !strncmp(c->metric, "RSS/live ", 9) && c->metric[9];
+    for (int k = 0; metrics[k]; k++) known |= !strcmp(c->metric, metrics[k]);
+    if (!known) { snprintf(why, whyn, "the gate has no metric '%s'", c->metric); return 0; }
     ab_wlset all = {0};
     if (ab_wl_load_default(&all, p->root, NULL, 0)) { ab_wl_free(&all); snprintf(why, whyn, "cannot read the workloads"); return 0; }
     const ab_workload *w = ab_wl_find(&all, c->workload);
     int ok = w != NULL;
     if (!w) snprintf(why, whyn, "no workload '%s' (allocbench list)", c->workload);
-    if (w && !strcmp(c->metric, "instructions")) {
+    if (w && c->instr) {
         const char *bn = strrchr(w->binary, '/') ? strrchr(w->binary, '/') + 1 : w->binary;
         if (c->threads != 1 || strcmp(w->kind, "c") || strcmp(w->better, "lower") || !strcmp(bn, "progrun") ||
             !strcmp(bn, "dbbench")) {
@@ -1077,10 +1093,11 @@ static int bisect_step(const char *tmp, const char *cell, const char *rounds, co
         const char *av[32];
         int n = 0;
         av[n++] = self; av[n++] = "regress"; av[n++] = "--base"; av[n++] = good; av[n++] = "--head"; av[n++] = head;
-        av[n++] = "--workloads"; av[n++] = bc.workload; av[n++] = "--threads"; av[n++] = ths;
+        av[n++] = "--workloads"; av[n++] = strcmp(bc.workload, "fastpath") ? bc.workload : "glibc-simple";
+        av[n++] = "--threads"; av[n++] = ths;
         av[n++] = "--rounds"; av[n++] = rounds; av[n++] = "--suite"; av[n++] = suite;
         av[n++] = "--json"; av[n++] = json; av[n++] = "--out"; av[n++] = res;
-        if (strcmp(bc.metric, "instructions")) av[n++] = "--no-instructions";
+        if (!bc.instr) av[n++] = "--no-instructions";
         av[n] = NULL;
         int grc = history_spawn(av, glog, glog, HS_INHERIT);
         hj_value v;
@@ -1173,7 +1190,7 @@ int ab_history_bisect(int argc, char **argv, const ab_paths *p)
     bisect_cell bc;
     char why[256];
     if (bisect_parse_cell(cell, &bc)) {
-        ab_err("bisect: '%s' is not a cell name (\"<workload> t=<threads> value|peak RSS|instructions\")", cell);
+        ab_err("bisect: '%s' is not a cell name (\"<workload> t=<threads> <metric>\", as allocbench regress names it)", cell);
         return 2;
     }
     if (!bisect_cell_exists(&bc, p, why, sizeof why)) { ab_err("bisect: no cell '%s': %s", cell, why); return 2; }

@@ -66,6 +66,9 @@ static const char *regress_help =
 "                     effects appended to each cell's A/A list)\n"
 "  --aa               A/A run: the head is an identical copy of the base's library\n"
 "                     (no --head); with --update-baseline it teaches the noise floors\n"
+"  --executor E       local (default) or slurm: each pass is a job array (allocbench run\n"
+"                     --executor slurm --wait), so base and head pairs run on the nodes\n"
+"                     Slurm gives; --partition P and --sbatch-args \"...\" pass through\n"
 "  --selftest         the gate's self-test (scripts/regress-selftest.py --help)\n"
 "  --no-instructions  skip the deterministic cells (1 thread, smoke arguments, base and head\n"
 "                     3 times each, 0.5 % minimum effect: callgrind instructions of the\n"
@@ -548,6 +551,7 @@ static void regress_instr_cells(const char *root, const char *alist, const char 
 /* What every pass of `allocbench run` shares. */
 typedef struct regress_pass_args {
     const char *self, *alist, *suite, *out;
+    const char *executor, *partition, *sbatch_args;   /* executor NULL: local */
     double budget_s, t0;   /* --budget (0: none), counted from t0 (ab_now) */
     int rounds;
 } regress_pass_args;
@@ -559,13 +563,18 @@ static char *regress_pass(const regress_pass_args *a, const char *workloads, con
 {
     char rs[16], bs[32];
     snprintf(rs, sizeof rs, "%d", a->rounds);
-    const char *av[32];
+    const char *av[40];
     int n = 0;
     av[n++] = a->self; av[n++] = "run"; av[n++] = "--allocators"; av[n++] = a->alist;
+    if (a->executor) {   /* the long form: one job array per pass, waited for (squeue) */
+        av[n++] = "--executor"; av[n++] = a->executor; av[n++] = "--wait";
+        if (a->partition) { av[n++] = "--partition"; av[n++] = a->partition; }
+        if (a->sbatch_args) { av[n++] = "--sbatch-args"; av[n++] = a->sbatch_args; }
+    }
     av[n++] = "--workloads"; av[n++] = workloads; av[n++] = "--threads"; av[n++] = threads;
     av[n++] = "--reps"; av[n++] = rs; av[n++] = "--warmup"; av[n++] = "1"; av[n++] = "--order"; av[n++] = "abba";
     av[n++] = "--suite"; av[n++] = a->suite; av[n++] = "--no-calibrate";
-    if (a->budget_s > 0) {
+    if (a->budget_s > 0 && !a->executor) {
         double left = (a->budget_s - (ab_now() - a->t0)) * share;
         if (left < 1) { ab_err("regress: the --budget of %g s is spent before a pass could start", a->budget_s); return NULL; }
         snprintf(bs, sizeof bs, "%.0f", left);
@@ -873,14 +882,15 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
     const char *base = NULL, *head = NULL, *workloads = "larson,threadtest,glibc-simple,fragprobe-small";
     const char *threads = "1", *suite = "quick", *out = NULL, *junit = NULL, *json = NULL;
     double budget = 0, t0 = ab_now();
-    const char *blpath = NULL;
+    const char *blpath = NULL, *executor = NULL, *partition = NULL, *sbatch_args = NULL;
     int rounds = 6, instr = 1, update = 0, aa = 0;
     unsigned long long seed = 1;
     static const struct option lo[] = {
         {"base", 1, 0, 'b'}, {"head", 1, 0, 'H'}, {"workloads", 1, 0, 'w'}, {"threads", 1, 0, 't'},
         {"rounds", 1, 0, 'k'}, {"suite", 1, 0, 's'}, {"budget", 1, 0, 'B'}, {"seed", 1, 0, 'S'},
         {"out", 1, 0, 'o'}, {"junit", 1, 0, 'J'}, {"json", 1, 0, 'j'}, {"no-instructions", 0, 0, 'I'}, {"help", 0, 0, 'h'},
-        {"baseline", 1, 0, 'L'}, {"update-baseline", 0, 0, 'U'}, {"aa", 0, 0, 'A'}, {"selftest", 0, 0, 'T'}, {0, 0, 0, 0}
+        {"baseline", 1, 0, 'L'}, {"update-baseline", 0, 0, 'U'}, {"aa", 0, 0, 'A'}, {"selftest", 0, 0, 'T'},
+        {"executor", 1, 0, 'E'}, {"partition", 1, 0, 'P'}, {"sbatch-args", 1, 0, 'Y'}, {0, 0, 0, 0}
     };
     int ch;
     optind = 1;
@@ -902,6 +912,12 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
         case 'j': json = optarg; break;
         case 'I': instr = 0; break;
         case 'L': blpath = optarg; break;
+        case 'E':
+            if (strcmp(optarg, "local") && strcmp(optarg, "slurm")) { ab_err("regress: --executor is local or slurm, got '%s'", optarg); return 2; }
+            executor = strcmp(optarg, "local") ? optarg : NULL;
+            break;
+        case 'P': partition = optarg; break;
+        case 'Y': sbatch_args = optarg; break;
         case 'U': update = 1; break;
         case 'A': aa = 1; break;
         case 'T': return regress_selftest(argc, argv, p);
@@ -923,6 +939,8 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
         ab_err("regress: give --base and --head, or --base and --aa (see allocbench regress --help)");
         return 2;
     }
+    if ((partition || sbatch_args) && !executor) { ab_err("regress: --partition and --sbatch-args need --executor slurm"); return 2; }
+    if (executor && budget > 0) { ab_err("regress: --budget is for the local executor (give the array its --time in --sbatch-args)"); return 2; }
     if (update && !blpath) { ab_err("regress: --update-baseline needs --baseline FILE"); return 2; }
     ab_baseline bl = {0}, now = {0};
     char today[11];
@@ -957,7 +975,7 @@ int ab_cmd_regress(int argc, char **argv, const ab_paths *p)
     /* The budget counts from the start (a tide@REV build included): the
      * first pass may take 60 % of what is left, the second all of it; the
      * deterministic cells are not timed (each run has its own limit). */
-    regress_pass_args pa = { self, alist, suite, out, budget, t0, rounds };
+    regress_pass_args pa = { self, alist, suite, out, executor, partition, sbatch_args, budget, t0, rounds };
     char *dir = regress_pass(&pa, workloads, threads, 0.6);
     regress_cell *c = NULL;
     int nc = dir ? regress_cells(dir, bname, hname, &c) : -1;

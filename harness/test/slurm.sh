@@ -16,7 +16,7 @@
 # checks must have run.
 set -u
 ABIN=build/harness/allocbench
-EXPECT=34
+EXPECT=36
 AB="timeout -k 5 120 $ABIN"
 ROOT=$(pwd)
 T=$(mktemp -d /tmp/ab-slurm-XXXXXX)
@@ -163,6 +163,13 @@ badcase "corrupt partial set" "corrupt partial set" $AB merge "$T/corrupt"
 badcase "merge of a folder that is not a set" "not a results set" $AB merge --out "$T/bad" "$T/nopath"
 badcase "resume of a local set" "not a Slurm results folder" $AB resume "$T/local/latest"
 badcase "--wait without the Slurm executor" "need --executor slurm" $AB run $M --wait --out "$T/bad"
+
+echo "allocbench slurm: the regression gate's long form"
+$AB regress --executor slurm --sbatch-args "--time=5" --base glibc --head locked --workloads glibc-simple \
+    --suite smoke --rounds 3 --no-instructions --out "$T/rg" --json "$T/rg.json" >"$T/rg.out" 2>"$T/rg.err"
+rc=$?
+ck "regress --executor slurm judges glibc against locked through job arrays (exit $rc)" '[ $rc -le 1 ] && grep -q "glibc-simple t=1 value" "$T/rg.out" && ls "$T"/rg/*/plan.tsv >/dev/null 2>&1'
+badcase "regress --budget with Slurm" "is for the local executor" $AB regress --executor slurm --budget 60 --base glibc --head locked
 
 sh scripts/slurm-cluster.sh stop "$C"
 ck "the cluster stops and leaves no Slurm process of its own" '! [ -f "$C/slurmd.pid" ] && ! [ -f "$C/slurmctld.pid" ] && ! [ -f "$C/munged.pid" ]'
