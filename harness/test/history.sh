@@ -18,6 +18,7 @@ AB=$top/build/harness/allocbench
 SLOW=$top/build/harness/libab-slow.so
 out=$(mktemp -d /tmp/allocbench-history-test-XXXXXX)
 trap 'rm -rf "$out"' EXIT
+trap 'exit 130' INT TERM HUP PIPE   # the EXIT trap cleans up after a signal too
 fails=0 checks=0 t0=$(date +%s)
 ck() { checks=$((checks + 1)); if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fails=$((fails + 1)); fi; }
 H() { timeout -k 5 60 "$AB" regress history "$@" --file "$out/h.jsonl" >"$out/o" 2>"$out/e"; echo $?; }
