@@ -2,6 +2,9 @@
 # Install the Debian packages that building, testing and benchmarking need.
 # Idempotent and quiet: it does nothing when every package is present, and
 # prints one line per install otherwise. Needs root (or sudo) only to install.
+#
+#   sh scripts/setup-deps.sh         what make, make test and make bench need
+#   sh scripts/setup-deps.sh paper   TeX Live for make paper (paper/paper.mk)
 set -eu
 
 PKGS="gcc g++ clang make pkg-config git python3 valgrind
@@ -18,6 +21,15 @@ zlib1g-dev
 ghostscript
 mariadb-server mariadb-client sysbench
 munge slurmctld slurmd slurm-client"
+
+# The paper's TeX Live: only when the paper is built. Times, Helvetica and
+# Courier (psnfss, texlive-fonts-recommended), TikZ (texlive-pictures).
+if [ "${1:-}" = paper ]; then
+    PKGS="latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended texlive-pictures"
+elif [ -n "${1:-}" ]; then
+    echo "setup-deps: unknown mode '$1' (none, or paper)" >&2
+    exit 2
+fi
 
 missing=""
 for p in $PKGS; do
