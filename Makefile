@@ -59,6 +59,7 @@ include allocator/tide.mk
 -include workloads/workloads.mk
 -include $(filter-out workloads/workloads.mk,$(sort $(wildcard workloads/*.mk workloads/*/*.mk)))
 -include $(sort $(wildcard harness/*.mk harness/*/*.mk))
+-include paper/paper.mk
 
 all: $(DEPS_STAMP) $(ALL_TARGETS)
 
