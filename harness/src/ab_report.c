@@ -232,7 +232,8 @@ static void name_add(ab_str *s, const char *text)
     }
 }
 
-/* LaTeX-escape text: the ten special characters, plus < > | for T1. */
+/* LaTeX-escape text: the ten special characters, < > | for T1, and -- kept
+ * as two hyphens. */
 static void tex_escape(ab_str *s, const char *t)
 {
     for (; *t; t++) {
@@ -250,6 +251,7 @@ static void tex_escape(ab_str *s, const char *t)
         case '<': ab_str_add(s, "\\textless{}"); break;
         case '>': ab_str_add(s, "\\textgreater{}"); break;
         case '|': ab_str_add(s, "\\textbar{}"); break;
+        case '-': ab_str_add(s, t[1] == '-' ? "-{}" : "-"); break;   /* no en dash ligature */
         case '\n': case '\r': case '\t': ab_str_add(s, " "); break;
         default: ab_str_addn(s, t, 1);
         }
@@ -344,7 +346,8 @@ static void tex_def_command(tex_out *o, const char *prefix, const char *cl)
     ab_str v = { 0 };
     for (const char *c = cl; *c; c++) {
         char one[2] = { *c, 0 };
-        tex_escape(&v, one);
+        if (*c == '-' && c[1] == '-') ab_str_add(&v, "-{}");
+        else tex_escape(&v, one);
         if (*c == ',' || *c == '/' || *c == '=') ab_str_add(&v, "\\allowbreak{}");
     }
     tex_def(o, prefix, "Set", "Command", NULL, ab_str_c(&v));
