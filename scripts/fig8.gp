@@ -5,7 +5,7 @@
 # stat ('Median' unless set: the reproduction draws means, as the paper did).
 load scriptdir.'/ab-style.gp'
 if (!exists('stat')) stat = 'Median'
-set multiplot layout 2,1 title sprintf('%s run time and peak RSS per workload, each scaled to its largest allocator (%d thread)', stat, threads) noenhanced
+if (paper) { set multiplot layout 2,1 } else { set multiplot layout 2,1 title sprintf('%s run time and peak RSS per workload, each scaled to its largest allocator (%d thread)', stat, threads) noenhanced }
 set style data histogram
 set style histogram clustered gap 1
 set style fill pattern 0 border -1
@@ -17,9 +17,11 @@ set key outside right top noenhanced
 set tmargin 2
 set bmargin 4.5
 set ylabel 'run time / largest [ratio]'
+if (paper) { load scriptdir.'/ab-paper.gp' }
 plot for [i=2:nal+1] dtime using i:xtic(1) lt (i-1) dt 1 fs pattern ((i-2) % 8) title word(names, i-1)
 set bmargin 7.5
 set ylabel 'peak RSS / largest [ratio]'
 set xlabel 'workload' offset 0,0.5
+if (paper) { load scriptdir.'/ab-paper.gp' }
 plot for [i=2:nal+1] drss using i:xtic(1) lt (i-1) dt 1 fs pattern ((i-2) % 8) title word(names, i-1)
 unset multiplot

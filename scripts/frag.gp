@@ -12,5 +12,6 @@ set ylabel 'RSS / live bytes [ratio]'
 set xlabel 'workload'
 set xtics noenhanced
 set key outside right top noenhanced
+if (paper) { load scriptdir.'/ab-paper.gp' }
 plot for [i=2:nal+1] dat using i:xtic(1) lt (i-1) dt 1 fs pattern ((i-2) % 8) title word(names, i-1), \
      1 with lines lc rgb '#888888' dt 2 lw 1 notitle

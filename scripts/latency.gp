@@ -9,4 +9,5 @@ set logscale x 2
 set format x '%.0f'
 set yrange [0:*]
 set key outside right top noenhanced
+if (paper) { load scriptdir.'/ab-paper.gp' }
 plot for [i=1:nal] dat index (i-1) using 1:2:3:4 with yerrorlines lt i title word(names, i)

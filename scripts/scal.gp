@@ -18,11 +18,13 @@ w = 0.7 / nal
 set boxwidth w * 0.8 absolute
 set style fill empty
 if (has_ideal) {
+    if (paper) { load scriptdir.'/ab-paper.gp' }
     plot for [i=1:nal] dat index (i-1) using ($1 + off(i, w)):3:2:6:5 with candlesticks whiskerbars 0.6 lt i dt 1 lw 1.5 notitle, \
          for [i=1:nal] dat index (i-1) using ($1 + off(i, w)):4:4:4:4 with candlesticks lt i dt 1 lw 3 notitle, \
          for [i=1:nal] dat index (i-1) using ($1 + off(i, w)):4 with linespoints lt i lw 1.5 title word(names, i), \
          ideal using 1:2 with linespoints lc rgb '#444444' dt (6,3) lw 1.5 pt 1 title 'ideal (calibrated)'
 } else {
+    if (paper) { load scriptdir.'/ab-paper.gp' }
     plot for [i=1:nal] dat index (i-1) using ($1 + off(i, w)):3:2:6:5 with candlesticks whiskerbars 0.6 lt i dt 1 lw 1.5 notitle, \
          for [i=1:nal] dat index (i-1) using ($1 + off(i, w)):4:4:4:4 with candlesticks lt i dt 1 lw 3 notitle, \
          for [i=1:nal] dat index (i-1) using ($1 + off(i, w)):4 with linespoints lt i lw 1.5 title word(names, i)

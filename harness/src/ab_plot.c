@@ -25,6 +25,8 @@ typedef struct plot_ctx {
     char *caption;
     int nfig, nfail;
     int multi;            /* runs is one machine's share of a merged set: gbench rows are filtered by run_id */
+    int paper;            /* --style paper: vector PDFs at one- and two-column widths, provenance in a sidecar */
+    const char *font;     /* --font, paper style */
 } plot_ctx;
 
 static int uniq(char ***v, int n, const char *s)
@@ -51,13 +53,48 @@ static char *names_word_list(plot_ctx *c)
 }
 
 /* Run script for png and pdf with the given variable assignments. */
+/* Paper style: heights of one- and two-column figures (inches), per script. */
+static double paper_height(const char *script, int twocol)
+{
+    double h = twocol ? 2.8 : 2.3;
+    if (!strcmp(script, "fig8.gp")) h *= 1.8;
+    return h;
+}
+
+/* The sidecar of a paper-style figure: what the screen style prints in its
+ * footer (machine, allocator versions, set), the data and the command. */
+static void write_provenance(plot_ctx *c, const char *script, const char *base)
+{
+    char *path = ab_xasprintf("%s/%s.provenance.txt", c->figdir, base);
+    char stamp[32];
+    ab_utc_stamp(stamp, sizeof stamp, 0);
+    char real[4096];
+    const char *rd = realpath(c->dir, real) ? real : c->dir;
+    ab_str t = {0};
+    ab_str_addf(&t, "figure: %s-1col.pdf (3.3 in wide), %s-2col.pdf (7 in wide)\n", base, base);
+    ab_str_addf(&t, "results set: %s\n", rd);
+    ab_str_addf(&t, "machine | allocators | set: %s\n", c->caption);
+    ab_str_addf(&t, "data: %s/%s-1col.vars.gp (and -2col) and the .dat files they name\n", c->datdir, base);
+    ab_str_addf(&t, "drawn by: allocbench plot %s --style paper (scripts/%s, font %s), %s\n", c->dir, script, c->font, stamp);
+    if (ab_write_atomic(path, ab_str_c(&t), t.len)) ab_err("plot: cannot write %s", path);
+    ab_str_free(&t);
+    free(path);
+}
+
 static void draw(plot_ctx *c, const char *script, const char *base, const char *vars)
 {
+    if (c->paper) write_provenance(c, script, base);
     for (int k = 0; k < 2; k++) {
-        const char *fmt = k ? "pdf" : "png";
+        const char *fmt = c->paper ? "pdf" : k ? "pdf" : "png";
         ab_str v = {0};
         ab_str_addf(&v, "fmt='%s'\n", fmt);
-        char *out = ab_xasprintf("%s/%s.%s", c->figdir, base, fmt);
+        char *out = c->paper ? ab_xasprintf("%s/%s-%s.pdf", c->figdir, base, k ? "2col" : "1col")
+                             : ab_xasprintf("%s/%s.%s", c->figdir, base, fmt);
+        if (c->paper) {
+            ab_str_addf(&v, "style='paper'\nwidth_in=%.1f\nheight_in=%.2f\nfontsize=%d\n", k ? 7.0 : 3.3,
+                        paper_height(script, k), k ? 8 : 7);
+            ab_str_add(&v, "fontname="); gp_str(&v, c->font); ab_str_add(&v, "\n");
+        }
         ab_str_add(&v, "out="); gp_str(&v, out); ab_str_add(&v, "\n");
         char *sd = ab_xasprintf("%s/scripts", c->p->root);
         ab_str_add(&v, "scriptdir="); gp_str(&v, sd); ab_str_add(&v, "\n");
@@ -66,7 +103,8 @@ static void draw(plot_ctx *c, const char *script, const char *base, const char *
         ab_str_add(&v, "names="); gp_str(&v, nl); ab_str_add(&v, "\n");
         ab_str_addf(&v, "nal=%d\n", c->nal);
         ab_str_add(&v, vars);
-        char *vf = ab_xasprintf("%s/%s.vars.gp", c->datdir, base);
+        char *vf = c->paper ? ab_xasprintf("%s/%s-%s.vars.gp", c->datdir, base, k ? "2col" : "1col")
+                            : ab_xasprintf("%s/%s.vars.gp", c->datdir, base);
         FILE *f = fopen(vf, "w");
         if (f) { fputs(ab_str_c(&v), f); fclose(f); }
         char *q1 = ab_shell_quote(vf);
@@ -77,7 +115,7 @@ static void draw(plot_ctx *c, const char *script, const char *base, const char *
         char *cmd = ab_xasprintf("gnuplot %s %s >%s 2>&1", q1, q2, q3);
         int rc = system(cmd);
         if (rc != 0 || !ab_file_exists(out)) {
-            ab_err("plot: gnuplot failed for %s.%s (see %s)", base, fmt, lg);
+            ab_err("plot: gnuplot failed for %s (see %s)", out, lg);
             c->nfail++;
         } else if (k == 0) {
             c->nfig++;
@@ -502,7 +540,9 @@ static int plot_set(plot_ctx *c, const char *figdir, const char *machine)
     fig_fig8(c);
     fig_frag(c);
     fig_latency(c);
-    if (!machine) printf("figures: %s (%d figures, PNG and PDF)\n", c->figdir, c->nfig);
+    if (!machine)
+        printf("figures: %s (%d figures, %s)\n", c->figdir, c->nfig,
+               c->paper ? "PDF at 3.3 in (-1col) and 7 in (-2col), provenance in .provenance.txt" : "PNG and PDF");
     int rc = c->nfail ? 1 : 0;
     for (int i = 0; i < c->nal; i++) free(c->al[i]);
     for (int i = 0; i < c->nwl; i++) free(c->wl[i]);
@@ -513,18 +553,40 @@ static int plot_set(plot_ctx *c, const char *figdir, const char *machine)
 int ab_cmd_plot(int argc, char **argv, const ab_paths *p)
 {
     if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
-        fputs("usage: allocbench plot <results-dir>\n"
+        fputs("usage: allocbench plot <results-dir> [--style screen|paper] [--out DIR] [--font NAME]\n"
               "Draw every figure of a result set from its CSV files into <results-dir>/figures/\n"
               "(PNG and PDF; derived data in figures/data/): scalability box plots with the\n"
               "calibrated ideal line, RSS over time, normalised time and peak RSS (Fig. 8 layout),\n"
-              "micro-benchmark latency against size, fragmentation (RSS/live) bars.\n", stdout);
+              "micro-benchmark latency against size, fragmentation (RSS/live) bars.\n"
+              "--style paper: for a paper instead of a screen: vector PDFs only, each at one\n"
+              "column (NAME-1col.pdf, 3.3 in wide) and two columns (NAME-2col.pdf, 7 in), in a\n"
+              "LaTeX font (--font, default 'Latin Modern Roman'; 'Nimbus Roman' matches Times),\n"
+              "no title and no footer: the provenance (machine, allocator versions, set, data,\n"
+              "command) goes to NAME.provenance.txt. Colours: Okabe-Ito, with a dash pattern\n"
+              "and a marker per series. Into <results-dir>/figures-paper/ unless --out.\n", stdout);
         return 0;
     }
-    if (argc != 1) { ab_err("plot: expected one results folder (see allocbench plot --help)"); return 2; }
     plot_ctx c;
     memset(&c, 0, sizeof c);
     c.p = p;
-    c.dir = argv[0];
+    c.font = "Latin Modern Roman";
+    const char *outdir = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--style") && i + 1 < argc) {
+            i++;
+            if (!strcmp(argv[i], "paper")) c.paper = 1;
+            else if (!strcmp(argv[i], "screen")) c.paper = 0;
+            else { ab_err("plot: --style takes screen or paper, not '%s'", argv[i]); return 2; }
+        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) outdir = argv[++i];
+        else if (!strcmp(argv[i], "--font") && i + 1 < argc) c.font = argv[++i];
+        else if (argv[i][0] == '-') { ab_err("plot: unknown or incomplete option '%s' (see allocbench plot --help)", argv[i]); return 2; }
+        else if (c.dir) { ab_err("plot: expected one results folder (see allocbench plot --help)"); return 2; }
+        else c.dir = argv[i];
+    }
+    if (!c.dir) { ab_err("plot: expected one results folder (see allocbench plot --help)"); return 2; }
+    for (const char *q = c.font; *q; q++)
+        if (*q == '\'' || *q == ',' || (unsigned char)*q < 32) { ab_err("plot: --font takes a font family name, not '%s'", c.font); return 2; }
+    const char *figsub = c.paper ? "figures-paper" : "figures";
     char *rp = ab_xasprintf("%s/runs.csv", c.dir);
     if (!ab_file_exists(rp)) { ab_err("plot: %s is not a results folder (no runs.csv)", c.dir); free(rp); return 2; }
     if (ab_table_load(rp, &c.runs)) { free(rp); return 2; }
@@ -540,7 +602,7 @@ int ab_cmd_plot(int argc, char **argv, const ab_paths *p)
     int rc = 0;
     if (!c.runs.nrow) { ab_err("plot: %s/runs.csv has no runs", c.dir); rc = 1; }
     else if (nm <= 1) {
-        char *fd = ab_xasprintf("%s/figures", c.dir);
+        char *fd = outdir ? ab_xstrdup(outdir) : ab_xasprintf("%s/%s", c.dir, figsub);
         rc = plot_set(&c, fd, NULL);
         free(fd);
     } else {
@@ -556,18 +618,19 @@ int ab_cmd_plot(int argc, char **argv, const ab_paths *p)
             plot_ctx mc = c;
             mc.runs.rows = sub; mc.runs.nrow = n;
             mc.multi = 1; mc.nfig = mc.nfail = 0;
-            char *fd = ab_xasprintf("%s/figures/machine-%d", c.dir, m + 1);
+            char *fd = outdir ? ab_xasprintf("%s/machine-%d", outdir, m + 1)
+                              : ab_xasprintf("%s/%s/machine-%d", c.dir, figsub, m + 1);
             ab_str_addf(&idx, "machine-%d\t%s\n", m + 1, mach[m]);
             if (plot_set(&mc, fd, mach[m])) rc = 1;
             total += mc.nfig;
             free(fd);
         }
-        char *ip = ab_xasprintf("%s/figures/machines.tsv", c.dir);
+        char *ip = outdir ? ab_xasprintf("%s/machines.tsv", outdir) : ab_xasprintf("%s/%s/machines.tsv", c.dir, figsub);
         ab_write_atomic(ip, idx.buf ? idx.buf : "", idx.len);
         free(ip);
         ab_str_free(&idx);
         free(sub);
-        printf("figures: %s/figures (%d machines, %d figures, PNG and PDF; figures/machines.tsv names them)\n", c.dir, nm, total);
+        printf("figures: %s (%d machines, %d figures; machines.tsv names them)\n", outdir ? outdir : c.dir, nm, total);
     }
     for (int i = 0; i < nm; i++) free(mach[i]);
     free(mach);
