@@ -4,7 +4,7 @@
 # the key below the plot, margins for a narrow column.
 unset title
 smallfont = sprintf(',%d', fontsize - 1)
-set key below horizontal noenhanced font smallfont samplen 2.5 spacing 0.9 width -2 maxrows 2
+set key below horizontal noenhanced font smallfont samplen 2.5 spacing 0.9 width -2 height 1 maxrows 2
 set tmargin 0.8
 set bmargin
 set rmargin 1.5
