@@ -2,7 +2,8 @@
 #
 #   make paper        TeX Live (scripts/setup-deps.sh paper), the macros and
 #                     tables of every cited set (allocbench report --latex),
-#                     the check (scripts/paper-check.py), latexmk -pdf into
+#                     the comparison's figures (allocbench plot --style paper,
+#                     Times to match the text), the check (scripts/paper-check.py), latexmk -pdf into
 #                     build/paper/, then paper/paper.pdf
 #   make test-paper   the same build into build/paper-test/, and proof that a
 #                     source with a typed number or an uncommitted set fails
@@ -38,7 +39,7 @@ paper_dir = $(word 2,$(subst :, ,$(1)))
 # PAPER_SRC and PAPER_OUT may be given (test-paper builds a copy).
 paper-build: $(BUILD)/harness/allocbench
 	$(Q)$(call paper_say,DEPS,texlive)sh scripts/setup-deps.sh paper
-	$(Q)rm -rf $(PAPER_OUT)/gen && mkdir -p $(PAPER_OUT)/gen
+	$(Q)rm -rf $(PAPER_OUT)/gen $(PAPER_OUT)/fig && mkdir -p $(PAPER_OUT)/gen
 	$(Q)$(foreach s,$(PAPER_ALL_SETS),$(call paper_say,GEN,$(PAPER_OUT)/gen/$(call paper_pfx,$(s)))$(BUILD)/harness/allocbench \
 	    report --latex $(call paper_dir,$(s)) --prefix $(call paper_pfx,$(s)) --out $(PAPER_OUT)/gen/$(call paper_pfx,$(s)) &&) true
 ifeq ($(PAPER_REGRESS_SET),)
@@ -47,6 +48,8 @@ ifeq ($(PAPER_REGRESS_SET),)
 	  >$(PAPER_OUT)/gen/Regress/values.tex
 	@echo "  WARN paper: no committed results/regress-selftest* set: the regression gate section's numbers are MISSING"
 endif
+	$(Q)$(call paper_say,PLOT,$(PAPER_OUT)/fig/Peers)$(BUILD)/harness/allocbench plot $(call paper_dir,$(firstword $(PAPER_SETS))) \
+	    --style paper --font 'Nimbus Roman' --out $(PAPER_OUT)/fig/Peers >$(PAPER_OUT)/plot.log 2>&1 || { cat $(PAPER_OUT)/plot.log; exit 1; }
 	$(Q)$(call paper_say,CHK,$(PAPER_SRC))python3 scripts/paper-check.py \
 	    $(foreach s,$(PAPER_ALL_SETS),--set $(call paper_dir,$(s))) $(PAPER_TEX)
 	$(Q)$(call paper_say,TEX,$(PAPER_OUT)/paper.pdf)TEXINPUTS=$(abspath $(PAPER_SRC)):$(abspath $(PAPER_OUT)):$(CURDIR): \
