@@ -34,7 +34,8 @@ Fails (exit 1, one line per finding: file:line: what) when
      hyphen), and a manual section in parentheses: malloc(3).
 2. a results set that the paper cites is not committed: the sets named by
    --set, by \\fromset{SET} and by \\includegraphics{results/SET/...} must each
-   have tracked files (git ls-files results/SET).
+   have tracked files (git ls-files results/SET), and each figure file under
+   results/ that the paper includes must itself be tracked.
 3. a figure or table environment does not name its results set (\\fromset).
 
 Exit 0 when all hold, 1 when a finding is printed, 2 on a usage error.
@@ -167,7 +168,9 @@ def main(argv):
         print("paper-check: no .tex file given", file=sys.stderr)
         return 2
     out = []
-    cited = set(os.path.basename(s) for s in sets)
+    # a set given as results/X (X may hold a slash: results/regress-selftest/STAMP)
+    cited = set(s[len("results/"):] if s.startswith("results/") else os.path.basename(s) for s in sets)
+    figures = set()
     for f in files:
         try:
             with open(f, encoding="utf-8") as fh:
@@ -178,10 +181,15 @@ def main(argv):
         check_digits(f, text, out)
         check_envs(f, text, out)
         cited |= cited_sets(text)
+        figures |= set(re.findall(r"\\includegraphics(?:\[[^\]]*\])?\{(results/[^}]+)\}", re.sub(r"(?<!\\)%[^\n]*", "", text)))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     for s in sorted(cited):
         if not committed(root, s):
             out.append("results/%s: cited by the paper but not committed (git ls-files results/%s is empty)" % (s, s))
+    for g in sorted(figures):
+        r = subprocess.run(["git", "-C", root, "ls-files", "--error-unmatch", "--", g], capture_output=True, text=True)
+        if r.returncode != 0:
+            out.append("%s: a figure of the paper that is not committed" % g)
     for line in out:
         print("paper-check: " + line)
     return 1 if out else 0
