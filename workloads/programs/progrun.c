@@ -1,6 +1,7 @@
 /* progrun: runs a real program (perl, gs, ...) as an allocbench workload.
  *
- *   progrun [--threads N] [--pin P] NAME EXPECT_FILE -- PROGRAM [ARGS...]
+ *   progrun [--threads N] [--pin P] [--metric time|cpu] [--setenv NAME=VALUE]...
+ *           NAME EXPECT_FILE -- PROGRAM [ARGS...]
  *   progrun --hash-only FILE        (prints the EXPECT_FILE line for FILE)
  *
  * The program is forked and executed with the wrapper's environment, so it
@@ -20,9 +21,23 @@
  * A mismatch is one line on stderr and exit 1, so a wrong result is never
  * reported as a (fast) run.
  *
- * Result: metric time (the program's wall time, fork to reap, seconds,
- * lower is better); peak_rss and cpu_s are the child's, from wait4's
- * rusage; extras user_s, sys_s, out_bytes. The child's allocator statistics
+ * Process tree: programs that fork others (gcc runs cc1) are checked too.
+ * While the program runs, its descendants are listed every 5 ms
+ * (/proc/<pid>/task/<tid>/children); each one that has exec'd another
+ * executable (its /proc/<pid>/exe differs from its parent's) has its maps
+ * read once libc is mapped, and must name the same allocator as the
+ * program: a helper that escaped LD_PRELOAD is a failure (exit 1). The
+ * count of checked descendants is the extra tree_procs.
+ *
+ * Result: --metric time (the default): the program's wall time, fork to
+ * reap, seconds, lower is better; --metric cpu: its CPU time (user + sys
+ * of the whole process tree, from wait4, which includes the descendants
+ * it reaped), metric=cpu_time. peak_rss and cpu_s are the child's, from
+ * wait4's rusage (peak_rss: the largest process of the tree); extras
+ * wall_s, user_s, sys_s, out_bytes, tree_procs. --setenv NAME=VALUE sets a
+ * variable in the program's environment only (PYTHONMALLOC=malloc), so
+ * that the program itself, not an env(1) in front of it, is the process
+ * whose maps are read. The child's allocator statistics
  * cannot be read from here, so the alloc-stats line says source=unavailable
  * with every field -1. These two lines are printed here in wl_result's exact
  * format because wl_result reports the calling process's own peak RSS, CPU
@@ -35,6 +50,7 @@
 #include "common/wl.h"
 #include "common/wl_maps.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -166,18 +182,164 @@ static void check_status(const char *name, const char *prog, int st)
     if (WEXITSTATUS(st) != 0) wl_fatal("%s: %s exited with status %d", name, prog, WEXITSTATUS(st));
 }
 
+/* ---- the process tree ---- */
+
+#define TREE_MAX 256
+#define TREE_POLL_S 0.005
+
+typedef struct tree_proc {
+    pid_t pid;
+    int done;                 /* checked, or not to be checked */
+} tree_proc;
+
+typedef struct tree {
+    tree_proc p[TREE_MAX];
+    int n;
+    int checked;              /* descendants whose maps were verified */
+    char bad[2 * PATH_MAX + 64]; /* the first mismatch, "" when none */
+} tree;
+
+/* The executable of pid (realpath of /proc/<pid>/exe), or -1. */
+static int proc_exe(pid_t pid, char *out, size_t n)
+{
+    char fn[64];
+    snprintf(fn, sizeof fn, "/proc/%ld/exe", (long)pid);
+    ssize_t k = readlink(fn, out, n - 1);
+    if (k < 0) return -1;
+    out[k] = '\0';
+    return 0;
+}
+
+/* The parent of pid from /proc/<pid>/stat, or -1. */
+static pid_t proc_ppid(pid_t pid)
+{
+    char fn[64], buf[512];
+    snprintf(fn, sizeof fn, "/proc/%ld/stat", (long)pid);
+    int fd = open(fn, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t k = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (k <= 0) return -1;
+    buf[k] = '\0';
+    char *r = strrchr(buf, ')');
+    long pp;
+    if (!r || sscanf(r + 1, " %*c %ld", &pp) != 1) return -1;
+    return (pid_t)pp;
+}
+
+static tree_proc *tree_find(tree *t, pid_t pid)
+{
+    for (int i = 0; i < t->n; i++)
+        if (t->p[i].pid == pid) return &t->p[i];
+    return NULL;
+}
+
+/* One round over the descendants of pid (depth-bounded): a new process that
+ * runs another executable than its parent is checked once its maps show
+ * libc; a process still running its parent's executable (forked, not yet
+ * exec'd) is looked at again next round. */
+static void tree_scan(tree *t, pid_t pid, const char *alloc, int depth)
+{
+    if (depth > 6) return;
+    char dn[64];
+    snprintf(dn, sizeof dn, "/proc/%ld/task", (long)pid);
+    DIR *d = opendir(dn);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char fn[PATH_MAX];
+        snprintf(fn, sizeof fn, "/proc/%ld/task/%s/children", (long)pid, e->d_name);
+        FILE *f = fopen(fn, "re");
+        if (!f) continue;
+        long c;
+        while (fscanf(f, "%ld", &c) == 1) {
+            pid_t cp = (pid_t)c;
+            tree_proc *tp = tree_find(t, cp);
+            if (!tp && t->n < TREE_MAX) {
+                tp = &t->p[t->n++];
+                tp->pid = cp;
+                tp->done = 0;
+            }
+            if (tp && !tp->done) {
+                char exe[PATH_MAX], pexe[PATH_MAX], got[PATH_MAX];
+                pid_t pp = proc_ppid(cp);
+                if (proc_exe(cp, exe, sizeof exe) == 0 && pp > 0 && proc_exe(pp, pexe, sizeof pexe) == 0 &&
+                    strcmp(exe, pexe) != 0 && wl_maps_allocator(cp, got, sizeof got) == 0) {
+                    tp->done = 1;
+                    t->checked++;
+                    if (strcmp(got, alloc) != 0 && !t->bad[0])
+                        snprintf(t->bad, sizeof t->bad, "%s (pid %ld) runs on %s", exe, (long)cp, got);
+                }
+            }
+            tree_scan(t, cp, alloc, depth + 1);
+        }
+        fclose(f);
+    }
+    closedir(d);
+}
+
+/* Options of progrun's own (--metric, --setenv) are taken out of argv
+ * before wl_init sees it; only those before "--" count. Returns the new
+ * argc. */
+static int take_own_options(int argc, char **argv, int *cpu_metric, char ***envs, int *nenv)
+{
+    int w = 1;
+    *cpu_metric = 0;
+    *nenv = 0;
+    *envs = calloc((size_t)argc + 1, sizeof **envs);
+    if (!*envs) wl_fatal("out of memory");
+    int i;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) break;
+        const char *val = NULL;
+        int is_metric = !strncmp(a, "--metric", 8) && (a[8] == '\0' || a[8] == '=');
+        int is_setenv = !strncmp(a, "--setenv", 8) && (a[8] == '\0' || a[8] == '=');
+        if (!is_metric && !is_setenv) {
+            argv[w++] = argv[i];
+            if ((!strcmp(a, "--threads") || !strcmp(a, "--pin")) && i + 1 < argc) argv[w++] = argv[++i];
+            continue;
+        }
+        if (a[8] == '=') val = a + 9;
+        else if (i + 1 < argc) val = argv[++i];
+        else wl_usage_error("option '%s' needs a value", a);
+        if (is_metric) {
+            if (!strcmp(val, "cpu")) *cpu_metric = 1;
+            else if (!strcmp(val, "time")) *cpu_metric = 0;
+            else wl_usage_error("--metric must be time or cpu, got '%s'", val);
+        } else {
+            const char *eq = strchr(val, '=');
+            if (!eq || eq == val) wl_usage_error("--setenv wants NAME=VALUE, got '%s'", val);
+            (*envs)[(*nenv)++] = (char *)val;
+        }
+    }
+    for (; i < argc; i++) argv[w++] = argv[i];
+    argv[w] = NULL;
+    return w;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "--hash-only") == 0) return hash_only(argc, argv);
 
     wl_opts o;
-    wl_init(&o, "progrun", "NAME EXPECT_FILE -- PROGRAM [ARGS...]",
+    int cpu_metric, nenv;
+    char **envs;
+    /* wl_usage_error's prefix before wl_init has set it */
+    wl_init(&o, "progrun", "", "", 0, 1, argv);
+    free(o.pos);
+    argc = take_own_options(argc, argv, &cpu_metric, &envs, &nenv);
+    wl_init(&o, "progrun", "[--metric time|cpu] [--setenv NAME=VALUE]... NAME EXPECT_FILE -- PROGRAM [ARGS...]",
             "Runs PROGRAM (with the caller's environment, so under its LD_PRELOAD) as workload NAME:\n"
             "stdout to a temporary file, stderr passed through. Prints the allocator mapped in the\n"
             "program (from /proc/<pid>/maps), checks the FNV-1a 64 hash of its whole stdout against\n"
             "EXPECT_FILE and reports its wall time (metric time, seconds) with the program's peak RSS\n"
             "and CPU time from wait4. The programs are single-threaded: --threads is accepted and has\n"
-            "no effect; --pin binds the program to the policy's first PU.\n"
+            "no effect; --pin binds the program to the policy's first PU. --metric cpu reports the CPU time\n"
+            "(user + sys of the program and the descendants it waited for) instead of the wall time;\n"
+            "--setenv NAME=VALUE (repeatable) sets a variable for the program only. Descendants that exec\n"
+            "another program must map the same allocator as the program.\n"
             "  progrun --hash-only FILE   prints the EXPECT_FILE line for FILE ('-' = stdin)",
             argc, argc, argv);
 
@@ -229,6 +391,17 @@ int main(int argc, char **argv)
         }
         close(outfd);
         close(nullfd);
+        for (int i = 0; i < nenv; i++) {
+            char *eq = strchr(envs[i], '=');
+            *eq = '\0';
+            int r = setenv(envs[i], eq + 1, 1);
+            *eq = '=';
+            if (r < 0) {
+                int e = errno;
+                if (write(ep[1], &e, sizeof e) < 0) _exit(127);
+                _exit(127);
+            }
+        }
         execvp(prog[0], prog);
         int e = errno;
         if (write(ep[1], &e, sizeof e) < 0) _exit(127);
@@ -274,9 +447,23 @@ int main(int argc, char **argv)
     printf("ALLOCBENCH allocator file=%s\n", alloc);
     fflush(stdout);
 
-    int st = reap(pid, &ru);
+    /* Until the program ends: its descendants must run on the same
+     * allocator (checked once each, after their exec). */
+    static tree tr;
+    int st;
+    for (;;) {
+        pid_t r;
+        while ((r = wait4(pid, &st, WNOHANG, &ru)) < 0 && errno == EINTR) {}
+        if (r < 0) wl_fatal("wait4: %s", strerror(errno));
+        if (r == pid) break;
+        tree_scan(&tr, pid, alloc, 0);
+        struct timespec d = {0, (long)(TREE_POLL_S * 1e9)};
+        nanosleep(&d, NULL);
+    }
     double wall = wl_now() - t0;
     check_status(name, prog[0], st);
+    if (tr.bad[0]) wl_fatal("%s: a process of the program's tree escaped the allocator: %s (the program runs on %s)",
+                            name, tr.bad, alloc);
 
     out_digest got;
     if (lseek(outfd, 0, SEEK_SET) < 0 || digest_fd(outfd, &got) < 0)
@@ -289,8 +476,11 @@ int main(int argc, char **argv)
                  got.hash, got.bytes, want.bytes);
 
     double user = tv_s(ru.ru_utime), sys = tv_s(ru.ru_stime);
-    wl_result_child(&o, "time", wall, "s", "lower", (size_t)ru.ru_maxrss * 1024u, user + sys,
-                    "user_s=%.4f sys_s=%.4f out_bytes=%llu", user, sys, got.bytes);
+    wl_result_child(&o, cpu_metric ? "cpu_time" : "time", cpu_metric ? user + sys : wall, "s", "lower",
+                    (size_t)ru.ru_maxrss * 1024u, user + sys,
+                    "wall_s=%.4f user_s=%.4f sys_s=%.4f out_bytes=%llu tree_procs=%d", wall, user, sys, got.bytes,
+                    tr.checked);
+    free(envs);
     if (fflush(stdout) != 0) wl_fatal("cannot write stdout: %s", strerror(errno));
     free(o.pos);
     return 0;
