@@ -18,7 +18,7 @@ libtcmalloc-minimal4 libgoogle-perftools-dev
 redis-server redis-tools
 libclang-rt-14-dev
 zlib1g-dev
-ghostscript
+ghostscript perl sqlite3 lua5.4 z3
 mariadb-server mariadb-client sysbench
 munge slurmctld slurmd slurm-client"
 
