@@ -922,7 +922,8 @@ int ab_cmd_report(int argc, char **argv)
                   "machine and date; per allocator, workload and thread count the median, its\n"
                   "ratio to jemalloc and the peak-RSS ratio; the claims of claims.csv; the\n"
                   "false-alarm and detection rates of selftest.json) and booktabs tables\n"
-                  "(speed.tex, rss.tex, claims.tex, <file>-<k>.tex per Markdown table) into\n"
+                  "(speed.tex, rss.tex, claims.tex, <file>-<k>.tex per Markdown table; they\n"
+                  "need \\usepackage{booktabs,array}) into\n"
                   "--out (default <results-dir>/latex). Macro names are \\ab<prefix>... in\n"
                   "letters only: digits are spelled out (threads 2 -> Two).\n", stdout);
             return 0;
