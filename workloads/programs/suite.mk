@@ -9,6 +9,7 @@
 #   build/workloads/programs/lua-gc-SUITE.expect   lua5.4 lua-gc.lua ROUNDS
 #   build/workloads/programs/z3-SUITE.smt2         gen-smt.pl BLOCKS (z3)
 #   build/workloads/redisbench                     redis-server + redis-benchmark
+#   make bench-programs                            the nine cells side by side (below)
 #
 # Sizes chosen from one run each under glibc on the development VM (2
 # vCPUs): smoke under 0.3 s, quick about 1-3 s, full about 10 s of CPU.
@@ -87,3 +88,17 @@ program-suite: $(PROGRUN) $(REDISBENCH) $(PS_INPUTS) $(PS_EXPECTS)
 programs: program-suite
 # test-programs (programs.mk) runs every row of workloads.tsv at smoke size
 test-programs: $(PS_SMOKE) $(REDISBENCH)
+
+# make bench-programs [PS_SUITE=full|quick|smoke] [PS_REPS=5]: the whole
+# suite, its nine cells side by side for the peers and tide, one thread,
+# allocators in ABBA order (paired comparisons), the ratio table at the end.
+# Not part of make bench (about an hour at full size, 10 minutes at quick).
+PS_SUITE  ?= full
+PS_REPS   ?= 5
+PS_BENCH_WLS    := py-mix,gcc-O2,sqlite,cca,gs,lua-gc,z3,redis-bench,mariadb
+PS_BENCH_ALLOCS ?= glibc,jemalloc,tcmalloc,mimalloc,tide
+.PHONY: bench-programs
+bench-programs: all
+	$(BUILD)/harness/allocbench run --suite $(PS_SUITE) --allocators $(PS_BENCH_ALLOCS) \
+	    --workloads $(PS_BENCH_WLS) --threads 1 --reps $(PS_REPS) --warmup 1 --order abba \
+	    --timeout 600 --summary
