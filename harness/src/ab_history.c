@@ -16,6 +16,7 @@
  * no NUL in strings); numbers must be finite.
  */
 #include "ab_history.h"
+#include "ab_json.h"
 #include "ab_util.h"
 #include "ab_wl.h"
 
@@ -72,249 +73,6 @@ static const char *bisect_help =
 "The last line on stdout is \"first bad commit: <hash> <subject>\".\n"
 "Exit status: 0 found, 2 bad input or bisect could not decide, 130 interrupted.\n";
 
-/* ------------------------------------------------------------------ JSON */
-
-typedef enum hj_type { HJ_NULL, HJ_BOOL, HJ_NUM, HJ_STR, HJ_ARR, HJ_OBJ } hj_type;
-
-/* A parsed JSON value. Invariants: str is set (NUL-terminated, no NUL
- * inside) iff type is HJ_STR; for HJ_ARR items[0..n) are the elements and
- * keys is NULL; for HJ_OBJ items[i] is the value of keys[i]; num is finite
- * (for HJ_BOOL 0 or 1). */
-typedef struct hj_value {
-    hj_type type;
-    double num;
-    char *str;
-    char **keys;
-    struct hj_value *items;
-    int n;
-} hj_value;
-
-/* Parser state. Invariant: s <= p <= end; err is NULL until an error, then
- * points at a static message and p at the offending byte. */
-typedef struct hj_parser {
-    const char *s, *p, *end;
-    const char *err;
-} hj_parser;
-
-#define HJ_MAX_DEPTH 32
-
-static void hj_free(hj_value *v)
-{
-    free(v->str);
-    for (int i = 0; i < v->n; i++) {
-        if (v->keys) free(v->keys[i]);
-        hj_free(&v->items[i]);
-    }
-    free(v->keys);
-    free(v->items);
-    memset(v, 0, sizeof *v);
-}
-
-static int hj_fail(hj_parser *ps, const char *msg)
-{
-    if (!ps->err) ps->err = msg;
-    return -1;
-}
-
-static void hj_ws(hj_parser *ps)
-{
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')) ps->p++;
-}
-
-static int hj_hex4(hj_parser *ps, unsigned *out)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        if (ps->p >= ps->end || !isxdigit((unsigned char)*ps->p)) return hj_fail(ps, "bad \\u escape");
-        char c = *ps->p++;
-        v = v * 16 + (unsigned)(isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10);
-    }
-    *out = v;
-    return 0;
-}
-
-static void hj_utf8(ab_str *o, unsigned cp)
-{
-    char b[4];
-    size_t n;
-    if (cp < 0x80) { b[0] = (char)cp; n = 1; }
-    else if (cp < 0x800) { b[0] = (char)(0xC0 | cp >> 6); b[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
-    else if (cp < 0x10000) {
-        b[0] = (char)(0xE0 | cp >> 12); b[1] = (char)(0x80 | (cp >> 6 & 0x3F)); b[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
-    } else {
-        b[0] = (char)(0xF0 | cp >> 18); b[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        b[2] = (char)(0x80 | (cp >> 6 & 0x3F)); b[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
-    }
-    ab_str_addn(o, b, n);
-}
-
-/* A string; ps->p is at the opening quote. *out is malloc'd. */
-static int hj_string(hj_parser *ps, char **out)
-{
-    ab_str o = {0};
-    ps->p++;
-    for (;;) {
-        if (ps->p >= ps->end) { ab_str_free(&o); return hj_fail(ps, "unterminated string"); }
-        unsigned char c = (unsigned char)*ps->p;
-        if (c == '"') { ps->p++; break; }
-        if (c < 0x20) { ab_str_free(&o); return hj_fail(ps, "control character in a string"); }
-        if (c != '\\') { ab_str_addn(&o, ps->p++, 1); continue; }
-        ps->p++;
-        if (ps->p >= ps->end) { ab_str_free(&o); return hj_fail(ps, "unterminated string"); }
-        char e = *ps->p++;
-        switch (e) {
-        case '"': ab_str_add(&o, "\""); break;
-        case '\\': ab_str_add(&o, "\\"); break;
-        case '/': ab_str_add(&o, "/"); break;
-        case 'b': ab_str_add(&o, "\b"); break;
-        case 'f': ab_str_add(&o, "\f"); break;
-        case 'n': ab_str_add(&o, "\n"); break;
-        case 'r': ab_str_add(&o, "\r"); break;
-        case 't': ab_str_add(&o, "\t"); break;
-        case 'u': {
-            unsigned cp, lo;
-            if (hj_hex4(ps, &cp)) { ab_str_free(&o); return -1; }
-            if (cp >= 0xDC00 && cp <= 0xDFFF) { ab_str_free(&o); return hj_fail(ps, "lone low surrogate"); }
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u') {
-                    ab_str_free(&o);
-                    return hj_fail(ps, "lone high surrogate");
-                }
-                ps->p += 2;
-                if (hj_hex4(ps, &lo)) { ab_str_free(&o); return -1; }
-                if (lo < 0xDC00 || lo > 0xDFFF) { ab_str_free(&o); return hj_fail(ps, "bad surrogate pair"); }
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            if (cp == 0) { ab_str_free(&o); return hj_fail(ps, "\\u0000 in a string"); }
-            hj_utf8(&o, cp);
-            break;
-        }
-        default:
-            ps->p--;
-            ab_str_free(&o);
-            return hj_fail(ps, "bad escape in a string");
-        }
-    }
-    *out = o.buf ? o.buf : ab_xstrdup("");
-    return 0;
-}
-
-static int hj_number(hj_parser *ps, double *out)
-{
-    const char *b = ps->p, *q = ps->p;
-    if (q < ps->end && *q == '-') q++;
-    if (q >= ps->end || !isdigit((unsigned char)*q)) return hj_fail(ps, "bad number");
-    if (*q == '0') q++;
-    else while (q < ps->end && isdigit((unsigned char)*q)) q++;
-    if (q < ps->end && *q == '.') {
-        q++;
-        if (q >= ps->end || !isdigit((unsigned char)*q)) return hj_fail(ps, "bad number");
-        while (q < ps->end && isdigit((unsigned char)*q)) q++;
-    }
-    if (q < ps->end && (*q == 'e' || *q == 'E')) {
-        q++;
-        if (q < ps->end && (*q == '+' || *q == '-')) q++;
-        if (q >= ps->end || !isdigit((unsigned char)*q)) return hj_fail(ps, "bad number");
-        while (q < ps->end && isdigit((unsigned char)*q)) q++;
-    }
-    char buf[64];
-    if ((size_t)(q - b) >= sizeof buf) return hj_fail(ps, "number too long");
-    memcpy(buf, b, (size_t)(q - b));
-    buf[q - b] = '\0';
-    double v = strtod(buf, NULL);
-    if (!isfinite(v)) return hj_fail(ps, "number out of range");
-    *out = v;
-    ps->p = q;
-    return 0;
-}
-
-static int hj_lit(hj_parser *ps, const char *word)
-{
-    size_t n = strlen(word);
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n)) return hj_fail(ps, "unexpected character");
-    ps->p += n;
-    return 0;
-}
-
-static int hj_value_at(hj_parser *ps, hj_value *v, int depth)
-{
-    memset(v, 0, sizeof *v);
-    hj_ws(ps);
-    if (ps->p >= ps->end) return hj_fail(ps, "unexpected end");
-    if (depth > HJ_MAX_DEPTH) return hj_fail(ps, "nested too deeply");
-    char c = *ps->p;
-    if (c == '"') { v->type = HJ_STR; return hj_string(ps, &v->str); }
-    if (c == '-' || isdigit((unsigned char)c)) { v->type = HJ_NUM; return hj_number(ps, &v->num); }
-    if (c == 't') { v->type = HJ_BOOL; v->num = 1; return hj_lit(ps, "true"); }
-    if (c == 'f') { v->type = HJ_BOOL; return hj_lit(ps, "false"); }
-    if (c == 'n') { v->type = HJ_NULL; return hj_lit(ps, "null"); }
-    if (c != '[' && c != '{') return hj_fail(ps, "unexpected character");
-    int obj = c == '{';
-    v->type = obj ? HJ_OBJ : HJ_ARR;
-    ps->p++;
-    hj_ws(ps);
-    if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) { ps->p++; return 0; }
-    for (;;) {
-        char *key = NULL;
-        if (obj) {
-            hj_ws(ps);
-            if (ps->p >= ps->end || *ps->p != '"') return hj_fail(ps, "expected a key");
-            if (hj_string(ps, &key)) return -1;
-            hj_ws(ps);
-            if (ps->p >= ps->end || *ps->p != ':') { free(key); return hj_fail(ps, "expected ':'"); }
-            ps->p++;
-        }
-        v->items = ab_xrealloc(v->items, sizeof *v->items * (size_t)(v->n + 1));
-        if (obj) v->keys = ab_xrealloc(v->keys, sizeof *v->keys * (size_t)(v->n + 1));
-        if (obj) v->keys[v->n] = key;
-        int rc = hj_value_at(ps, &v->items[v->n], depth + 1);
-        v->n++;   /* counted even when it failed: hj_free frees what it holds */
-        if (rc) return -1;
-        hj_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') { ps->p++; continue; }
-        if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) { ps->p++; return 0; }
-        return hj_fail(ps, obj ? "expected ',' or '}'" : "expected ',' or ']'");
-    }
-}
-
-/* Parse text[0..len) as one JSON value. On error: -1 and "<reason> at byte
- * N" in err. */
-static int hj_parse(const char *text, size_t len, hj_value *v, char *err, size_t errn)
-{
-    hj_parser ps = { text, text, text + len, NULL };
-    int rc = hj_value_at(&ps, v, 0);
-    if (!rc) {
-        hj_ws(&ps);
-        if (ps.p != ps.end) rc = hj_fail(&ps, "trailing characters");
-    }
-    if (rc) {
-        snprintf(err, errn, "%s at byte %ld", ps.err ? ps.err : "bad JSON", (long)(ps.p - ps.s));
-        hj_free(v);
-    }
-    return rc;
-}
-
-static const hj_value *hj_get(const hj_value *o, const char *key, hj_type type)
-{
-    if (o->type != HJ_OBJ) return NULL;
-    for (int i = 0; i < o->n; i++)
-        if (!strcmp(o->keys[i], key)) return o->items[i].type == type ? &o->items[i] : NULL;
-    return NULL;
-}
-
-/* s as a JSON string literal. */
-static void hj_put_str(ab_str *o, const char *s)
-{
-    ab_str_add(o, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') { ab_str_add(o, c == '"' ? "\\\"" : "\\\\"); }
-        else if (c < 0x20) ab_str_addf(o, "\\u%04x", c);
-        else ab_str_addn(o, s, 1);
-    }
-    ab_str_add(o, "\"");
-}
-
 /* -------------------------------------------------------------- entries */
 
 /* One cell of the gate's judgement (ab_regress.c's --json). Invariant: name,
@@ -361,16 +119,16 @@ static const char *const history_verdicts[] = { "PASS", "REGRESSED", "IMPROVED",
                                                 "ERROR", NULL };
 
 /* The cells of a "cells" array; -1 with a reason in err. */
-static int history_cells_of(const hj_value *arr, history_cell **out, int *nout, char *err, size_t errn)
+static int history_cells_of(const ab_jv *arr, history_cell **out, int *nout, char *err, size_t errn)
 {
     static const char *const nums[] = { "base_median", "head_median", "effect", "lo", "hi", "threshold", "floor" };
     history_cell *c = ab_xmalloc(sizeof *c * (size_t)(arr->n + 1));
     int n = 0;
     for (int i = 0; i < arr->n; i++) {
-        const hj_value *o = &arr->items[i];
-        const hj_value *nm = hj_get(o, "cell", HJ_STR), *kd = hj_get(o, "kind", HJ_STR);
-        const hj_value *vd = hj_get(o, "verdict", HJ_STR), *pr = hj_get(o, "pairs", HJ_NUM);
-        if (o->type != HJ_OBJ) { snprintf(err, errn, "cell %d is not an object", i + 1); goto bad; }
+        const ab_jv *o = &arr->items[i];
+        const ab_jv *nm = ab_json_get_type(o, "cell", AB_JSON_STR), *kd = ab_json_get_type(o, "kind", AB_JSON_STR);
+        const ab_jv *vd = ab_json_get_type(o, "verdict", AB_JSON_STR), *pr = ab_json_get_type(o, "pairs", AB_JSON_NUM);
+        if (o->type != AB_JSON_OBJ) { snprintf(err, errn, "cell %d is not an object", i + 1); goto bad; }
         if (!nm || !*nm->str) { snprintf(err, errn, "cell %d has no \"cell\" name", i + 1); goto bad; }
         if (!kd || (strcmp(kd->str, "time") && strcmp(kd->str, "memory") && strcmp(kd->str, "instructions"))) {
             snprintf(err, errn, "cell '%s': \"kind\" is not time, memory or instructions", nm->str);
@@ -385,7 +143,7 @@ static int history_cells_of(const hj_value *arr, history_cell **out, int *nout, 
         }
         double v[7];
         for (int k = 0; k < 7; k++) {
-            const hj_value *x = hj_get(o, nums[k], HJ_NUM);
+            const ab_jv *x = ab_json_get_type(o, nums[k], AB_JSON_NUM);
             if (!x) { snprintf(err, errn, "cell '%s': \"%s\" is not a number", nm->str, nums[k]); goto bad; }
             v[k] = x->num;
         }
@@ -406,15 +164,15 @@ bad:
 /* The entry of one history line; -1 with a reason in err. */
 static int history_entry_of(const char *line, size_t len, history_entry *e, char *err, size_t errn)
 {
-    hj_value v;
+    ab_jv v;
     memset(e, 0, sizeof *e);
-    if (hj_parse(line, len, &v, err, errn)) return -1;
-    const hj_value *cm = hj_get(&v, "commit", HJ_STR), *ct = hj_get(&v, "commit_time", HJ_NUM);
-    const hj_value *dt = hj_get(&v, "date", HJ_STR), *sb = hj_get(&v, "subject", HJ_STR);
-    const hj_value *ad = hj_get(&v, "added", HJ_STR), *ex = hj_get(&v, "exit", HJ_NUM);
-    const hj_value *cs = hj_get(&v, "cells", HJ_ARR), *sc = hj_get(&v, "schema", HJ_NUM);
+    if (ab_json_parse_n(line, len, &v, err, errn)) return -1;
+    const ab_jv *cm = ab_json_get_type(&v, "commit", AB_JSON_STR), *ct = ab_json_get_type(&v, "commit_time", AB_JSON_NUM);
+    const ab_jv *dt = ab_json_get_type(&v, "date", AB_JSON_STR), *sb = ab_json_get_type(&v, "subject", AB_JSON_STR);
+    const ab_jv *ad = ab_json_get_type(&v, "added", AB_JSON_STR), *ex = ab_json_get_type(&v, "exit", AB_JSON_NUM);
+    const ab_jv *cs = ab_json_get_type(&v, "cells", AB_JSON_ARR), *sc = ab_json_get_type(&v, "schema", AB_JSON_NUM);
     int rc = -1;
-    if (v.type != HJ_OBJ) snprintf(err, errn, "not a JSON object");
+    if (v.type != AB_JSON_OBJ) snprintf(err, errn, "not a JSON object");
     else if (!sc || sc->num != 1) snprintf(err, errn, "\"schema\" is not 1");
     else if (!cm || !*cm->str) snprintf(err, errn, "no \"commit\"");
     else if (!ct) snprintf(err, errn, "no \"commit_time\"");
@@ -431,7 +189,7 @@ static int history_entry_of(const char *line, size_t len, history_entry *e, char
         e->line = ab_xasprintf("%.*s", (int)len, line);
         rc = 0;
     }
-    hj_free(&v);
+    ab_json_free(&v);
     return rc;
 }
 
@@ -550,7 +308,7 @@ static char *history_default_file(const ab_paths *p)
 }
 
 /* Read a JSON document; -1 after one error line. */
-static int history_read_json(const char *path, hj_value *v)
+static int history_read_json(const char *path, ab_jv *v)
 {
     size_t len;
     errno = 0;
@@ -558,7 +316,7 @@ static int history_read_json(const char *path, hj_value *v)
     if (!text) { ab_err("history: cannot read %s: %s", path, strerror(errno ? errno : EIO)); return -1; }
     char err[256];
     int rc = strlen(text) != len ? (snprintf(err, sizeof err, "a NUL byte"), -1)
-                                 : hj_parse(text, len, v, err, sizeof err);
+                                 : ab_json_parse_n(text, len, v, err, sizeof err);
     free(text);
     if (rc) ab_err("history: %s is not valid JSON: %s (nothing changed)", path, err);
     return rc;
@@ -587,23 +345,23 @@ static int history_add(int argc, char **argv, const ab_paths *p)
     }
     if (optind + 1 != argc) { ab_err("history add: expected one JSON file (see allocbench regress history --help)"); return 2; }
     json = argv[optind];
-    hj_value v;
+    ab_jv v;
     if (history_read_json(json, &v)) return 2;
-    const hj_value *sc = hj_get(&v, "schema", HJ_NUM), *ex = hj_get(&v, "exit", HJ_NUM);
-    const hj_value *cs = hj_get(&v, "cells", HJ_ARR), *rs = hj_get(&v, "results", HJ_STR);
+    const ab_jv *sc = ab_json_get_type(&v, "schema", AB_JSON_NUM), *ex = ab_json_get_type(&v, "exit", AB_JSON_NUM);
+    const ab_jv *cs = ab_json_get_type(&v, "cells", AB_JSON_ARR), *rs = ab_json_get_type(&v, "results", AB_JSON_STR);
     history_cell *cells = NULL;
     int ncells = 0;
     char err[256];
-    if (v.type != HJ_OBJ || !sc || sc->num != 1 || !ex || ex->num != floor(ex->num) || ex->num < 0 || ex->num > 255 || !cs) {
+    if (v.type != AB_JSON_OBJ || !sc || sc->num != 1 || !ex || ex->num != floor(ex->num) || ex->num < 0 || ex->num > 255 || !cs) {
         ab_err("history: %s is not the gate's JSON (schema 1 with \"exit\" and \"cells\"); nothing changed", json);
-        hj_free(&v);
+        ab_json_free(&v);
         return 2;
     }
     int crc = history_cells_of(cs, &cells, &ncells, err, sizeof err);
     if (crc || ncells == 0) {
         ab_err("history: %s: %s (nothing changed)", json, crc ? err : "no cells");
         history_cells_free(cells, ncells);
-        hj_free(&v);
+        ab_json_free(&v);
         return 2;
     }
     char *repo = history_repo(repo_arg, p);
@@ -620,7 +378,7 @@ static int history_add(int argc, char **argv, const ab_paths *p)
         if (repo) ab_err("history: '%s' is not a commit of %s (nothing changed)", rev, repo);
         free(info); free(hash); free(repo);
         history_cells_free(cells, ncells);
-        hj_free(&v);
+        ab_json_free(&v);
         return 2;
     }
     *f1 = *f2 = '\0';
@@ -628,32 +386,32 @@ static int history_add(int argc, char **argv, const ab_paths *p)
     ab_utc_stamp(added, sizeof added, 0);
     ab_str line = {0};
     ab_str_add(&line, "{\"schema\": 1, \"commit\": ");
-    hj_put_str(&line, hash);
+    ab_json_str(&line, hash);
     ab_str_addf(&line, ", \"commit_time\": %lld, \"date\": ", strtoll(info, NULL, 10));
-    hj_put_str(&line, f1 + 1);
+    ab_json_str(&line, f1 + 1);
     ab_str_add(&line, ", \"subject\": ");
-    hj_put_str(&line, f2 + 1);
+    ab_json_str(&line, f2 + 1);
     ab_str_add(&line, ", \"added\": ");
-    hj_put_str(&line, added);
+    ab_json_str(&line, added);
     ab_str_addf(&line, ", \"exit\": %d, \"results\": ", (int)ex->num);
-    hj_put_str(&line, rs ? rs->str : "");
+    ab_json_str(&line, rs ? rs->str : "");
     ab_str_add(&line, ", \"cells\": [");
     for (int k = 0; k < ncells; k++) {
         const history_cell *c = &cells[k];
         ab_str_add(&line, k ? ", {\"cell\": " : "{\"cell\": ");
-        hj_put_str(&line, c->name);
+        ab_json_str(&line, c->name);
         ab_str_add(&line, ", \"kind\": ");
-        hj_put_str(&line, c->kind);
+        ab_json_str(&line, c->kind);
         ab_str_addf(&line, ", \"pairs\": %d, \"base_median\": %.10g, \"head_median\": %.10g, \"effect\": %.6g, "
                            "\"lo\": %.6g, \"hi\": %.6g, \"threshold\": %.6g, \"floor\": %.6g, \"verdict\": ",
                     c->pairs, c->base, c->head, c->effect, c->lo, c->hi, c->threshold, c->floor);
-        hj_put_str(&line, c->verdict);
+        ab_json_str(&line, c->verdict);
         ab_str_add(&line, "}");
     }
     ab_str_add(&line, "]}");
     free(info);
     history_cells_free(cells, ncells);
-    hj_free(&v);
+    ab_json_free(&v);
 
     char *path = file ? ab_xstrdup(file) : history_default_file(p);
     int rc = 2;
@@ -1100,11 +858,11 @@ static int bisect_step(const char *tmp, const char *cell, const char *rounds, co
         if (!bc.instr) av[n++] = "--no-instructions";
         av[n] = NULL;
         int grc = history_spawn(av, glog, glog, HS_INHERIT);
-        hj_value v;
+        ab_jv v;
         size_t len;
         char *text = ab_read_file(json, &len), err[256];
-        if (text && strlen(text) == len && hj_parse(text, len, &v, err, sizeof err) == 0) {
-            const hj_value *cs = hj_get(&v, "cells", HJ_ARR);
+        if (text && strlen(text) == len && ab_json_parse_n(text, len, &v, err, sizeof err) == 0) {
+            const ab_jv *cs = ab_json_get_type(&v, "cells", AB_JSON_ARR);
             history_cell *c = NULL;
             int nc = 0;
             if (cs && history_cells_of(cs, &c, &nc, err, sizeof err) == 0) {
@@ -1120,7 +878,7 @@ static int bisect_step(const char *tmp, const char *cell, const char *rounds, co
                 }
                 history_cells_free(c, nc);
             }
-            hj_free(&v);
+            ab_json_free(&v);
         } else {
             snprintf(detail, sizeof detail, " (the gate exited %d; %s)", grc, glog);
         }

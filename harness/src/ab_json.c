@@ -181,6 +181,27 @@ int ab_json_parse(const char *text, ab_jv *out, char *err, size_t errn)
     return rc;
 }
 
+int ab_json_parse_n(const char *text, size_t len, ab_jv *out, char *err, size_t errn)
+{
+    if (memchr(text, '\0', len)) {
+        memset(out, 0, sizeof *out);
+        snprintf(err, errn, "a NUL byte in the text");
+        return -1;
+    }
+    char *copy = ab_xmalloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    int rc = ab_json_parse(copy, out, err, errn);
+    free(copy);
+    return rc;
+}
+
+const ab_jv *ab_json_get_type(const ab_jv *o, const char *key, int type)
+{
+    const ab_jv *v = ab_json_get(o, key);
+    return v && v->type == type ? v : NULL;
+}
+
 const ab_jv *ab_json_get(const ab_jv *o, const char *key)
 {
     if (!o || o->type != AB_JSON_OBJ) return NULL;
@@ -205,4 +226,23 @@ void ab_json_free(ab_jv *v)
     free(v->keys);
     free(v->str);
     memset(v, 0, sizeof *v);
+}
+
+void ab_json_str(ab_str *o, const char *s)
+{
+    if (!s) { ab_str_add(o, "null"); return; }
+    ab_str_add(o, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': ab_str_add(o, "\\\""); break;
+        case '\\': ab_str_add(o, "\\\\"); break;
+        case '\n': ab_str_add(o, "\\n"); break;
+        case '\r': ab_str_add(o, "\\r"); break;
+        case '\t': ab_str_add(o, "\\t"); break;
+        default:
+            if (*p < 0x20) ab_str_addf(o, "\\u%04x", *p);
+            else ab_str_addn(o, (const char *)p, 1);
+        }
+    }
+    ab_str_add(o, "\"");
 }

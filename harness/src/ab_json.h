@@ -1,7 +1,7 @@
 /*
  * ab_json.h: a small JSON reader (RFC 8259) for the files allocbench writes
- * and reads back: the regression baseline (ab_baseline.h). Writing JSON is
- * ab_json_str (ab_meta.h) and fprintf.
+ * and reads back (the regression baseline, ab_baseline.h; the gate's
+ * history, ab_history.h), and the string writer the JSON writers share.
  *
  * The whole text is parsed into a tree of ab_jv values. Strings are decoded
  * (\uXXXX escapes to UTF-8, surrogate pairs joined); numbers are doubles.
@@ -10,6 +10,8 @@
  */
 #ifndef AB_JSON_H
 #define AB_JSON_H
+
+#include "ab_util.h"
 
 #include <stddef.h>
 
@@ -37,13 +39,23 @@ typedef struct ab_jv {
  * err[0..errn) and *out left as null (nothing to free). */
 int ab_json_parse(const char *text, ab_jv *out, char *err, size_t errn);
 
+/* The same for text[0..len), which need not be NUL-terminated; a NUL byte
+ * inside is an error. */
+int ab_json_parse_n(const char *text, size_t len, ab_jv *out, char *err, size_t errn);
+
 /* The member key of an object, or NULL (also when o is not an object). */
 const ab_jv *ab_json_get(const ab_jv *o, const char *key);
 
 /* The string of a member that is a string, or NULL. */
 const char *ab_json_get_str(const ab_jv *o, const char *key);
 
+/* The first member key of object o if it has the given type, else NULL. */
+const ab_jv *ab_json_get_type(const ab_jv *o, const char *key, int type);
+
 /* Free the tree below v and make v null. */
 void ab_json_free(ab_jv *v);
+
+/* Append s as a JSON string literal (quoted, escaped); NULL gives null. */
+void ab_json_str(ab_str *o, const char *s);
 
 #endif /* AB_JSON_H */

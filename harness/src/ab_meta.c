@@ -1,5 +1,6 @@
 /* ab_meta.c: see ab_meta.h. */
 #include "ab_meta.h"
+#include "ab_json.h"
 #include "ab_csv.h"
 
 #include <hwloc.h>
@@ -8,25 +9,6 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-
-void ab_json_str(ab_str *o, const char *s)
-{
-    if (!s) { ab_str_add(o, "null"); return; }
-    ab_str_add(o, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': ab_str_add(o, "\\\""); break;
-        case '\\': ab_str_add(o, "\\\\"); break;
-        case '\n': ab_str_add(o, "\\n"); break;
-        case '\r': ab_str_add(o, "\\r"); break;
-        case '\t': ab_str_add(o, "\\t"); break;
-        default:
-            if (*p < 0x20) ab_str_addf(o, "\\u%04x", *p);
-            else ab_str_addn(o, (const char *)p, 1);
-        }
-    }
-    ab_str_add(o, "\"");
-}
 
 static char *cpu_model(void)
 {

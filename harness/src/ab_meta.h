@@ -7,11 +7,9 @@
 #define AB_META_H
 
 #include "ab_alloc.h"
+#include "ab_json.h"
 #include "ab_util.h"
 #include "ab_wl.h"
-
-/* Append s as a JSON string literal (quoted, escaped). NULL gives null. */
-void ab_json_str(ab_str *o, const char *s);
 
 /* Machine facts. Invariant: every string is non-NULL after ab_machine_get. */
 typedef struct ab_machine {
