@@ -205,7 +205,7 @@ typedef struct regress_metric {
 
 /* The columns of runs.csv the cells read. */
 typedef struct regress_cols {
-    int a, w, t, rep, warm, status, dist, value, better, maxrss, resident, id;
+    int a, w, t, rep, warm, status, dist, value, better, maxrss, resident, id, metric;
 } regress_cols;
 
 /* Time-weighted mean RSS (KiB) of a run from its timeline (trapezoids over
@@ -240,7 +240,10 @@ static int regress_run_metrics(const ab_table *t, const ab_table *ex, const char
 {
     int n = 0;
     double v = regress_val(t, row, c->value);
-    if (v > 0 && n < max) m[n++] = (regress_metric){ "value", AB_JUDGE_TIME, !strcmp(ab_table_get(t, row, c->better), "higher"), v };
+    /* The workload's value is a memory figure when its metric names RSS
+     * (fragprobe's rss_per_live), else a time or a throughput. */
+    int vk = strstr(ab_table_get(t, row, c->metric), "rss") ? AB_JUDGE_MEM : AB_JUDGE_TIME;
+    if (v > 0 && n < max) m[n++] = (regress_metric){ "value", vk, !strcmp(ab_table_get(t, row, c->better), "higher"), v };
     if ((v = regress_val(t, row, c->maxrss)) > 0 && n < max) m[n++] = (regress_metric){ "peak RSS", AB_JUDGE_MEM, 0, v };
     const char *id = ab_table_get(t, row, c->id);
     if ((v = regress_twrss(dir, id)) > 0 && n < max) m[n++] = (regress_metric){ "time-weighted RSS", AB_JUDGE_MEM, 0, v };
@@ -293,7 +296,8 @@ static int regress_cells(const char *dir, const char *bn, const char *hn, regres
     regress_cols col = { ab_table_col(&t, "allocator"), ab_table_col(&t, "workload"), ab_table_col(&t, "threads"),
                          ab_table_col(&t, "rep"), ab_table_col(&t, "warmup"), ab_table_col(&t, "status"),
                          ab_table_col(&t, "disturbed"), ab_table_col(&t, "value"), ab_table_col(&t, "better"),
-                         ab_table_col(&t, "maxrss_kb"), ab_table_col(&t, "stats_resident"), ab_table_col(&t, "run_id") };
+                         ab_table_col(&t, "maxrss_kb"), ab_table_col(&t, "stats_resident"), ab_table_col(&t, "run_id"),
+                         ab_table_col(&t, "metric") };
     if (col.a < 0 || col.w < 0 || col.t < 0 || col.rep < 0 || col.warm < 0 || col.status < 0 || col.dist < 0 ||
         col.value < 0 || col.better < 0 || col.maxrss < 0 || col.id < 0) {
         ab_err("regress: %s/runs.csv lacks a column", dir);
@@ -319,7 +323,8 @@ static int regress_cells(const char *dir, const char *bn, const char *hn, regres
         if (!ok) {   /* a failed pair counts against the two cells every run has */
             for (int m = 0; m < 2; m++) {
                 snprintf(name, sizeof name, "%s t=%s %s", w, th, m ? "peak RSS" : "value");
-                regress_cell_get(&c, &nc, name, w, atoi(th), m ? AB_JUDGE_MEM : AB_JUDGE_TIME,
+                regress_cell_get(&c, &nc, name, w, atoi(th),
+                                 m || strstr(ab_table_get(&t, i, col.metric), "rss") ? AB_JUDGE_MEM : AB_JUDGE_TIME,
                                  !m && !strcmp(ab_table_get(&t, i, col.better), "higher"), t.nrow)->nfailed++;
             }
             continue;
