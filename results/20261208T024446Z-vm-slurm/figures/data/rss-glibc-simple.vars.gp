@@ -1,0 +1,8 @@
+fmt='pdf'
+out='/tmp/slurm-run/20261208T024446Z-vm/figures/rss-glibc-simple.pdf'
+scriptdir='/work/main/scripts'
+caption='vm (Intel(R) Xeon(R) Processor; 2 CPUs; Linux 6.18.44-fc-v1300) | glibc 2.36, jemalloc 5.3.0, tide 1.0.0-tide | 20261208T024446Z-vm'
+names='glibc jemalloc tide'
+nal=3
+dat='/tmp/slurm-run/20261208T024446Z-vm/figures/data/rss-glibc-simple.dat'
+ttl='glibc-simple: resident set size over time (2 threads, median-time run per allocator)'
