@@ -843,11 +843,11 @@ def figures(s, d):
             txt = [p for p in ('addrmap.txt', 'replay-addrmap.txt') if os.path.exists(os.path.join(f9, sub, p))]
             if not txt:
                 continue
-            meta = {}
+            meta = {}   # wl_addrmap writes "key value" lines
             for line in open(os.path.join(f9, sub, txt[0])):
-                if '=' in line:
-                    k, v = line.strip().split('=', 1)
-                    meta[k] = v
+                kv = line.split(None, 1)
+                if len(kv) == 2:
+                    meta[kv[0]] = kv[1].strip()
             mp = os.path.join(f9, sub, txt[0].replace('.txt', '.f32'))
             wl, alloc = sub.split('-tide')[0], 'tide' + sub.split('-tide', 1)[1]
             v = {'map': mp, 'rows': meta.get('rows', 1), 'cols': meta.get('cols', 1),

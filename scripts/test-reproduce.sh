@@ -30,6 +30,7 @@ for f in fig6-unpinned fig6-spread fig7 fig8; do
     ck "figure $f.pdf" '[ -s "$d/figures/$f.pdf" ]'
 done
 ck "four fig9 maps" '[ "$(ls "$d"/figures/fig9-*.png 2>/dev/null | wc -l)" = 4 ]'
+ck "each fig9 map has its rows and address range (not an empty frame)" '[ "$(grep -l "^rows=[2-9]\|^rows=[1-9][0-9]" "$d"/figures/data/fig9-*.vars.gp 2>/dev/null | wc -l)" = 4 ] && ! grep -q "^first=.?.$" "$d"/figures/data/fig9-*.vars.gp'
 ck "tables.md has five programs" '[ "$(grep -c "^## " "$d/tables.md")" -ge 6 ]'
 ck "stats dump in the paper layout" 'grep -q "run_sz" "$d/stats-dump.txt" && grep -q "hiruns" "$d/stats-dump.txt"'
 ck "claims.csv: C1..C10" '[ "$(awk -F, "NR>1{print \$1}" "$d/claims.csv" | tr "\n" " ")" = "C1 C2 C3 C4 C5 C6 C7 C8 C9 C10 " ]'
@@ -57,7 +58,7 @@ ck "SIGINT: fig6 rows kept" '[ -s "$di/fig6-unpinned/runs.csv" ]'
 sleep 1
 ck "SIGINT: no database server left" '! pgrep -f "mariadbd.*dbbench-" >/dev/null'
 
-expect=36
+expect=37
 if [ "$fails" != 0 ] || [ "$checks" != "$expect" ]; then
     echo "test-reproduce: $fails of $checks checks failed (expected $expect checks)"
     tail -n 30 "$out/log"

@@ -1,10 +1,10 @@
 map='results/20261207T230601Z-vm-repro/fig9/redis-replay-tide/replay-addrmap.f32'
-rows=1
-cols=1
-events=1
+rows=364
+cols=600
+events=3147590
 buckets_per_row=1
-first='?'
-last='?'
+first='0x7f27c9800000'
+last='0x7f27ce7f0000'
 name='tide'
 workload='smlng (Redis trace)'
 bounds=''

@@ -1,10 +1,10 @@
 map='results/20261207T230601Z-vm-repro/fig9/sh6bench-tide-2006/addrmap.f32'
-rows=1
-cols=1
-events=1
+rows=384
+cols=600
+events=18874656
 buckets_per_row=1
-first='?'
-last='?'
+first='0x7f63cc800000'
+last='0x7f63cfff0000'
 name='tide-2006'
 workload='sh6bench-like'
 bounds=''
