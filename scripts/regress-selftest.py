@@ -176,7 +176,9 @@ def main():
         os.unlink(bl)
     dose = a.dose / 100
     common = ["--suite", suite, "--rounds", str(a.rounds), "--out", os.path.join(out, "sets"), "--workloads", ",".join(wls)]
-    res = {"runs": runs, "train": train, "suite": suite, "rounds": a.rounds, "dose": a.dose, "workloads": wls}
+    git = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    res = {"runs": runs, "train": train, "suite": suite, "rounds": a.rounds, "dose": a.dose, "workloads": wls,
+           "git": git or "unknown", "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     t0 = time.time()
 
     def say(msg):
@@ -306,6 +308,10 @@ def main():
             if n.endswith("instructions"):
                 crit.append(("A/A instruction cell passes: %s" % n, all(x == "PASS" for x in v), ", ".join(v)))
     res["criteria"] = [{"check": c[0], "ok": c[1], "measured": c[2]} for c in crit]
+    # The detection rate over the cells the gate judges (the criteria above).
+    jd = [c for c in crit if c[0].startswith("+") and " detected " in c[0]]
+    res["judged_detected"] = sum(int(c[2].split(" of ")[0]) for c in jd)
+    res["judged_runs"] = sum(int(c[2].split(" of ")[1].split()[0]) for c in jd)
     res["floors"] = {n: {"floor": v[0], "kind": v[1], "aa_runs": v[2]} for n, v in fl.items()}
     res["seconds"] = round(time.time() - t0)
     md = ["# allocbench regress --selftest", "",
