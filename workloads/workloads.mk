@@ -12,7 +12,7 @@ WL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS) -I$(WL_DIR) -MMD -MP
 WL_CXXFLAGS := $(BASE_CXXFLAGS) $(CXXFLAGS) -I$(WL_DIR) -MMD -MP
 WL_LIBS   := -lhwloc -ldl -lm -pthread
 
-WL_COMMON_OBJS := $(WL_OUT)/obj/wl.o $(WL_OUT)/obj/wl_place.o $(WL_OUT)/obj/wl_maps.o
+WL_COMMON_OBJS := $(WL_OUT)/obj/wl.o $(WL_OUT)/obj/wl_place.o $(WL_OUT)/obj/wl_maps.o $(WL_OUT)/obj/wl_proc.o
 
 # name:source pairs of the C workloads
 WL_C_PROGS := larson:larson threadtest:threadtest malloc-test:malloc_test prodcons:prodcons \

@@ -41,6 +41,7 @@
  */
 #include "common/wl.h"
 #include "common/wl_maps.h"
+#include "common/wl_proc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -87,12 +88,7 @@ static const char *const g_server_settings[] = {
 
 /* ---- state needed by cleanup() ---- */
 
-typedef struct proc {
-    pid_t pid;            /* 0 when none */
-    int status;           /* wait status once reaped */
-    struct rusage ru;     /* its rusage once reaped */
-    int reaped;
-} proc;
+typedef wl_proc proc;   /* workloads/common/wl_proc.h */
 
 static proc g_server;                 /* the running mariadbd, if any */
 static proc g_client;                 /* the running helper command, if any */
@@ -124,37 +120,6 @@ static void wait_events(double timeout_s)
     siginfo_t si;
     int s = sigtimedwait(&g_waitset, &si, &ts);
     if ((s == SIGINT || s == SIGTERM || s == SIGHUP) && !g_signal) g_signal = s;
-}
-
-/* Reap p without blocking; returns 1 once it has exited. */
-static int proc_poll(proc *p)
-{
-    if (p->reaped) return 1;
-    if (p->pid <= 0) return 1;
-    pid_t r = wait4(p->pid, &p->status, WNOHANG, &p->ru);
-    if (r == p->pid || (r < 0 && errno == ECHILD)) {
-        p->reaped = 1;
-        return 1;
-    }
-    return 0;
-}
-
-/* Stop p: sig, then SIGKILL after grace_s. Returns 1 if SIGKILL was needed. */
-static int proc_stop(proc *p, int sig, double grace_s)
-{
-    if (p->pid <= 0 || proc_poll(p)) return 0;
-    kill(p->pid, sig);
-    double t0 = wl_now();
-    while (!proc_poll(p)) {
-        if (wl_now() - t0 >= grace_s) {
-            kill(p->pid, SIGKILL);
-            while (wait4(p->pid, &p->status, 0, &p->ru) < 0 && errno == EINTR) {}
-            p->reaped = 1;
-            return 1;
-        }
-        wait_events(0.02);
-    }
-    return 0;
 }
 
 static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
@@ -217,8 +182,8 @@ static void cleanup(void)
 {
     if (g_in_cleanup) return;
     g_in_cleanup = 1;
-    if (g_client.pid > 0 && !g_client.reaped) proc_stop(&g_client, SIGTERM, 2.0);
-    if (g_server.pid > 0 && !g_server.reaped) proc_stop(&g_server, SIGTERM, STOP_TIMEOUT_S);
+    if (g_client.pid > 0 && !g_client.reaped) wl_proc_stop(&g_client, SIGTERM, 2.0, wait_events);
+    if (g_server.pid > 0 && !g_server.reaped) wl_proc_stop(&g_server, SIGTERM, STOP_TIMEOUT_S, wait_events);
     stop_orphans();
     if (*g_work) { rm_tree(g_work); g_work[0] = '\0'; }
     if (*g_priv) { rm_tree(g_priv); g_priv[0] = '\0'; }
@@ -357,11 +322,11 @@ static int run_cmd(const argv_t *a, int keep_preload, const char *outfile, doubl
     memset(&g_client, 0, sizeof g_client);
     g_client.pid = spawn(a, keep_preload, outfile);
     double t0 = wl_now();
-    while (!proc_poll(&g_client)) {
+    while (!wl_proc_poll(&g_client)) {
         check_signal();
-        if (g_server.pid > 0 && proc_poll(&g_server)) break;   /* the caller reports it */
+        if (g_server.pid > 0 && wl_proc_poll(&g_server)) break;   /* the caller reports it */
         if (timeout_s > 0 && wl_now() - t0 > timeout_s) {
-            proc_stop(&g_client, SIGTERM, 2.0);
+            wl_proc_stop(&g_client, SIGTERM, 2.0, wait_events);
             g_client.pid = 0;
             return -1;
         }
@@ -369,7 +334,7 @@ static int run_cmd(const argv_t *a, int keep_preload, const char *outfile, doubl
     }
     check_signal();
     if (!g_client.reaped) {   /* the server died first: stop the client */
-        proc_stop(&g_client, SIGTERM, 2.0);
+        wl_proc_stop(&g_client, SIGTERM, 2.0, wait_events);
         g_client.pid = 0;
         return -2;
     }
@@ -442,7 +407,7 @@ static double server_start(const server_paths *sp, int measured)
     av_free(&a);
     for (;;) {
         check_signal();
-        if (proc_poll(&g_server)) {
+        if (wl_proc_poll(&g_server)) {
             char why[128], tail[1536];
             describe_status(g_server.status, why, sizeof why);
             tail_lines(sp->log, 3, tail, sizeof tail);
@@ -465,7 +430,7 @@ static double server_start(const server_paths *sp, int measured)
 static double server_stop(int *killed)
 {
     double t0 = wl_now();
-    *killed = proc_stop(&g_server, SIGTERM, STOP_TIMEOUT_S);
+    *killed = wl_proc_stop(&g_server, SIGTERM, STOP_TIMEOUT_S, wait_events);
     return wl_now() - t0;
 }
 
@@ -850,7 +815,7 @@ int main(int argc, char **argv)
     av_add(&a, "run");
     int st = run_cmd(&a, 0, sbout, 0);
     av_free(&a);
-    if (st == -2 || proc_poll(&g_server)) {
+    if (st == -2 || wl_proc_poll(&g_server)) {
         char why[128], tail[1536];
         describe_status(g_server.status, why, sizeof why);
         tail_lines(sp.log, 3, tail, sizeof tail);

@@ -39,6 +39,7 @@
  */
 #include "common/wl.h"
 #include "common/wl_maps.h"
+#include "common/wl_proc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -70,12 +71,7 @@
 #define TESTS "set,get,incr,lpush,rpop,sadd,hset,lrange_100,mset"
 #define NTESTS_MAX 16
 
-typedef struct proc {
-    pid_t pid;
-    int status;
-    struct rusage ru;
-    int reaped;
-} proc;
+typedef wl_proc proc;   /* workloads/common/wl_proc.h */
 
 static proc g_server, g_client;
 static char g_dir[PATH_MAX];
@@ -87,37 +83,10 @@ static void on_signal(int s)
     if (!g_signal) g_signal = s;
 }
 
-static int proc_poll(proc *p)
-{
-    if (p->pid <= 0 || p->reaped) return 1;
-    pid_t r;
-    while ((r = wait4(p->pid, &p->status, WNOHANG, &p->ru)) < 0 && errno == EINTR) {}
-    if (r == p->pid || (r < 0 && errno == ECHILD)) p->reaped = 1;
-    return p->reaped;
-}
-
 static void sleep_s(double s)
 {
     struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
     nanosleep(&ts, NULL);
-}
-
-/* sig, then SIGKILL after grace_s; returns 1 if SIGKILL was needed. */
-static int proc_stop(proc *p, int sig, double grace_s)
-{
-    if (p->pid <= 0 || proc_poll(p)) return 0;
-    kill(p->pid, sig);
-    double t0 = wl_now();
-    while (!proc_poll(p)) {
-        if (wl_now() - t0 >= grace_s) {
-            kill(p->pid, SIGKILL);
-            while (wait4(p->pid, &p->status, 0, &p->ru) < 0 && errno == EINTR) {}
-            p->reaped = 1;
-            return 1;
-        }
-        sleep_s(0.01);
-    }
-    return 0;
 }
 
 static void rm_dir(const char *dir)
@@ -139,8 +108,8 @@ static void cleanup(void)
 {
     if (g_in_cleanup) return;
     g_in_cleanup = 1;
-    if (g_client.pid > 0 && !g_client.reaped) proc_stop(&g_client, SIGTERM, 2.0);
-    if (g_server.pid > 0 && !g_server.reaped) proc_stop(&g_server, SIGTERM, STOP_TIMEOUT_S);
+    if (g_client.pid > 0 && !g_client.reaped) wl_proc_stop(&g_client, SIGTERM, 2.0, sleep_s);
+    if (g_server.pid > 0 && !g_server.reaped) wl_proc_stop(&g_server, SIGTERM, STOP_TIMEOUT_S, sleep_s);
     if (*g_dir) { rm_dir(g_dir); g_dir[0] = '\0'; }
     g_in_cleanup = 0;
 }
@@ -238,7 +207,7 @@ static void c_wait(conn *c, short ev)
         int r = poll(&p, 1, 100);
         if (r > 0) return;
         if (r < 0 && errno != EINTR) wl_fatal("poll: %s", strerror(errno));
-        if (proc_poll(&g_server)) server_died("during the run");
+        if (wl_proc_poll(&g_server)) server_died("during the run");
         if (wl_now() - t0 > IO_TIMEOUT_S) wl_fatal("redis-server did not answer within %.0f s", IO_TIMEOUT_S);
     }
 }
@@ -315,7 +284,7 @@ static int c_getc(conn *c)
         ssize_t r = read(c->fd, c->in, sizeof c->in);
         if (r > 0) { c->ipos = 0; c->ilen = (size_t)r; break; }
         if (r == 0) {
-            if (proc_poll(&g_server)) server_died("during the run");
+            if (wl_proc_poll(&g_server)) server_died("during the run");
             wl_fatal("redis-server closed the connection");
         }
         if (errno == EAGAIN || errno == EINTR) { c_wait(c, POLLIN); continue; }
@@ -562,7 +531,7 @@ int main(int argc, char **argv)
     conn c = { .fd = -1 };
     for (;;) {
         check_signal();
-        if (proc_poll(&g_server)) server_died("at start");
+        if (wl_proc_poll(&g_server)) server_died("at start");
         if (wl_now() - t0 > START_TIMEOUT_S) wl_fatal("redis-server did not answer on %s within %.0f s", sock, START_TIMEOUT_S);
         if (c_connect(&c, sock) == 0) {
             const char *pa[] = { "PING" };
@@ -634,9 +603,9 @@ int main(int argc, char **argv)
     if (nthreads > 1) { bargv[14] = "--threads"; bargv[15] = tb; }
     double tb0 = wl_now();
     g_client.pid = spawn(bargv, 0, csv);
-    while (!proc_poll(&g_client)) {
+    while (!wl_proc_poll(&g_client)) {
         check_signal();
-        if (proc_poll(&g_server)) server_died("during redis-benchmark");
+        if (wl_proc_poll(&g_server)) server_died("during redis-benchmark");
         sleep_s(0.01);
     }
     double bench_s = wl_now() - tb0;
@@ -724,7 +693,7 @@ int main(int argc, char **argv)
 
     /* 6. stop the server */
     double ts = wl_now();
-    int killed = proc_stop(&g_server, SIGTERM, STOP_TIMEOUT_S);
+    int killed = wl_proc_stop(&g_server, SIGTERM, STOP_TIMEOUT_S, sleep_s);
     double stop_s = wl_now() - ts;
     if (killed) fprintf(stderr, "redis-bench: warning: redis-server needed SIGKILL to stop\n");
     else if (!WIFEXITED(g_server.status) || WEXITSTATUS(g_server.status) != 0) server_died("at shutdown");
