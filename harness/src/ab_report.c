@@ -92,27 +92,45 @@ static int uniq_add(char ***v, int n, const char *s)
     return n + 1;
 }
 
+/* The axes of a set's cells. Invariant after report_axes_of: al[0..nal)
+ * and wl[0..nwl) in first-seen order, ths[0..nth) ascending (at most 64),
+ * ref is "jemalloc" when the set has it or has no allocator, else the
+ * first allocator. al and wl are uniq_add's arrays. */
+typedef struct report_axes {
+    char **al, **wl;
+    int nal, nwl, nth, ths[64];
+    const char *ref;
+} report_axes;
+
+static void report_axes_of(const ab_cells *c, report_axes *x)
+{
+    memset(x, 0, sizeof *x);
+    for (int i = 0; i < c->n; i++) {
+        x->nal = uniq_add(&x->al, x->nal, c->v[i].allocator);
+        x->nwl = uniq_add(&x->wl, x->nwl, c->v[i].workload);
+        int f = 0;
+        for (int k = 0; k < x->nth; k++) if (x->ths[k] == c->v[i].threads) f = 1;
+        if (!f && x->nth < 64) x->ths[x->nth++] = c->v[i].threads;
+    }
+    for (int i = 1; i < x->nth; i++)
+        for (int k = i; k > 0 && x->ths[k - 1] > x->ths[k]; k--) { int t = x->ths[k]; x->ths[k] = x->ths[k - 1]; x->ths[k - 1] = t; }
+    x->ref = "jemalloc";
+    int have = 0;
+    for (int i = 0; i < x->nal; i++) if (!strcmp(x->al[i], x->ref)) have = 1;
+    if (!have && x->nal) x->ref = x->al[0];
+}
+
 /* The ratio tables of the rows of one machine. */
 static int report_table(const char *dir, const ab_table *tp, FILE *out)
 {
     const ab_table t = *tp;
     ab_cells c;
     if (ab_cells_from(&t, &c)) { ab_err("%s/runs.csv lacks required columns", dir); return -1; }
-    char **al = NULL, **wl = NULL;
-    int nal = 0, nwl = 0, ths[64], nth = 0;
-    for (int i = 0; i < c.n; i++) {
-        nal = uniq_add(&al, nal, c.v[i].allocator);
-        nwl = uniq_add(&wl, nwl, c.v[i].workload);
-        int f = 0;
-        for (int k = 0; k < nth; k++) if (ths[k] == c.v[i].threads) f = 1;
-        if (!f && nth < 64) ths[nth++] = c.v[i].threads;
-    }
-    for (int i = 1; i < nth; i++)
-        for (int k = i; k > 0 && ths[k - 1] > ths[k]; k--) { int x = ths[k]; ths[k] = ths[k - 1]; ths[k - 1] = x; }
-    const char *ref = "jemalloc";
-    int have_ref = 0;
-    for (int i = 0; i < nal; i++) if (!strcmp(al[i], ref)) have_ref = 1;
-    if (!have_ref && nal) ref = al[0];
+    report_axes ax;
+    report_axes_of(&c, &ax);
+    char **al = ax.al, **wl = ax.wl;
+    int nal = ax.nal, nwl = ax.nwl, nth = ax.nth, *ths = ax.ths;
+    const char *ref = ax.ref;
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 0)
             fprintf(out, "\nSpeed relative to %s, medians (>1 = faster; throughput X/%s, time %s/X):\n", ref, ref, ref);
@@ -536,21 +554,11 @@ static int latex_runs(tex_out *o, const char *dir, const char *out, const char *
     ab_cells c;
     if (ab_cells_from(&t, &c)) { ab_err("%s/runs.csv lacks required columns", dir); ab_table_free(&t); return -1; }
     if (c.n == 0) { ab_err("report --latex: %s/runs.csv has no measured runs", dir); ab_table_free(&t); return -1; }
-    char **al = NULL, **wl = NULL;
-    int nal = 0, nwl = 0, ths[64], nth = 0;
-    for (int i = 0; i < c.n; i++) {
-        nal = uniq_add(&al, nal, c.v[i].allocator);
-        nwl = uniq_add(&wl, nwl, c.v[i].workload);
-        int f = 0;
-        for (int k = 0; k < nth; k++) if (ths[k] == c.v[i].threads) f = 1;
-        if (!f && nth < 64) ths[nth++] = c.v[i].threads;
-    }
-    for (int i = 1; i < nth; i++)
-        for (int k = i; k > 0 && ths[k - 1] > ths[k]; k--) { int x = ths[k]; ths[k] = ths[k - 1]; ths[k - 1] = x; }
-    const char *ref = "jemalloc";
-    int have_ref = 0;
-    for (int i = 0; i < nal; i++) if (!strcmp(al[i], ref)) have_ref = 1;
-    if (!have_ref) ref = al[0];
+    report_axes ax;
+    report_axes_of(&c, &ax);
+    char **al = ax.al, **wl = ax.wl;
+    int nal = ax.nal, nwl = ax.nwl, nth = ax.nth, *ths = ax.ths;
+    const char *ref = ax.ref;
     tex_def_text(o, prefix, "Reference", NULL, NULL, ref);
     tex_def_num(o, prefix, "Cells", NULL, NULL, c.n, "%.0f");
     tex_def_num(o, prefix, "Allocators", NULL, NULL, nal, "%.0f");
