@@ -129,11 +129,17 @@ def readme(setdir, readme_path):
                  name, r["seconds"], r["train"], r["runs"], fa, "" if fa == 1 else "s", inc), "",
              "| check | holds | measured |", "|---|---|---|"]
     lines += ["| %s | %s | %s |" % (c["check"], "yes" if c["ok"] else "**no**", c["measured"]) for c in r["criteria"]]
-    cant = [(n, r["floors"].get(n, {}).get("floor", 0)) for n in r.get("cannot_reach", [])]
-    if cant:
-        lines += ["", "Cells that cannot reach %g %% here (their noise floor is above their minimum effect, so they "
-                  "are INFORMATIONAL and never fail): %s. `selftest.md` says why for each." % (
-                      r["dose"], ", ".join("%s (floor %.1f %%)" % (n, 100 * f) for n, f in cant))]
+    # The table of the cells that cannot reach the dose, with why, as
+    # selftest.md has it.
+    try:
+        with open(os.path.join(setdir, "selftest.md")) as f:
+            md = f.read()
+    except OSError as e:
+        die("cannot read %s: %s" % (setdir, e))
+    k = md.find("## Cells that cannot reach")
+    if k >= 0:
+        sec = md[k:].split("\n## ", 1)[0].rstrip().split("\n")
+        lines += ["", "**" + sec[0][3:] + "**" + " (from the set's `selftest.md`):"] + sec[1:]
     text = text[:text.index(b) + len(b)] + "\n" + "\n".join(lines) + "\n" + text[text.index(e):]
     with open(readme_path, "w") as f:
         f.write(text)
@@ -215,7 +221,7 @@ def main():
         cs = cells_of(d)
         ref = cs.get("%s t=1 instructions" % w)
         if not cs.get("%s t=1 instructions" % w):
-            slow_res[w] = {"skipped": "no deterministic cell (its metric follows its speed); its timed cells' floors are in the table below"}
+            slow_res[w] = {"skipped": "no deterministic cell (its metric follows its speed); its timed cells' floors are in the table above"}
             continue
         if ref["effect"] <= 0:
             slow_res[w] = {"error": "calibration failed (exit %d)" % rc}
