@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 int wl_proc_poll(wl_proc *p)
@@ -30,4 +32,18 @@ int wl_proc_stop(wl_proc *p, int sig, double grace_s, void (*pause)(double s))
         pause(0.02);
     }
     return 0;
+}
+
+void wl_proc_die_of(int sig, const char *who)
+{
+    fprintf(stderr, "%s: interrupted by SIG%s; server stopped, temporary files removed\n", who,
+            sig == SIGINT ? "INT" : sig == SIGTERM ? "TERM" : "HUP");
+    fflush(NULL);
+    signal(sig, SIG_DFL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    raise(sig);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+    _exit(128 + sig);
 }

@@ -28,4 +28,10 @@ int wl_proc_poll(wl_proc *p);
  * needed. */
 int wl_proc_stop(wl_proc *p, int sig, double grace_s, void (*pause)(double s));
 
+/* After the caller cleaned up for termination signal sig (SIGINT, SIGTERM
+ * or SIGHUP): print "<who>: interrupted by SIG<name>; server stopped,
+ * temporary files removed", then die of sig (default action, the signal
+ * unblocked if it was blocked), or exit 128 + sig if it does not kill. */
+void wl_proc_die_of(int sig, const char *who) __attribute__((noreturn));
+
 #endif /* WL_PROC_H */

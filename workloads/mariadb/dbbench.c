@@ -200,16 +200,7 @@ static void check_signal(void)
     if (!g_signal) return;
     int s = g_signal;
     cleanup();
-    fprintf(stderr, "mariadb: interrupted by SIG%s; server stopped, temporary files removed\n",
-            s == SIGINT ? "INT" : s == SIGTERM ? "TERM" : "HUP");
-    fflush(stdout);
-    signal(s, SIG_DFL);
-    sigset_t one;
-    sigemptyset(&one);
-    sigaddset(&one, s);
-    raise(s);
-    sigprocmask(SIG_UNBLOCK, &one, NULL);
-    _exit(128 + s);
+    wl_proc_die_of(s, "mariadb");
 }
 
 /* The last n lines of a file joined with " | " (for one-line messages). */

@@ -120,12 +120,7 @@ static void check_signal(void)
     if (!g_signal) return;
     int s = g_signal;
     cleanup();
-    fprintf(stderr, "redis-bench: interrupted by SIG%s; server stopped, temporary files removed\n",
-            s == SIGINT ? "INT" : s == SIGTERM ? "TERM" : "HUP");
-    fflush(NULL);
-    signal(s, SIG_DFL);
-    raise(s);
-    _exit(128 + s);
+    wl_proc_die_of(s, "redis-bench");
 }
 
 /* fork + exec argv; stdout and stderr to logfile; LD_PRELOAD kept only
